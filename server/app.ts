@@ -1,0 +1,86 @@
+import cors from '@fastify/cors';
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import {
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { randomUUID } from 'node:crypto';
+import { openDatabase, type Db } from './db/open-database.js';
+import { bodyParsersPlugin } from './plugins/body-parsers.js';
+import { errorHandlerPlugin } from './plugins/errors.js';
+import { servicesPlugin } from './plugins/services.js';
+import { healthRoutes } from './routes/health.js';
+import { referralRoutes } from './routes/referral.js';
+import { webhookRoutes } from './routes/webhooks.js';
+import { createStore } from './store/store.js';
+import { createWriteQueue } from './write-queue.js';
+
+export interface AppOptions {
+  /** An open, migrated database. Default: a fresh private `:memory:` one. */
+  db?: Db;
+  /** The clock, in epoch ms; tests pin it. */
+  now?: () => number;
+  logger?: FastifyServerOptions['logger'];
+  /** Check every response against its schema (tests do; production skips the cost). */
+  validateResponses?: boolean;
+  /** Trust X-Forwarded-For for the client IP (only behind a reverse proxy you run). */
+  trustProxy?: boolean;
+  /** Largest accepted request body, in bytes. */
+  bodyLimit?: number;
+}
+
+/** The documented CORS policy for every /api/* route. */
+const corsOptions = {
+  origin: '*',
+  methods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
+  allowedHeaders: ['Content-Type', 'x-api-key'],
+  optionsSuccessStatus: 204,
+};
+
+/** Serializes without re-validating: the shapes are checked by the test-suite instead. */
+const plainSerializerCompiler = () => (data: unknown) => JSON.stringify(data);
+
+/**
+ * Builds the collector: plugins, decorators and routes, but never listens (see serve.ts).
+ * Each call is independent, so tests build one per case on its own in-memory database.
+ */
+export function buildApp(options: AppOptions = {}) {
+  const ownsDb = options.db === undefined;
+  const db = options.db ?? openDatabase(':memory:');
+  const store = createStore(db);
+  const writes = createWriteQueue(db);
+
+  const app = Fastify({
+    logger: options.logger ?? false,
+    trustProxy: options.trustProxy ?? false,
+    bodyLimit: options.bodyLimit ?? 64 * 1024,
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(options.validateResponses ? serializerCompiler : plainSerializerCompiler);
+
+  app.register(errorHandlerPlugin);
+  app.register(bodyParsersPlugin);
+  app.register(servicesPlugin, { store, now: options.now ?? Date.now, writes });
+
+  app.register(healthRoutes);
+  app.register(
+    async (api) => {
+      await api.register(cors, corsOptions);
+      await api.register(referralRoutes, { prefix: '/referral' });
+      await api.register(webhookRoutes, { prefix: '/webhooks' });
+    },
+    { prefix: '/api' },
+  );
+
+  app.addHook('onClose', async () => {
+    writes.flush();
+    if (ownsDb) db.close();
+  });
+  return app;
+}
+
+export type App = ReturnType<typeof buildApp>;

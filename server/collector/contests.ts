@@ -1,0 +1,120 @@
+import { badRequest } from '../domain/errors.js';
+import { newContestId, newSecret } from '../domain/ids.js';
+import { hashSecret } from '../store/api-keys.js';
+import {
+  defaultContestSettings,
+  type Contest,
+  type ContestMode,
+  type ContestSettings,
+  type ContestStatus,
+} from '../store/types.js';
+import { requireContest, type CollectorContext } from './context.js';
+
+export interface ContestInput {
+  id?: string;
+  title: string;
+  slug?: string;
+  description?: string | null;
+  status?: ContestStatus;
+  mode?: ContestMode;
+  startDate?: number | null;
+  endDate?: number | null;
+  isEvergreen?: boolean;
+  settings?: Partial<ContestSettings>;
+}
+
+export const newWebhookSecret = () => newSecret('whsec_');
+
+export function slugify(title: string): string {
+  const slug = title
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60);
+  return slug || 'contest';
+}
+
+function uniqueSlug(ctx: CollectorContext, base: string, ownId?: string): string {
+  for (let n = 1; ; n++) {
+    const candidate = n === 1 ? base : `${base}-${n}`;
+    const holder = ctx.store.contests.getBySlug(candidate);
+    if (!holder || holder.id === ownId) return candidate;
+  }
+}
+
+function checkDates(startDate: number | null, endDate: number | null) {
+  if (startDate !== null && endDate !== null && endDate < startDate) {
+    throw badRequest('endDate must not be before startDate');
+  }
+}
+
+/**
+ * Creates a contest with a fresh webhook secret, returned once in clear (only its hash is kept).
+ * New contests are active and evergreen unless told otherwise, so a quick start works at once.
+ */
+export function createContest(
+  ctx: CollectorContext,
+  input: ContestInput,
+): { contest: Contest; webhookSecret: string } {
+  const id = input.id ?? newContestId(ctx.now());
+  if (ctx.store.contests.get(id)) throw badRequest(`id ${id} is already used by another contest`);
+  if (input.slug && ctx.store.contests.getBySlug(input.slug)) {
+    throw badRequest(`slug ${input.slug} is already used by another contest`);
+  }
+  const startDate = input.startDate ?? null;
+  const endDate = input.endDate ?? null;
+  checkDates(startDate, endDate);
+  const webhookSecret = newWebhookSecret();
+  const contest = ctx.store.contests.insert(
+    {
+      id,
+      title: input.title,
+      slug: input.slug ?? uniqueSlug(ctx, slugify(input.title)),
+      description: input.description ?? null,
+      status: input.status ?? 'active',
+      mode: input.mode ?? 'leaderboard',
+      startDate,
+      endDate,
+      isEvergreen: input.isEvergreen ?? (startDate === null && endDate === null),
+      settings: { ...defaultContestSettings, ...input.settings },
+      webhookSecretHash: hashSecret(webhookSecret),
+    },
+    ctx.now(),
+  );
+  return { contest, webhookSecret };
+}
+
+export function updateContest(
+  ctx: CollectorContext,
+  id: string,
+  patch: Partial<Omit<ContestInput, 'id'>>,
+): Contest {
+  const current = requireContest(ctx, id);
+  if (patch.slug && patch.slug !== current.slug && ctx.store.contests.getBySlug(patch.slug)) {
+    throw badRequest(`slug ${patch.slug} is already used by another contest`);
+  }
+  const next: Contest = {
+    ...current,
+    title: patch.title ?? current.title,
+    slug: patch.slug ?? current.slug,
+    description: patch.description !== undefined ? patch.description : current.description,
+    status: patch.status ?? current.status,
+    mode: patch.mode ?? current.mode,
+    startDate: patch.startDate !== undefined ? patch.startDate : current.startDate,
+    endDate: patch.endDate !== undefined ? patch.endDate : current.endDate,
+    isEvergreen: patch.isEvergreen ?? current.isEvergreen,
+    settings: { ...current.settings, ...patch.settings },
+  };
+  checkDates(next.startDate, next.endDate);
+  return ctx.store.contests.update(next, ctx.now());
+}
+
+/** Replaces the contest's webhook secret; the old one stops working at once. */
+export function rotateWebhookSecret(ctx: CollectorContext, id: string): string {
+  requireContest(ctx, id);
+  const secret = newWebhookSecret();
+  ctx.store.contests.setWebhookSecretHash(id, hashSecret(secret), ctx.now());
+  return secret;
+}

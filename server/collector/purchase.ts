@@ -1,0 +1,117 @@
+import { normalizeEmail } from '../domain/email.js';
+import { messages, notFound } from '../domain/errors.js';
+import { newId, normalizeReferralCode } from '../domain/ids.js';
+import { purchasePoints, toMinorUnits } from '../domain/money.js';
+import type { Contest, Entry, Purchase } from '../store/types.js';
+import { requireRunningContest, type CollectorContext } from './context.js';
+
+export interface PurchaseInput {
+  contestId: string;
+  email: string;
+  orderId: string;
+  /** Major units (99.99), validated > 0 and finite by the route schema. */
+  amount: number;
+  currency: string;
+  source: 'referral' | 'webhook' | 'api';
+}
+
+export interface PurchaseResult {
+  purchase: Purchase;
+  /** The credited entry, else the purchaser's entry, else null. */
+  entryId: string | null;
+  pointsAwarded: number;
+  alreadyExists: boolean;
+  message: string;
+}
+
+/**
+ * Who earns a purchase's points.
+ * - `advocate` (referral track-purchase): the referrer, from the body's code, else the cookie's
+ *   code, else the purchaser's own referrer.
+ * - `purchaser` (webhook, REST): the purchaser's own entry; `requireEntry` makes an unknown email
+ *   a 404 (REST) instead of an unattributed purchase (webhook).
+ */
+export type Crediting =
+  | { kind: 'advocate'; referralCode?: string | null; cookieCode?: string | null }
+  | { kind: 'purchaser'; requireEntry: boolean };
+
+function findAdvocate(
+  ctx: CollectorContext,
+  contest: Contest,
+  purchaser: Entry | undefined,
+  codes: Array<string | null | undefined>,
+): Entry | undefined {
+  for (const code of codes) {
+    if (!code) continue;
+    const entry = ctx.store.entries.findByCode(contest.id, normalizeReferralCode(code));
+    if (entry) return entry;
+  }
+  return purchaser?.referredBy ? ctx.store.entries.get(purchaser.referredBy) : undefined;
+}
+
+function alreadyRecorded(purchase: Purchase): PurchaseResult {
+  return {
+    purchase,
+    entryId: purchase.creditedEntryId ?? purchase.purchaserEntryId,
+    pointsAwarded: 0,
+    alreadyExists: true,
+    message: messages.purchaseAlreadyRecorded,
+  };
+}
+
+/**
+ * Records a purchase once per (contest, orderId) and awards `round(amount × pointsPerUnit)` to the
+ * credited entry. A repeated orderId returns the original purchase and awards nothing. Runs inside
+ * one transaction, so two identical requests can never both pass the duplicate check.
+ */
+export function recordPurchase(
+  ctx: CollectorContext,
+  input: PurchaseInput,
+  crediting: Crediting,
+): PurchaseResult {
+  const contest = requireRunningContest(ctx, input.contestId);
+  const existing = ctx.store.purchases.findByOrder(contest.id, input.orderId);
+  if (existing) return alreadyRecorded(existing);
+
+  const emailNormalized = normalizeEmail(input.email);
+  const purchaser = ctx.store.entries.findByEmail(contest.id, emailNormalized);
+  let credited: Entry | undefined;
+  if (crediting.kind === 'purchaser') {
+    if (!purchaser && crediting.requireEntry) throw notFound(messages.entryNotFound);
+    credited = purchaser;
+  } else {
+    credited = findAdvocate(ctx, contest, purchaser, [crediting.referralCode, crediting.cookieCode]);
+    // Buying through your own link is not a referral.
+    if (credited && purchaser && credited.id === purchaser.id) credited = undefined;
+  }
+
+  const points =
+    credited && !credited.disqualified
+      ? purchasePoints(input.amount, contest.settings.purchasePointsPerUnit)
+      : 0;
+  const now = ctx.now();
+  const purchase = ctx.store.purchases.insert({
+    id: newId('purchase'),
+    contestId: contest.id,
+    orderId: input.orderId,
+    email: input.email.trim(),
+    emailNormalized,
+    purchaserEntryId: purchaser?.id ?? null,
+    creditedEntryId: credited?.id ?? null,
+    amountMinor: toMinorUnits(input.amount, input.currency),
+    currency: input.currency,
+    pointsAwarded: points > 0 ? points : 0,
+    source: input.source,
+    createdAt: now,
+  });
+  const awarded = credited && points > 0
+    ? ctx.store.ledger.award(credited, points, 'purchase', purchase.id, now)
+    : 0;
+  return {
+    purchase,
+    entryId: credited?.id ?? purchaser?.id ?? null,
+    pointsAwarded: awarded,
+    alreadyExists: false,
+    message: messages.purchaseRecorded,
+  };
+}

@@ -1,0 +1,93 @@
+import { normalizeEmail } from '../domain/email.js';
+import { normalizeReferralCode } from '../domain/ids.js';
+import type { Entry } from '../store/types.js';
+import { requireRunningContest, type CollectorContext } from './context.js';
+import { insertEntry } from './entries.js';
+
+export interface SignupInput {
+  contestId: string;
+  email: string;
+  name?: string | null;
+  phone?: string | null;
+  referralCode?: string | null;
+}
+
+/** Why a signup did or did not earn referral points: a closed list, so outcomes can be counted. */
+export type SignupOutcome =
+  | 'referred'
+  | 'not_referred'
+  | 'unknown_code'
+  | 'self_referral'
+  | 'duplicate_email';
+
+export interface SignupResult {
+  entry: Entry;
+  alreadyExists: boolean;
+  isReferred: boolean;
+  pointsAwarded: { advocate: number; friend: number };
+  outcome: SignupOutcome;
+}
+
+const noPoints = () => ({ advocate: 0, friend: 0 });
+
+/**
+ * Records a signup: creates the friend's entry unless the email already has one, and — once per
+ * friend, ever — awards the contest's advocate and friend points when another entry referred it.
+ * Runs inside one transaction (entry + ledger rows + totals commit together).
+ */
+export function signup(ctx: CollectorContext, input: SignupInput): SignupResult {
+  const contest = requireRunningContest(ctx, input.contestId);
+  const email = normalizeEmail(input.email);
+  const code = input.referralCode ? normalizeReferralCode(input.referralCode) : null;
+  const advocate = code ? ctx.store.entries.findByCode(contest.id, code) : undefined;
+
+  if (advocate?.email && normalizeEmail(advocate.email) === email) {
+    return {
+      entry: advocate,
+      alreadyExists: true,
+      isReferred: false,
+      pointsAwarded: noPoints(),
+      outcome: 'self_referral',
+    };
+  }
+  const existing = ctx.store.entries.findByEmail(contest.id, email);
+  if (existing) {
+    return {
+      entry: existing,
+      alreadyExists: true,
+      isReferred: existing.referredBy !== null,
+      pointsAwarded: noPoints(),
+      outcome: 'duplicate_email',
+    };
+  }
+
+  const friend = insertEntry(ctx, contest, {
+    email: input.email,
+    name: input.name,
+    phone: input.phone,
+    referredBy: advocate?.id ?? null,
+  });
+  if (!advocate) {
+    return {
+      entry: friend,
+      alreadyExists: false,
+      isReferred: false,
+      pointsAwarded: noPoints(),
+      outcome: code ? 'unknown_code' : 'not_referred',
+    };
+  }
+  const now = ctx.now();
+  const { advocatePoints, friendPoints } = contest.settings;
+  const friendAward = ctx.store.ledger.award(friend, friendPoints, 'referral_friend', friend.id, now);
+  // A disqualified advocate keeps the referral link (the friend is still referred) but earns nothing.
+  const advocateAward = advocate.disqualified
+    ? 0
+    : ctx.store.ledger.award(advocate, advocatePoints, 'referral_advocate', friend.id, now);
+  return {
+    entry: { ...friend, points: friendAward },
+    alreadyExists: false,
+    isReferred: true,
+    pointsAwarded: { advocate: advocateAward, friend: friendAward },
+    outcome: 'referred',
+  };
+}

@@ -1,0 +1,219 @@
+/**
+ * Versioned schema migrations. Each runs once, in order, inside its own transaction; a failure
+ * aborts start-up (see migrate.ts). Never edit a shipped migration: add a new one.
+ *
+ * Invariants are enforced by the schema itself (triggers), not only by application code, so that
+ * every write path — API, CLI, a future admin tool — keeps them:
+ *  - points_ledger is append-only, and entries.points is maintained from it by trigger, so an
+ *    entry's points always equal the sum of its ledger rows;
+ *  - contest_stats holds the counters analytics needs (entries, confirmed, disqualified, views,
+ *    bonus completions, points total), kept current by triggers, so analytics never scans.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: /* sql */ `
+      CREATE TABLE contests (
+        id TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        slug TEXT NOT NULL UNIQUE,
+        description TEXT,
+        status TEXT NOT NULL CHECK (status IN ('draft', 'active', 'ended', 'paused')),
+        mode TEXT NOT NULL CHECK (mode IN ('giveaway', 'leaderboard', 'waitlist')),
+        start_date INTEGER,
+        end_date INTEGER,
+        is_evergreen INTEGER NOT NULL DEFAULT 1,
+        advocate_points INTEGER NOT NULL DEFAULT 10,
+        friend_points INTEGER NOT NULL DEFAULT 5,
+        purchase_points_per_unit REAL NOT NULL DEFAULT 1,
+        require_email_confirmation INTEGER NOT NULL DEFAULT 0,
+        cookie_days INTEGER NOT NULL DEFAULT 30,
+        webhook_secret_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE contest_stats (
+        contest_id TEXT PRIMARY KEY REFERENCES contests(id),
+        entries_count INTEGER NOT NULL DEFAULT 0,
+        confirmed_count INTEGER NOT NULL DEFAULT 0,
+        disqualified_count INTEGER NOT NULL DEFAULT 0,
+        views_count INTEGER NOT NULL DEFAULT 0,
+        bonus_completions_count INTEGER NOT NULL DEFAULT 0,
+        points_total INTEGER NOT NULL DEFAULT 0
+      ) STRICT;
+
+      CREATE TRIGGER contests_create_stats AFTER INSERT ON contests BEGIN
+        INSERT INTO contest_stats (contest_id) VALUES (NEW.id);
+      END;
+
+      CREATE TABLE entries (
+        id TEXT PRIMARY KEY,
+        contest_id TEXT NOT NULL REFERENCES contests(id),
+        email TEXT,
+        email_normalized TEXT,
+        name TEXT,
+        phone TEXT,
+        referral_code TEXT NOT NULL,
+        referred_by TEXT REFERENCES entries(id),
+        points INTEGER NOT NULL DEFAULT 0,
+        referrals_count INTEGER NOT NULL DEFAULT 0,
+        email_confirmed INTEGER NOT NULL DEFAULT 0,
+        disqualified INTEGER NOT NULL DEFAULT 0,
+        disqualified_reason TEXT,
+        erased_at INTEGER,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE UNIQUE INDEX entries_contest_email ON entries (contest_id, email_normalized)
+        WHERE email_normalized IS NOT NULL;
+      CREATE UNIQUE INDEX entries_contest_phone ON entries (contest_id, phone)
+        WHERE phone IS NOT NULL;
+      CREATE UNIQUE INDEX entries_contest_code ON entries (contest_id, referral_code);
+      -- Serves the leaderboard (points desc, then joinedAt, then id) with an index walk.
+      CREATE INDEX entries_ranking ON entries (contest_id, points DESC, created_at, id);
+      CREATE INDEX entries_contest_created ON entries (contest_id, created_at, id);
+      CREATE INDEX entries_referred_by ON entries (referred_by) WHERE referred_by IS NOT NULL;
+
+      CREATE TRIGGER entries_count_insert AFTER INSERT ON entries BEGIN
+        UPDATE contest_stats SET
+          entries_count = entries_count + 1,
+          confirmed_count = confirmed_count + NEW.email_confirmed,
+          disqualified_count = disqualified_count + NEW.disqualified
+        WHERE contest_id = NEW.contest_id;
+        UPDATE entries SET referrals_count = referrals_count + 1
+        WHERE NEW.referred_by IS NOT NULL AND id = NEW.referred_by;
+      END;
+
+      CREATE TRIGGER entries_count_flags AFTER UPDATE OF email_confirmed, disqualified ON entries BEGIN
+        UPDATE contest_stats SET
+          confirmed_count = confirmed_count + NEW.email_confirmed - OLD.email_confirmed,
+          disqualified_count = disqualified_count + NEW.disqualified - OLD.disqualified
+        WHERE contest_id = NEW.contest_id;
+      END;
+
+      CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries BEGIN
+        SELECT RAISE(ABORT, 'entries are never deleted; erase personal data instead');
+      END;
+
+      CREATE TABLE points_ledger (
+        id INTEGER PRIMARY KEY,
+        entry_id TEXT NOT NULL REFERENCES entries(id),
+        contest_id TEXT NOT NULL,
+        delta INTEGER NOT NULL CHECK (delta <> 0),
+        reason TEXT NOT NULL CHECK (reason IN
+          ('referral_advocate', 'referral_friend', 'purchase', 'bonus_action', 'adjustment')),
+        source_id TEXT,
+        note TEXT,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE INDEX points_ledger_entry ON points_ledger (entry_id);
+      -- Second line of defence against double awards: an automatic award names its cause
+      -- (friend entry, purchase, bonus action) and can exist once per entry.
+      CREATE UNIQUE INDEX points_ledger_once ON points_ledger (entry_id, reason, source_id)
+        WHERE reason <> 'adjustment';
+
+      CREATE TRIGGER points_ledger_apply AFTER INSERT ON points_ledger BEGIN
+        UPDATE entries SET points = points + NEW.delta WHERE id = NEW.entry_id;
+        UPDATE contest_stats SET points_total = points_total + NEW.delta
+        WHERE contest_id = NEW.contest_id;
+      END;
+      CREATE TRIGGER points_ledger_no_update BEFORE UPDATE ON points_ledger BEGIN
+        SELECT RAISE(ABORT, 'points_ledger is append-only');
+      END;
+      CREATE TRIGGER points_ledger_no_delete BEFORE DELETE ON points_ledger BEGIN
+        SELECT RAISE(ABORT, 'points_ledger is append-only');
+      END;
+      -- entries.points may only change through the ledger trigger above.
+      CREATE TRIGGER entries_points_from_ledger_only BEFORE UPDATE OF points ON entries
+      WHEN NEW.points <> OLD.points + (
+        SELECT delta FROM points_ledger WHERE entry_id = NEW.id ORDER BY id DESC LIMIT 1)
+      BEGIN
+        SELECT RAISE(ABORT, 'entries.points changes only through points_ledger');
+      END;
+
+      CREATE TABLE visits (
+        id INTEGER PRIMARY KEY,
+        contest_id TEXT NOT NULL,
+        entry_id TEXT NOT NULL,
+        url TEXT,
+        referrer TEXT,
+        visitor_key TEXT,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX visits_entry ON visits (entry_id);
+
+      CREATE TRIGGER visits_count AFTER INSERT ON visits BEGIN
+        UPDATE contest_stats SET views_count = views_count + 1 WHERE contest_id = NEW.contest_id;
+      END;
+
+      CREATE TABLE purchases (
+        id TEXT PRIMARY KEY,
+        contest_id TEXT NOT NULL REFERENCES contests(id),
+        order_id TEXT NOT NULL,
+        email TEXT,
+        email_normalized TEXT,
+        purchaser_entry_id TEXT REFERENCES entries(id),
+        credited_entry_id TEXT REFERENCES entries(id),
+        amount_minor INTEGER NOT NULL CHECK (amount_minor > 0),
+        currency TEXT NOT NULL,
+        points_awarded INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        UNIQUE (contest_id, order_id)
+      ) STRICT;
+      CREATE INDEX purchases_purchaser ON purchases (purchaser_entry_id);
+
+      CREATE TABLE bonus_actions (
+        id TEXT PRIMARY KEY,
+        contest_id TEXT NOT NULL REFERENCES contests(id),
+        action TEXT NOT NULL,
+        description TEXT,
+        points INTEGER NOT NULL CHECK (points >= 0),
+        position INTEGER NOT NULL DEFAULT 0,
+        archived INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        UNIQUE (contest_id, action)
+      ) STRICT;
+
+      CREATE TABLE bonus_completions (
+        entry_id TEXT NOT NULL REFERENCES entries(id),
+        bonus_action_id TEXT NOT NULL REFERENCES bonus_actions(id),
+        contest_id TEXT NOT NULL,
+        points_awarded INTEGER NOT NULL,
+        completed_at INTEGER NOT NULL,
+        PRIMARY KEY (entry_id, bonus_action_id)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TRIGGER bonus_completions_count AFTER INSERT ON bonus_completions BEGIN
+        UPDATE contest_stats SET bonus_completions_count = bonus_completions_count + 1
+        WHERE contest_id = NEW.contest_id;
+      END;
+
+      CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        type TEXT NOT NULL CHECK (type IN ('public', 'private')),
+        key_hash TEXT NOT NULL UNIQUE,
+        key_prefix TEXT NOT NULL,
+        label TEXT,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+      ) STRICT;
+
+      -- Daily salts for visitor keys: a raw IP is never stored, and yesterday's visitors cannot be
+      -- linked to today's once the old salt is deleted.
+      CREATE TABLE visitor_salts (
+        day TEXT PRIMARY KEY,
+        salt TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
+];

@@ -1,0 +1,33 @@
+import Database from 'better-sqlite3';
+import { migrate } from './migrate.js';
+
+export type Db = Database.Database;
+
+export interface OpenDatabaseOptions {
+  /**
+   * SQLite's `synchronous` setting. NORMAL (default) in WAL mode: a commit survives a crash of the
+   * process (kill -9) but the last commits may be lost on power loss or an OS crash. FULL also
+   * survives power loss, at the cost of an fsync per commit.
+   */
+  synchronous?: 'NORMAL' | 'FULL';
+  /** Passed to better-sqlite3; the single executable hands it the addon it unpacked. */
+  nativeBinding?: Database.Options['nativeBinding'];
+  readonly?: boolean;
+}
+
+/** Opens (creating if needed) and migrates a database. `:memory:` gives a private, empty one. */
+export function openDatabase(path: string, options: OpenDatabaseOptions = {}): Db {
+  const db = new Database(path, {
+    nativeBinding: options.nativeBinding,
+    readonly: options.readonly ?? false,
+  });
+  if (!options.readonly) {
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
+  }
+  db.pragma('foreign_keys = ON');
+  // A second writer (backup, CLI while the server runs) waits instead of failing at once.
+  db.pragma('busy_timeout = 5000');
+  if (!options.readonly) migrate(db);
+  return db;
+}

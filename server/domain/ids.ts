@@ -1,0 +1,43 @@
+import { randomBytes } from 'node:crypto';
+
+// Crockford-style base32, lower case: 32 symbols, so a random byte maps without bias (256 % 32 = 0).
+const ID_ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
+// Referral codes are read aloud and typed from screenshots: no 0/O, 1/I/L look-alikes.
+export const REFERRAL_CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
+const REFERRAL_CODE_LENGTH = 6;
+
+function randomString(length: number, alphabet: string): string {
+  // Rejection sampling keeps every symbol equally likely when 256 is not a multiple of the size.
+  const limit = 256 - (256 % alphabet.length);
+  let out = '';
+  while (out.length < length) {
+    for (const byte of randomBytes(length * 2)) {
+      if (byte < limit) out += alphabet[byte % alphabet.length];
+      if (out.length === length) break;
+    }
+  }
+  return out;
+}
+
+/** `entry_…`, `purchase_…`, `ba_…`, `key_…`: the documented id shapes, 16 random symbols (80 bits). */
+export function newId(prefix: string): string {
+  return `${prefix}_${randomString(16, ID_ALPHABET)}`;
+}
+
+/** cuid-style contest id (`c` + time + randomness), like the hosted service's `clx…` ids. */
+export function newContestId(now: number): string {
+  return `c${now.toString(36)}${randomString(12, ID_ALPHABET)}`;
+}
+
+export function newReferralCode(): string {
+  return `REF-${randomString(REFERRAL_CODE_LENGTH, REFERRAL_CODE_ALPHABET)}`;
+}
+
+/** Codes are matched case-insensitively: users retype them from links and screenshots. */
+export function normalizeReferralCode(code: string): string {
+  return code.trim().toUpperCase();
+}
+
+export function newSecret(prefix: string, bytes = 24): string {
+  return `${prefix}${randomBytes(bytes).toString('base64url')}`;
+}

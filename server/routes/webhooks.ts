@@ -1,0 +1,133 @@
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { recordPurchase } from '../collector/purchase.js';
+import { signup } from '../collector/signup.js';
+import { messages, notFound, unauthorized } from '../domain/errors.js';
+import { secretMatchesHash } from '../store/api-keys.js';
+import * as f from '../http/fields.js';
+import { signupPointsSchema } from './referral.js';
+
+const tags = ['Inbound webhooks'];
+const params = z.object({ contestId: f.contestId });
+
+/** The secret may come as x-webhook-secret, as a Bearer token, or as the body field `secret`. */
+export function presentedWebhookSecret(request: FastifyRequest): string | null {
+  const header = request.headers['x-webhook-secret'];
+  if (typeof header === 'string' && header) return header;
+  const auth = request.headers.authorization;
+  if (auth?.startsWith('Bearer ')) return auth.slice(7).trim();
+  const body = request.body as { secret?: unknown } | undefined;
+  return typeof body?.secret === 'string' ? body.secret : null;
+}
+
+/**
+ * Inbound webhooks from stores and backends, authenticated by the contest's webhook secret
+ * (compared in constant time against its stored hash) before the body is even validated.
+ */
+export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { collector, writes } = app;
+
+  app.addHook('preValidation', async (request) => {
+    const { contestId } = request.params as { contestId?: string };
+    const storedHash = contestId ? collector.store.contests.webhookSecretHash(contestId) : undefined;
+    if (!storedHash) throw notFound(messages.contestNotFound);
+    const secret = presentedWebhookSecret(request);
+    if (!secret || !secretMatchesHash(secret, storedHash)) throw unauthorized(messages.invalidWebhookSecret);
+  });
+
+  app.post('/signup/:contestId', {
+    schema: {
+      tags,
+      summary: 'Create an entry from an external signup',
+      params,
+      body: z.object({
+        email: f.email,
+        name: f.name,
+        phone: f.phone,
+        referralCode: f.referralCode.nullish().describe('Referral code, if the signup was referred'),
+        secret: z.string().max(200).optional().describe('The webhook secret, if not sent as a header'),
+      }),
+      response: {
+        200: z.object({
+          success: z.literal(true),
+          data: z.object({
+            entryId: z.string(),
+            email: z.string().nullable(),
+            alreadyExists: z.boolean(),
+            isReferred: z.boolean(),
+            pointsAwarded: signupPointsSchema,
+          }),
+        }),
+        400: f.errorResponse,
+        401: f.errorResponse,
+        404: f.errorResponse,
+      },
+    },
+  }, async (request) => {
+    const { contestId } = request.params;
+    const result = await writes.run(() => signup(collector, { ...request.body, contestId }));
+    return {
+      success: true as const,
+      data: {
+        entryId: result.entry.id,
+        email: result.entry.email,
+        alreadyExists: result.alreadyExists,
+        isReferred: result.isReferred,
+        pointsAwarded: result.pointsAwarded,
+      },
+    };
+  });
+
+  app.post('/purchase/:contestId', {
+    schema: {
+      tags,
+      summary: "Record a purchase and award points to the purchaser's entry",
+      params,
+      body: z.object({
+        email: f.email.describe('Email address of the purchaser'),
+        orderId: f.orderId,
+        amount: f.amount,
+        currency: f.currency,
+        secret: z.string().max(200).optional().describe('The webhook secret, if not sent as a header'),
+      }),
+      response: {
+        200: purchaseResponseSchema,
+        400: f.errorResponse,
+        401: f.errorResponse,
+        404: f.errorResponse,
+      },
+    },
+  }, async (request) => {
+    const { contestId } = request.params;
+    const { secret: _secret, ...purchase } = request.body;
+    const result = await writes.run(() =>
+      recordPurchase(collector, { ...purchase, contestId, source: 'webhook' }, { kind: 'purchaser', requireEntry: false }),
+    );
+    return purchaseResponse(result);
+  });
+};
+
+export const purchaseResponseSchema = z.object({
+  success: z.literal(true),
+  data: z.object({
+    purchaseId: z.string(),
+    entryId: z.string().nullable(),
+    pointsAwarded: z.number().int(),
+    alreadyExists: z.boolean(),
+    message: z.string(),
+  }),
+});
+
+export function purchaseResponse(result: import('../collector/purchase.js').PurchaseResult) {
+  return {
+    success: true as const,
+    data: {
+      purchaseId: result.purchase.id,
+      entryId: result.entryId,
+      pointsAwarded: result.pointsAwarded,
+      alreadyExists: result.alreadyExists,
+      message: result.message,
+    },
+  };
+}

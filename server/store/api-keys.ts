@@ -1,0 +1,39 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Db } from '../db/open-database.js';
+import type { ApiKeyType } from './types.js';
+
+/** API keys are 192-bit random tokens, so one SHA-256 is enough to store them safely. */
+export const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('hex');
+
+/** Constant-time comparison of a presented secret with a stored hash. */
+export function secretMatchesHash(secret: string, storedHash: string): boolean {
+  const presented = Buffer.from(hashSecret(secret), 'hex');
+  const stored = Buffer.from(storedHash, 'hex');
+  return presented.length === stored.length && timingSafeEqual(presented, stored);
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  type: ApiKeyType;
+  keyHash: string;
+}
+
+export function createApiKeysRepo(db: Db) {
+  const insert = db.prepare(`INSERT INTO api_keys (id, type, key_hash, key_prefix, label, created_at)
+    VALUES (?, ?, ?, ?, ?, ?)`);
+  const byHash = db.prepare<[string], ApiKeyRecord>(`SELECT id, type, key_hash AS keyHash
+    FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL`);
+
+  return {
+    insert(id: string, type: ApiKeyType, key: string, label: string | null, now: number): void {
+      insert.run(id, type, hashSecret(key), key.slice(0, 12), label, now);
+    },
+    /** Looks the key up by its hash, then confirms the match in constant time. */
+    find(key: string): ApiKeyRecord | undefined {
+      const record = byHash.get(hashSecret(key));
+      return record && secretMatchesHash(key, record.keyHash) ? record : undefined;
+    },
+  };
+}
+
+export type ApiKeysRepo = ReturnType<typeof createApiKeysRepo>;

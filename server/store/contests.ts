@@ -1,0 +1,131 @@
+import type { Db } from '../db/open-database.js';
+import type { Contest, ContestMode, ContestSettings, ContestStats, ContestStatus } from './types.js';
+
+interface ContestRow {
+  id: string;
+  title: string;
+  slug: string;
+  description: string | null;
+  status: ContestStatus;
+  mode: ContestMode;
+  start_date: number | null;
+  end_date: number | null;
+  is_evergreen: number;
+  advocate_points: number;
+  friend_points: number;
+  purchase_points_per_unit: number;
+  require_email_confirmation: number;
+  cookie_days: number;
+  created_at: number;
+  updated_at: number;
+}
+
+const toContest = (row: ContestRow): Contest => ({
+  id: row.id,
+  title: row.title,
+  slug: row.slug,
+  description: row.description,
+  status: row.status,
+  mode: row.mode,
+  startDate: row.start_date,
+  endDate: row.end_date,
+  isEvergreen: row.is_evergreen === 1,
+  settings: {
+    advocatePoints: row.advocate_points,
+    friendPoints: row.friend_points,
+    purchasePointsPerUnit: row.purchase_points_per_unit,
+    requireEmailConfirmation: row.require_email_confirmation === 1,
+    cookieDays: row.cookie_days,
+  },
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+export type NewContest = Omit<Contest, 'createdAt' | 'updatedAt'> & { webhookSecretHash: string };
+
+const contestParams = (c: Omit<Contest, 'createdAt'>) => ({
+  id: c.id,
+  title: c.title,
+  slug: c.slug,
+  description: c.description,
+  status: c.status,
+  mode: c.mode,
+  start_date: c.startDate,
+  end_date: c.endDate,
+  is_evergreen: c.isEvergreen ? 1 : 0,
+  advocate_points: c.settings.advocatePoints,
+  friend_points: c.settings.friendPoints,
+  purchase_points_per_unit: c.settings.purchasePointsPerUnit,
+  require_email_confirmation: c.settings.requireEmailConfirmation ? 1 : 0,
+  cookie_days: c.settings.cookieDays,
+  updated_at: c.updatedAt,
+});
+
+export function createContestsRepo(db: Db) {
+  const insert = db.prepare(`INSERT INTO contests (id, title, slug, description, status, mode,
+      start_date, end_date, is_evergreen, advocate_points, friend_points, purchase_points_per_unit,
+      require_email_confirmation, cookie_days, webhook_secret_hash, created_at, updated_at)
+    VALUES (@id, @title, @slug, @description, @status, @mode, @start_date, @end_date, @is_evergreen,
+      @advocate_points, @friend_points, @purchase_points_per_unit, @require_email_confirmation,
+      @cookie_days, @webhook_secret_hash, @created_at, @updated_at)`);
+  const update = db.prepare(`UPDATE contests SET title = @title, slug = @slug,
+      description = @description, status = @status, mode = @mode, start_date = @start_date,
+      end_date = @end_date, is_evergreen = @is_evergreen, advocate_points = @advocate_points,
+      friend_points = @friend_points, purchase_points_per_unit = @purchase_points_per_unit,
+      require_email_confirmation = @require_email_confirmation, cookie_days = @cookie_days,
+      updated_at = @updated_at
+    WHERE id = @id`);
+  const byId = db.prepare<[string], ContestRow>('SELECT * FROM contests WHERE id = ?');
+  const bySlug = db.prepare<[string], ContestRow>('SELECT * FROM contests WHERE slug = ?');
+  const all = db.prepare<[], ContestRow & { entries_count: number }>(`SELECT c.*, s.entries_count
+    FROM contests c JOIN contest_stats s ON s.contest_id = c.id ORDER BY c.created_at DESC, c.id`);
+  const secretHash = db.prepare<[string], { webhook_secret_hash: string }>(
+    'SELECT webhook_secret_hash FROM contests WHERE id = ?',
+  );
+  const setSecretHash = db.prepare(
+    'UPDATE contests SET webhook_secret_hash = ?, updated_at = ? WHERE id = ?',
+  );
+  const stats = db.prepare<[string], ContestStats>(`SELECT entries_count AS entriesCount,
+      confirmed_count AS confirmedCount, disqualified_count AS disqualifiedCount,
+      views_count AS viewsCount, bonus_completions_count AS bonusCompletionsCount,
+      points_total AS pointsTotal
+    FROM contest_stats WHERE contest_id = ?`);
+
+  return {
+    insert(contest: NewContest, now: number): Contest {
+      insert.run({
+        ...contestParams({ ...contest, updatedAt: now }),
+        webhook_secret_hash: contest.webhookSecretHash,
+        created_at: now,
+      });
+      return { ...contest, createdAt: now, updatedAt: now };
+    },
+    update(contest: Contest, now: number): Contest {
+      update.run(contestParams({ ...contest, updatedAt: now }));
+      return { ...contest, updatedAt: now };
+    },
+    get(id: string): Contest | undefined {
+      const row = byId.get(id);
+      return row && toContest(row);
+    },
+    getBySlug(slug: string): Contest | undefined {
+      const row = bySlug.get(slug);
+      return row && toContest(row);
+    },
+    list(): Array<Contest & { entriesCount: number }> {
+      return all.all().map((row) => ({ ...toContest(row), entriesCount: row.entries_count }));
+    },
+    webhookSecretHash(id: string): string | undefined {
+      return secretHash.get(id)?.webhook_secret_hash;
+    },
+    setWebhookSecretHash(id: string, hash: string, now: number): void {
+      setSecretHash.run(hash, now, id);
+    },
+    stats(id: string): ContestStats | undefined {
+      return stats.get(id);
+    },
+  };
+}
+
+export type ContestsRepo = ReturnType<typeof createContestsRepo>;
+export type { ContestSettings };

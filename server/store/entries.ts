@@ -1,0 +1,179 @@
+import type { Db } from '../db/open-database.js';
+import type { Entry } from './types.js';
+
+interface EntryRow {
+  id: string;
+  contest_id: string;
+  email: string | null;
+  name: string | null;
+  phone: string | null;
+  referral_code: string;
+  referred_by: string | null;
+  points: number;
+  referrals_count: number;
+  email_confirmed: number;
+  disqualified: number;
+  created_at: number;
+}
+
+const ENTRY_COLUMNS = `id, contest_id, email, name, phone, referral_code, referred_by, points,
+  referrals_count, email_confirmed, disqualified, created_at`;
+
+export const toEntry = (row: EntryRow): Entry => ({
+  id: row.id,
+  contestId: row.contest_id,
+  email: row.email,
+  name: row.name,
+  phone: row.phone,
+  referralCode: row.referral_code,
+  referredBy: row.referred_by,
+  points: row.points,
+  referralsCount: row.referrals_count,
+  emailConfirmed: row.email_confirmed === 1,
+  disqualified: row.disqualified === 1,
+  createdAt: row.created_at,
+});
+
+export interface NewEntry {
+  id: string;
+  contestId: string;
+  email: string | null;
+  emailNormalized: string | null;
+  name: string | null;
+  phone: string | null;
+  referralCode: string;
+  referredBy: string | null;
+  emailConfirmed: boolean;
+  createdAt: number;
+}
+
+export interface EntryPatch {
+  email?: string | null;
+  emailNormalized?: string | null;
+  name?: string | null;
+  phone?: string | null;
+  emailConfirmed?: boolean;
+}
+
+/** `%` and `_` in a search term are literal characters, not wildcards. */
+const likePattern = (term: string) => `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+export function createEntriesRepo(db: Db) {
+  const insert = db.prepare(`INSERT INTO entries (id, contest_id, email, email_normalized, name,
+      phone, referral_code, referred_by, email_confirmed, created_at)
+    VALUES (@id, @contestId, @email, @emailNormalized, @name, @phone, @referralCode, @referredBy,
+      @emailConfirmed, @createdAt)`);
+  const byId = db.prepare<[string], EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE id = ?`);
+  const byEmail = db.prepare<[string, string], EntryRow>(
+    `SELECT ${ENTRY_COLUMNS} FROM entries WHERE contest_id = ? AND email_normalized = ?`,
+  );
+  const byPhone = db.prepare<[string, string], EntryRow>(
+    `SELECT ${ENTRY_COLUMNS} FROM entries WHERE contest_id = ? AND phone = ?`,
+  );
+  const byCode = db.prepare<[string, string], EntryRow>(
+    `SELECT ${ENTRY_COLUMNS} FROM entries WHERE contest_id = ? AND referral_code = ?`,
+  );
+  const codeTaken = db
+    .prepare<[string, string], number>('SELECT 1 FROM entries WHERE contest_id = ? AND referral_code = ?')
+    .pluck();
+  const update = db.prepare(`UPDATE entries SET email = @email, email_normalized = @emailNormalized,
+      name = @name, phone = @phone, email_confirmed = @emailConfirmed WHERE id = @id`);
+  const disqualify = db.prepare(
+    'UPDATE entries SET disqualified = 1, disqualified_reason = ? WHERE id = ?',
+  );
+  const erase = db.prepare(`UPDATE entries SET email = NULL, email_normalized = NULL, name = NULL,
+      phone = NULL, erased_at = ? WHERE id = ?`);
+  const page = db.prepare<[string, number, number], EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM entries
+    WHERE contest_id = ? ORDER BY created_at, id LIMIT ? OFFSET ?`);
+  const count = db.prepare<[string], number>('SELECT count(*) FROM entries WHERE contest_id = ?').pluck();
+  const searchPage = db.prepare<[string, string, string, number, number], EntryRow>(`SELECT
+      ${ENTRY_COLUMNS} FROM entries
+    WHERE contest_id = ? AND (email LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\')
+    ORDER BY created_at, id LIMIT ? OFFSET ?`);
+  const searchCount = db.prepare<[string, string, string], number>(`SELECT count(*) FROM entries
+    WHERE contest_id = ? AND (email LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\')`).pluck();
+  const ranking = db.prepare<[string, number, number], EntryRow>(`SELECT ${ENTRY_COLUMNS}
+    FROM entries INDEXED BY entries_ranking
+    WHERE contest_id = ? AND disqualified = 0 AND email_confirmed >= ?
+    ORDER BY points DESC, created_at, id LIMIT ?`);
+  const highest = db.prepare<[string], number | null>(
+    'SELECT max(points) FROM entries WHERE contest_id = ?',
+  ).pluck();
+
+  return {
+    insert(entry: NewEntry): Entry {
+      insert.run({ ...entry, emailConfirmed: entry.emailConfirmed ? 1 : 0 });
+      return {
+        id: entry.id,
+        contestId: entry.contestId,
+        email: entry.email,
+        name: entry.name,
+        phone: entry.phone,
+        referralCode: entry.referralCode,
+        referredBy: entry.referredBy,
+        points: 0,
+        referralsCount: 0,
+        emailConfirmed: entry.emailConfirmed,
+        disqualified: false,
+        createdAt: entry.createdAt,
+      };
+    },
+    get(id: string): Entry | undefined {
+      const row = byId.get(id);
+      return row && toEntry(row);
+    },
+    findByEmail(contestId: string, emailNormalized: string): Entry | undefined {
+      const row = byEmail.get(contestId, emailNormalized);
+      return row && toEntry(row);
+    },
+    findByPhone(contestId: string, phone: string): Entry | undefined {
+      const row = byPhone.get(contestId, phone);
+      return row && toEntry(row);
+    },
+    findByCode(contestId: string, code: string): Entry | undefined {
+      const row = byCode.get(contestId, code);
+      return row && toEntry(row);
+    },
+    isCodeTaken(contestId: string, code: string): boolean {
+      return codeTaken.get(contestId, code) !== undefined;
+    },
+    update(entry: Entry, patch: EntryPatch, emailNormalized: string | null): void {
+      update.run({
+        id: entry.id,
+        email: patch.email !== undefined ? patch.email : entry.email,
+        emailNormalized: patch.email !== undefined ? patch.emailNormalized ?? null : emailNormalized,
+        name: patch.name !== undefined ? patch.name : entry.name,
+        phone: patch.phone !== undefined ? patch.phone : entry.phone,
+        emailConfirmed: (patch.emailConfirmed ?? entry.emailConfirmed) ? 1 : 0,
+      });
+    },
+    disqualify(id: string, reason: string | null): void {
+      disqualify.run(reason, id);
+    },
+    erase(id: string, now: number): void {
+      erase.run(now, id);
+    },
+    list(contestId: string, opts: { limit: number; offset: number; search?: string }) {
+      if (opts.search) {
+        const pattern = likePattern(opts.search);
+        return {
+          rows: searchPage.all(contestId, pattern, pattern, opts.limit, opts.offset).map(toEntry),
+          total: searchCount.get(contestId, pattern, pattern) ?? 0,
+        };
+      }
+      return {
+        rows: page.all(contestId, opts.limit, opts.offset).map(toEntry),
+        total: count.get(contestId) ?? 0,
+      };
+    },
+    /** Points desc, then earlier joinedAt, then id: ranks 1..n follow this order exactly. */
+    leaderboard(contestId: string, limit: number, confirmedOnly: boolean): Entry[] {
+      return ranking.all(contestId, confirmedOnly ? 1 : 0, limit).map(toEntry);
+    },
+    highestPoints(contestId: string): number {
+      return highest.get(contestId) ?? 0;
+    },
+  };
+}
+
+export type EntriesRepo = ReturnType<typeof createEntriesRepo>;

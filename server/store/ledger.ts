@@ -1,0 +1,60 @@
+import type { Db } from '../db/open-database.js';
+import type { LedgerReason } from './types.js';
+
+export interface LedgerRow {
+  id: number;
+  entryId: string;
+  delta: number;
+  reason: LedgerReason;
+  sourceId: string | null;
+  note: string | null;
+  createdAt: number;
+}
+
+/**
+ * The append-only points ledger. Inserting a row is the only way points change: a trigger adds
+ * the delta to entries.points and to the contest's total in the same statement.
+ */
+export function createLedgerRepo(db: Db) {
+  const insert = db.prepare(`INSERT INTO points_ledger
+      (entry_id, contest_id, delta, reason, source_id, note, created_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?)`);
+  const forEntry = db.prepare<[string], LedgerRow>(`SELECT id, entry_id AS entryId, delta, reason,
+      source_id AS sourceId, note, created_at AS createdAt
+    FROM points_ledger WHERE entry_id = ? ORDER BY id`);
+  const sumBySource = db.prepare<[string, LedgerReason], number | null>(
+    'SELECT sum(delta) FROM points_ledger WHERE entry_id = ? AND reason = ?',
+  ).pluck();
+  const mismatches = db.prepare<[], { id: string; points: number; ledger: number }>(`
+    SELECT e.id, e.points, coalesce(sum(l.delta), 0) AS ledger
+    FROM entries e LEFT JOIN points_ledger l ON l.entry_id = e.id
+    GROUP BY e.id HAVING e.points <> coalesce(sum(l.delta), 0)`);
+
+  return {
+    /** Writes one ledger row; zero deltas are not recorded (nothing changed). */
+    award(
+      entry: { id: string; contestId: string },
+      delta: number,
+      reason: LedgerReason,
+      sourceId: string | null,
+      now: number,
+      note: string | null = null,
+    ): number {
+      if (delta === 0) return 0;
+      insert.run(entry.id, entry.contestId, delta, reason, sourceId, note, now);
+      return delta;
+    },
+    forEntry(entryId: string): LedgerRow[] {
+      return forEntry.all(entryId);
+    },
+    sumForReason(entryId: string, reason: LedgerReason): number {
+      return sumBySource.get(entryId, reason) ?? 0;
+    },
+    /** Entries whose points differ from their ledger sum: always empty unless something is broken. */
+    mismatches() {
+      return mismatches.all();
+    },
+  };
+}
+
+export type LedgerRepo = ReturnType<typeof createLedgerRepo>;

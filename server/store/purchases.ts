@@ -1,0 +1,68 @@
+import type { Db } from '../db/open-database.js';
+import type { Purchase } from './types.js';
+
+interface PurchaseRow {
+  id: string;
+  contest_id: string;
+  order_id: string;
+  purchaser_entry_id: string | null;
+  credited_entry_id: string | null;
+  amount_minor: number;
+  currency: string;
+  points_awarded: number;
+  created_at: number;
+}
+
+const toPurchase = (row: PurchaseRow): Purchase => ({
+  id: row.id,
+  contestId: row.contest_id,
+  orderId: row.order_id,
+  purchaserEntryId: row.purchaser_entry_id,
+  creditedEntryId: row.credited_entry_id,
+  amountMinor: row.amount_minor,
+  currency: row.currency,
+  pointsAwarded: row.points_awarded,
+  createdAt: row.created_at,
+});
+
+export interface NewPurchase extends Purchase {
+  email: string | null;
+  emailNormalized: string | null;
+  source: 'referral' | 'webhook' | 'api';
+}
+
+export function createPurchasesRepo(db: Db) {
+  const insert = db.prepare(`INSERT INTO purchases (id, contest_id, order_id, email,
+      email_normalized, purchaser_entry_id, credited_entry_id, amount_minor, currency,
+      points_awarded, source, created_at)
+    VALUES (@id, @contestId, @orderId, @email, @emailNormalized, @purchaserEntryId,
+      @creditedEntryId, @amountMinor, @currency, @pointsAwarded, @source, @createdAt)`);
+  const byOrder = db.prepare<[string, string], PurchaseRow>(
+    'SELECT * FROM purchases WHERE contest_id = ? AND order_id = ?',
+  );
+  const countByContest = db.prepare<[string], number>(
+    'SELECT count(*) FROM purchases WHERE contest_id = ?',
+  ).pluck();
+  const erase = db.prepare(
+    'UPDATE purchases SET email = NULL, email_normalized = NULL WHERE purchaser_entry_id = ?',
+  );
+
+  return {
+    insert(purchase: NewPurchase): Purchase {
+      insert.run(purchase);
+      return purchase;
+    },
+    findByOrder(contestId: string, orderId: string): Purchase | undefined {
+      const row = byOrder.get(contestId, orderId);
+      return row && toPurchase(row);
+    },
+    count(contestId: string): number {
+      return countByContest.get(contestId) ?? 0;
+    },
+    erasePurchaserEmail(entryId: string): void {
+      erase.run(entryId);
+    },
+  };
+}
+
+export type PurchasesRepo = ReturnType<typeof createPurchasesRepo>;

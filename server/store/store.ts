@@ -1,0 +1,34 @@
+import type { Db } from '../db/open-database.js';
+import { createApiKeysRepo } from './api-keys.js';
+import { createBonusActionsRepo } from './bonus-actions.js';
+import { createContestsRepo } from './contests.js';
+import { createEntriesRepo } from './entries.js';
+import { createLedgerRepo } from './ledger.js';
+import { createPurchasesRepo } from './purchases.js';
+import { createVisitsRepo } from './visits.js';
+
+/**
+ * Every SQL statement the collector runs, prepared once here when the store is created. The
+ * repositories are plain data access; the rules (who earns what) live in server/collector/.
+ */
+export function createStore(db: Db) {
+  return {
+    db,
+    contests: createContestsRepo(db),
+    entries: createEntriesRepo(db),
+    ledger: createLedgerRepo(db),
+    purchases: createPurchasesRepo(db),
+    visits: createVisitsRepo(db),
+    apiKeys: createApiKeysRepo(db),
+    bonusActions: createBonusActionsRepo(db),
+    /** Runs fn in one synchronous transaction (a savepoint when already inside one). */
+    transaction<T>(fn: () => T): T {
+      return db.transaction(fn)();
+    },
+    isReachable(): boolean {
+      return db.prepare('SELECT 1').pluck().get() === 1;
+    },
+  };
+}
+
+export type Store = ReturnType<typeof createStore>;
