@@ -9,9 +9,11 @@ import { randomUUID } from 'node:crypto';
 import { openDatabase, type Db } from './db/open-database.js';
 import { bodyParsersPlugin } from './plugins/body-parsers.js';
 import { errorHandlerPlugin } from './plugins/errors.js';
+import { noRateLimitsPlugin, rateLimitsPlugin } from './plugins/rate-limits.js';
 import { servicesPlugin } from './plugins/services.js';
 import { healthRoutes } from './routes/health.js';
 import { referralRoutes } from './routes/referral.js';
+import { trackerScriptRoutes } from './routes/tracker-script.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { createStore } from './store/store.js';
 import { createWriteQueue } from './write-queue.js';
@@ -28,6 +30,10 @@ export interface AppOptions {
   trustProxy?: boolean;
   /** Largest accepted request body, in bytes. */
   bodyLimit?: number;
+  /** Requests per minute per client IP on /api routes; false (default in tests) disables limits. */
+  rateLimit?: number | false;
+  /** The browser script to serve; default: the embedded build. */
+  trackerScript?: string;
 }
 
 /** The documented CORS policy for every /api/* route. */
@@ -67,9 +73,12 @@ export function buildApp(options: AppOptions = {}) {
   app.register(servicesPlugin, { store, now: options.now ?? Date.now, writes });
 
   app.register(healthRoutes);
+  app.register(trackerScriptRoutes, { script: options.trackerScript });
   app.register(
     async (api) => {
       await api.register(cors, corsOptions);
+      if (options.rateLimit) await api.register(rateLimitsPlugin, { perMinute: options.rateLimit });
+      else await api.register(noRateLimitsPlugin);
       await api.register(referralRoutes, { prefix: '/referral' });
       await api.register(webhookRoutes, { prefix: '/webhooks' });
     },

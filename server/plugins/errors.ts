@@ -29,6 +29,8 @@ export const errorHandlerPlugin = fp(
   async (app: FastifyInstance) => {
     app.setErrorHandler((error: FastifyError, request, reply) => {
       if (error instanceof ApiError) {
+        const retryAfter = (error as ApiError & { retryAfterSeconds?: number }).retryAfterSeconds;
+        if (retryAfter !== undefined) reply.header('retry-after', retryAfter);
         return reply.code(error.statusCode).send({ success: false, error: error.message });
       }
       if (hasZodFastifySchemaValidationErrors(error)) {

@@ -60,6 +60,8 @@ export const referralRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.post('/track-signup', {
+    // Anonymous entry creation has its own, stricter limit: 5 per 15 min per IP + contest.
+    preHandler: async (request) => app.checkSignupLimit(request),
     schema: {
       tags,
       summary: 'Record a referred signup and award advocate and friend points',

@@ -1,0 +1,49 @@
+import { buildApp } from './app.js';
+import type { ServerConfig } from './config.js';
+import { openDatabase, type OpenDatabaseOptions } from './db/open-database.js';
+
+/**
+ * Opens and migrates the database, builds the app and listens. SIGTERM/SIGINT close it
+ * gracefully: stop accepting, finish in-flight requests, commit queued writes, close the database.
+ */
+export async function serve(config: ServerConfig, dbOptions: OpenDatabaseOptions = {}) {
+  const db = openDatabase(config.dbPath, { ...dbOptions, synchronous: config.synchronous });
+  const app = buildApp({
+    db,
+    trustProxy: config.trustProxy,
+    rateLimit: config.rateLimit,
+    logger: {
+      level: config.logLevel,
+      // Secrets travel in these headers and body fields; they never reach the log.
+      redact: {
+        paths: [
+          'req.headers.authorization',
+          'req.headers["x-api-key"]',
+          'req.headers["x-webhook-secret"]',
+          'req.headers.cookie',
+        ],
+        censor: '[redacted]',
+      },
+    },
+  });
+  app.addHook('onClose', async () => db.close());
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down');
+    try {
+      await app.close();
+      process.exit(0);
+    } catch (error) {
+      app.log.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+
+  await app.listen({ port: config.port, host: config.host });
+  return app;
+}
