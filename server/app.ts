@@ -14,7 +14,9 @@ import { servicesPlugin } from './plugins/services.js';
 import { healthRoutes } from './routes/health.js';
 import { referralRoutes } from './routes/referral.js';
 import { trackerScriptRoutes } from './routes/tracker-script.js';
+import { v1Routes } from './routes/v1/index.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { openApiPlugin } from './plugins/openapi.js';
 import { createStore } from './store/store.js';
 import { createWriteQueue } from './write-queue.js';
 
@@ -32,6 +34,10 @@ export interface AppOptions {
   bodyLimit?: number;
   /** Requests per minute per client IP on /api routes; false (default in tests) disables limits. */
   rateLimit?: number | false;
+  /** Shown in the OpenAPI description. */
+  version?: string;
+  /** Swagger UI's static files, when not in node_modules (the single executable unpacks them). */
+  docsStaticDir?: string;
   /** The browser script to serve; default: the embedded build. */
   trackerScript?: string;
 }
@@ -72,6 +78,7 @@ export function buildApp(options: AppOptions = {}) {
   app.register(bodyParsersPlugin);
   app.register(servicesPlugin, { store, now: options.now ?? Date.now, writes });
 
+  app.register(openApiPlugin, { version: options.version ?? '0.0.0-dev', docsStaticDir: options.docsStaticDir });
   app.register(healthRoutes);
   app.register(trackerScriptRoutes, { script: options.trackerScript });
   app.register(
@@ -81,6 +88,7 @@ export function buildApp(options: AppOptions = {}) {
       else await api.register(noRateLimitsPlugin);
       await api.register(referralRoutes, { prefix: '/referral' });
       await api.register(webhookRoutes, { prefix: '/webhooks' });
+      await api.register(v1Routes, { prefix: '/v1' });
     },
     { prefix: '/api' },
   );

@@ -65,7 +65,7 @@ export function buildCli(dbOptions: OpenDatabaseOptions = {}): Command {
     .addOption(new Option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent'))
     .action(async (flags) => {
       const config = parseServerConfig(flags);
-      const app = await serve(config, dbOptions);
+      const app = await serve(config, dbOptions, { version });
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
       app.log.info(`refrocket ${version} listening on http://${config.host}:${port} (db ${config.dbPath})`);

@@ -1,4 +1,4 @@
-import { buildApp } from './app.js';
+import { buildApp, type AppOptions } from './app.js';
 import type { ServerConfig } from './config.js';
 import { openDatabase, type OpenDatabaseOptions } from './db/open-database.js';
 
@@ -6,9 +6,14 @@ import { openDatabase, type OpenDatabaseOptions } from './db/open-database.js';
  * Opens and migrates the database, builds the app and listens. SIGTERM/SIGINT close it
  * gracefully: stop accepting, finish in-flight requests, commit queued writes, close the database.
  */
-export async function serve(config: ServerConfig, dbOptions: OpenDatabaseOptions = {}) {
+export async function serve(
+  config: ServerConfig,
+  dbOptions: OpenDatabaseOptions = {},
+  appOptions: Pick<AppOptions, 'version' | 'docsStaticDir'> = {},
+) {
   const db = openDatabase(config.dbPath, { ...dbOptions, synchronous: config.synchronous });
   const app = buildApp({
+    ...appOptions,
     db,
     trustProxy: config.trustProxy,
     rateLimit: config.rateLimit,

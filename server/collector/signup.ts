@@ -1,8 +1,8 @@
 import { normalizeEmail } from '../domain/email.js';
 import { normalizeReferralCode } from '../domain/ids.js';
-import type { Entry } from '../store/types.js';
+import type { Contest, Entry } from '../store/types.js';
 import { requireRunningContest, type CollectorContext } from './context.js';
-import { insertEntry } from './entries.js';
+import { findExistingEntry, insertEntry } from './entries.js';
 
 export interface SignupInput {
   contestId: string;
@@ -36,12 +36,24 @@ const noPoints = () => ({ advocate: 0, friend: 0 });
  * Runs inside one transaction (entry + ledger rows + totals commit together).
  */
 export function signup(ctx: CollectorContext, input: SignupInput): SignupResult {
-  const contest = requireRunningContest(ctx, input.contestId);
-  const email = normalizeEmail(input.email);
+  return registerEntry(ctx, requireRunningContest(ctx, input.contestId), input);
+}
+
+/** The signup rules for a contest already looked up (the REST API registers on any status). */
+export function registerEntry(
+  ctx: CollectorContext,
+  contest: Contest,
+  input: Omit<SignupInput, 'contestId' | 'email'> & { email?: string | null },
+): SignupResult {
+  const email = input.email ? normalizeEmail(input.email) : null;
   const code = input.referralCode ? normalizeReferralCode(input.referralCode) : null;
   const advocate = code ? ctx.store.entries.findByCode(contest.id, code) : undefined;
 
-  if (advocate?.email && normalizeEmail(advocate.email) === email) {
+  const isSelf =
+    advocate &&
+    ((email !== null && advocate.email !== null && normalizeEmail(advocate.email) === email) ||
+      (!email && input.phone && advocate.phone === input.phone.trim()));
+  if (advocate && isSelf) {
     return {
       entry: advocate,
       alreadyExists: true,
@@ -50,7 +62,7 @@ export function signup(ctx: CollectorContext, input: SignupInput): SignupResult 
       outcome: 'self_referral',
     };
   }
-  const existing = ctx.store.entries.findByEmail(contest.id, email);
+  const existing = findExistingEntry(ctx, contest.id, email, input.phone);
   if (existing) {
     return {
       entry: existing,

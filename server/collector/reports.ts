@@ -1,0 +1,30 @@
+import type { CollectorContext } from './context.js';
+import { requireContest } from './context.js';
+
+/**
+ * Leaderboard: points desc, then earlier joinedAt, then id; non-disqualified entries, and only
+ * confirmed ones when the contest requires email confirmation. Ranks are positions 1..n.
+ */
+export function leaderboard(ctx: CollectorContext, contestId: string, limit: number) {
+  const contest = requireContest(ctx, contestId);
+  return ctx.store.entries.leaderboard(contest.id, limit, contest.settings.requireEmailConfirmation);
+}
+
+/** Analytics from counters the schema keeps current (see migrations.ts), so nothing is scanned. */
+export function analytics(ctx: CollectorContext, contestId: string) {
+  const contest = requireContest(ctx, contestId);
+  const stats = ctx.store.contests.stats(contest.id)!;
+  const average = stats.entriesCount === 0 ? 0 : Math.round((stats.pointsTotal / stats.entriesCount) * 10) / 10;
+  return {
+    totalEntries: stats.entriesCount,
+    confirmedEntries: stats.confirmedCount,
+    disqualifiedEntries: stats.disqualifiedCount,
+    totalViews: stats.viewsCount,
+    totalBonusCompletions: stats.bonusCompletionsCount,
+    points: {
+      total: stats.pointsTotal,
+      average,
+      highest: stats.entriesCount === 0 ? 0 : ctx.store.entries.highestPoints(contest.id),
+    },
+  };
+}

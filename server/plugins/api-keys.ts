@@ -1,0 +1,37 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { forbidden, messages, unauthorized } from '../domain/errors.js';
+import type { ApiKeyType } from '../store/types.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Which key a /api/v1 route needs: `public` routes take either kind, `private` only private. */
+    access?: ApiKeyType;
+  }
+  interface FastifyRequest {
+    apiKeyType?: ApiKeyType;
+  }
+}
+
+/**
+ * API-key authentication for /api/v1: the key comes from `x-api-key` or `?apiKey=`, is looked up
+ * by its hash, and must be private for routes marked `config: { access: 'private' }`.
+ */
+export const apiKeyAuthPlugin = fp(
+  async (app: FastifyInstance) => {
+    app.decorateRequest('apiKeyType', undefined);
+    app.addHook('onRequest', async (request) => {
+      if (request.method === 'OPTIONS') return;
+      const header = request.headers['x-api-key'];
+      const query = (request.query as { apiKey?: unknown }).apiKey;
+      const key = typeof header === 'string' && header ? header : typeof query === 'string' ? query : undefined;
+      const record = key ? app.store.apiKeys.find(key) : undefined;
+      if (!record) throw unauthorized(messages.invalidApiKey);
+      if (request.routeOptions.config.access === 'private' && record.type !== 'private') {
+        throw forbidden(messages.privateKeyRequired);
+      }
+      request.apiKeyType = record.type;
+    });
+  },
+  { name: 'refrocket-api-keys', dependencies: ['refrocket-services'] },
+);

@@ -1,0 +1,175 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { configureBonusActions } from '../../collector/bonus-actions.js';
+import { createContest, updateContest } from '../../collector/contests.js';
+import { requireContest, type CollectorContext } from '../../collector/context.js';
+import { registerEntry } from '../../collector/signup.js';
+import { recordPurchase } from '../../collector/purchase.js';
+import { analytics, leaderboard } from '../../collector/reports.js';
+import { badRequest, messages } from '../../domain/errors.js';
+import * as f from '../../http/fields.js';
+import { contestView, entryDetailView, entryView, leaderboardRowView } from '../../http/views.js';
+import type { Contest } from '../../store/types.js';
+import { purchaseResponse, purchaseResponseSchema } from '../webhooks.js';
+import * as s from './schemas.js';
+
+const tags = ['Contests'];
+const params = z.object({ contestId: f.contestId });
+
+function contestDetail(ctx: CollectorContext, contest: Contest) {
+  const stats = ctx.store.contests.stats(contest.id)!;
+  const bonusActions = ctx.store.bonusActions
+    .listForContest(contest.id)
+    .map(({ id, action, description, points }) => ({ id, action, description, points }));
+  return { ...contestView(contest, stats.entriesCount), settings: { ...contest.settings }, bonusActions };
+}
+
+export const contestRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { collector, writes } = app;
+
+  app.get('/contests', {
+    schema: { tags, summary: 'List contests', security: s.security, response: { 200: s.ok(z.array(s.contestSchema)), ...s.errors } },
+  }, async () => ({
+    success: true as const,
+    data: collector.store.contests.list().map((c) => contestView(c, c.entriesCount)),
+  }));
+
+  app.post('/contests', {
+    config: { access: 'private' },
+    schema: {
+      tags,
+      summary: 'Create a contest (refrocket extension); the webhook secret is shown only here',
+      security: s.security,
+      body: s.createContestBody,
+      response: { 201: s.ok(s.contestDetailSchema.extend({ webhookSecret: z.string() })), ...s.errors },
+    },
+  }, async (request, reply) => {
+    const { bonusActions, ...input } = request.body;
+    const data = await writes.run(() => {
+      const { contest, webhookSecret } = createContest(collector, input);
+      if (bonusActions) configureBonusActions(collector, contest.id, bonusActions);
+      return { ...contestDetail(collector, contest), webhookSecret };
+    });
+    return reply.code(201).send({ success: true as const, data });
+  });
+
+  app.get('/contests/:contestId', {
+    schema: { tags, summary: 'Get contest details', security: s.security, params, response: { 200: s.ok(s.contestDetailSchema), ...s.errors } },
+  }, async (request) => ({
+    success: true as const,
+    data: contestDetail(collector, requireContest(collector, request.params.contestId)),
+  }));
+
+  app.put('/contests/:contestId', {
+    config: { access: 'private' },
+    schema: {
+      tags,
+      summary: 'Configure a contest (refrocket extension): fields, settings, bonus actions',
+      security: s.security,
+      params,
+      body: s.updateContestBody,
+      response: { 200: s.ok(s.contestDetailSchema), ...s.errors },
+    },
+  }, async (request) => {
+    const { bonusActions, ...patch } = request.body;
+    const data = await writes.run(() => {
+      const contest = updateContest(collector, request.params.contestId, patch);
+      if (bonusActions) configureBonusActions(collector, contest.id, bonusActions);
+      return contestDetail(collector, contest);
+    });
+    return { success: true as const, data };
+  });
+
+  app.get('/contests/:contestId/entries', {
+    schema: {
+      tags: ['Entries'],
+      summary: 'List entries (paginated, searchable by email or name)',
+      security: s.security,
+      params,
+      querystring: s.pageQuery,
+      response: { 200: s.ok(z.array(s.entrySchema)).extend({ pagination: s.paginationSchema }), ...s.errors },
+    },
+  }, async (request) => {
+    const { page, limit, search } = request.query;
+    const contest = requireContest(collector, request.params.contestId);
+    const { rows, total } = collector.store.entries.list(contest.id, { limit, offset: (page - 1) * limit, search });
+    return {
+      success: true as const,
+      data: rows.map(entryView),
+      pagination: { page, limit, total, totalPages: Math.ceil(total / limit) },
+    };
+  });
+
+  app.post('/contests/:contestId/entries', {
+    config: { access: 'private' },
+    schema: {
+      tags: ['Entries'],
+      summary: 'Create an entry (201), or return the existing one for that email (200)',
+      security: s.security,
+      params,
+      body: z.object({
+        email: f.email.optional(),
+        phone: f.phone,
+        name: f.name,
+        referralCode: f.referralCode.nullish().describe("The referrer's code"),
+      }),
+      response: {
+        200: s.ok(s.entryDetailSchema.extend({ alreadyExists: z.boolean() })),
+        201: s.ok(s.entryDetailSchema.extend({ alreadyExists: z.boolean() })),
+        ...s.errors,
+      },
+    },
+  }, async (request, reply) => {
+    const { email, phone } = request.body;
+    if (!email && !phone) throw badRequest(messages.emailOrPhoneRequired);
+    const result = await writes.run(() =>
+      registerEntry(collector, requireContest(collector, request.params.contestId), request.body),
+    );
+    const entry = collector.store.entries.get(result.entry.id)!;
+    return reply
+      .code(result.alreadyExists ? 200 : 201)
+      .send({ success: true as const, data: { ...entryDetailView(entry), alreadyExists: result.alreadyExists } });
+  });
+
+  app.get('/contests/:contestId/leaderboard', {
+    schema: {
+      tags: ['Leaderboard'],
+      summary: 'Ranked entries: points desc, then earlier joinedAt',
+      security: s.security,
+      params,
+      querystring: s.leaderboardQuery,
+      response: { 200: s.ok(z.array(s.leaderboardRowSchema)), ...s.errors },
+    },
+  }, async (request) => ({
+    success: true as const,
+    data: leaderboard(collector, request.params.contestId, request.query.limit).map((e, i) => leaderboardRowView(e, i + 1)),
+  }));
+
+  app.get('/contests/:contestId/analytics', {
+    schema: {
+      tags: ['Analytics'],
+      summary: 'Entry counts, views, bonus completions and point statistics',
+      security: s.security,
+      params,
+      response: { 200: s.ok(s.analyticsSchema), ...s.errors },
+    },
+  }, async (request) => ({ success: true as const, data: analytics(collector, request.params.contestId) }));
+
+  app.post('/contests/:contestId/purchases', {
+    config: { access: 'private' },
+    schema: {
+      tags: ['Purchases'],
+      summary: "Record a purchase for an entry (201); a repeated orderId awards nothing (200)",
+      security: s.security,
+      params,
+      body: z.object({ email: f.email.describe('Must match an existing entry'), orderId: f.orderId, amount: f.amount, currency: f.currency }),
+      response: { 200: purchaseResponseSchema, 201: purchaseResponseSchema, ...s.errors },
+    },
+  }, async (request, reply) => {
+    const { contestId } = request.params;
+    const result = await writes.run(() =>
+      recordPurchase(collector, { ...request.body, contestId, source: 'api' }, { kind: 'purchaser', requireEntry: true }),
+    );
+    return reply.code(result.alreadyExists ? 200 : 201).send(purchaseResponse(result));
+  });
+};

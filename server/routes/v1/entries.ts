@@ -1,0 +1,170 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { bonusActionsForEntry, completeBonusAction } from '../../collector/bonus-actions.js';
+import { requireContest } from '../../collector/context.js';
+import { adjustPoints, disqualifyEntry, eraseEntry, requireEntry, updateEntry } from '../../collector/entries-admin.js';
+import { normalizeEmail } from '../../domain/email.js';
+import { messages, notFound } from '../../domain/errors.js';
+import * as f from '../../http/fields.js';
+import { entryDetailView } from '../../http/views.js';
+import * as s from './schemas.js';
+
+const tags = ['Entries'];
+const params = z.object({ entryId: f.contestId.describe('The entry id') });
+
+export const entryRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { collector, writes } = app;
+
+  app.get('/entries/:entryId', {
+    schema: { tags, summary: 'Get an entry with its referral stats', security: s.security, params, response: { 200: s.ok(s.entryDetailSchema), ...s.errors } },
+  }, async (request) => ({ success: true as const, data: entryDetailView(requireEntry(collector, request.params.entryId)) }));
+
+  app.put('/entries/:entryId', {
+    config: { access: 'private' },
+    schema: {
+      tags,
+      summary: 'Update an entry',
+      security: s.security,
+      params,
+      body: z.object({ name: f.name, phone: f.phone, email: f.email.nullish(), emailConfirmed: z.boolean().optional() }),
+      response: { 200: s.ok(s.entryDetailSchema), ...s.errors },
+    },
+  }, async (request) => {
+    const entry = await writes.run(() => updateEntry(collector, request.params.entryId, request.body));
+    return { success: true as const, data: entryDetailView(entry) };
+  });
+
+  app.delete('/entries/:entryId', {
+    config: { access: 'private' },
+    schema: {
+      tags,
+      summary: "Erase an entry's personal data (email, name, phone); points and counts stay",
+      security: s.security,
+      params,
+      response: { 200: s.ok(s.entryDetailSchema), ...s.errors },
+    },
+  }, async (request) => {
+    const entry = await writes.run(() => eraseEntry(collector, request.params.entryId));
+    return { success: true as const, data: entryDetailView(entry) };
+  });
+
+  app.post('/entries/:entryId/disqualify', {
+    config: { access: 'private' },
+    schema: {
+      tags,
+      summary: 'Disqualify an entry: it leaves the leaderboard, its ledger stays',
+      security: s.security,
+      params,
+      body: z.object({ reason: z.string().trim().max(f.limits.text).nullish() }).optional(),
+      response: { 200: s.ok(s.entryDetailSchema), ...s.errors },
+    },
+  }, async (request) => {
+    const entry = await writes.run(() => disqualifyEntry(collector, request.params.entryId, request.body?.reason ?? null));
+    return { success: true as const, data: entryDetailView(entry) };
+  });
+
+  app.post('/entries/:entryId/points', {
+    config: { access: 'private' },
+    schema: {
+      tags,
+      summary: 'Adjust points by a non-zero integer (one ledger row)',
+      security: s.security,
+      params,
+      body: z.object({
+        points: z.number().int().min(-1_000_000).max(1_000_000).refine((n) => n !== 0, { error: 'must not be 0' }),
+        reason: z.string().trim().min(1).max(f.limits.text),
+      }),
+      response: {
+        200: s.ok(z.object({
+          entryId: z.string(),
+          points: z.number().int(),
+          adjustment: z.object({ points: z.number().int(), reason: z.string(), createdAt: z.string() }),
+        })),
+        ...s.errors,
+      },
+    },
+  }, async (request) => {
+    const { points, reason } = request.body;
+    const result = await writes.run(() => adjustPoints(collector, request.params.entryId, points, reason));
+    return {
+      success: true as const,
+      data: {
+        entryId: result.entry.id,
+        points: result.entry.points,
+        adjustment: { ...result.adjustment, createdAt: f.toIso(result.adjustment.createdAt) },
+      },
+    };
+  });
+
+  function bonusActionsView(entryId: string) {
+    const view = bonusActionsForEntry(collector, entryId);
+    return {
+      success: true as const,
+      data: {
+        entryId: view.entry.id,
+        email: view.entry.email,
+        totalPoints: view.entry.points,
+        bonusActionsCompleted: view.completedCount,
+        bonusActionsTotal: view.totalCount,
+        bonusPointsEarned: view.pointsEarned,
+        actions: view.actions.map((a) => ({
+          id: a.id,
+          action: a.action,
+          description: a.description,
+          points: a.points,
+          completed: a.completed,
+          completedAt: f.toIsoOrNull(a.completedAt),
+        })),
+      },
+    };
+  }
+
+  // Static segment: find-my-way matches it before /entries/:entryId/bonus-actions.
+  app.get('/entries/lookup/bonus-actions', {
+    schema: {
+      tags: ['Bonus actions'],
+      summary: "An entry's bonus actions, found by email + contestId",
+      security: s.security,
+      querystring: z.object({ email: f.email, contestId: f.contestId }),
+      response: { 200: s.ok(s.entryBonusActionsSchema), ...s.errors },
+    },
+  }, async (request) => {
+    const contest = requireContest(collector, request.query.contestId);
+    const entry = collector.store.entries.findByEmail(contest.id, normalizeEmail(request.query.email));
+    if (!entry) throw notFound(messages.entryNotFound);
+    return bonusActionsView(entry.id);
+  });
+
+  app.get('/entries/:entryId/bonus-actions', {
+    schema: {
+      tags: ['Bonus actions'],
+      summary: "An entry's bonus actions with completion status",
+      security: s.security,
+      params,
+      response: { 200: s.ok(s.entryBonusActionsSchema), ...s.errors },
+    },
+  }, async (request) => bonusActionsView(request.params.entryId));
+
+  app.post('/entries/:entryId/bonus-actions/:bonusActionId/complete', {
+    schema: {
+      tags: ['Bonus actions'],
+      summary: 'Complete a bonus action (idempotent per entry and action)',
+      security: s.security,
+      params: params.extend({ bonusActionId: f.contestId.describe('The bonus action id') }),
+      response: {
+        200: s.ok(z.object({
+          entryId: z.string(),
+          bonusActionId: z.string(),
+          pointsAwarded: z.number().int(),
+          alreadyCompleted: z.boolean(),
+          totalPoints: z.number().int(),
+        })),
+        ...s.errors,
+      },
+    },
+  }, async (request) => {
+    const { entryId, bonusActionId } = request.params;
+    const data = await writes.run(() => completeBonusAction(collector, entryId, bonusActionId));
+    return { success: true as const, data };
+  });
+};

@@ -1,0 +1,170 @@
+import { z } from 'zod';
+import * as f from '../../http/fields.js';
+
+/** Wire shapes of /api/v1, written once and used for validation, serialization checks and OpenAPI. */
+
+export const security: Array<Record<string, string[]>> = [{ apiKey: [] }, { apiKeyQuery: [] }];
+
+const statusEnum = z.enum(['draft', 'active', 'ended', 'paused']);
+const modeEnum = z.enum(['giveaway', 'leaderboard', 'waitlist']);
+
+export const contestSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  description: z.string().nullable(),
+  status: statusEnum,
+  startDate: z.string().nullable(),
+  endDate: z.string().nullable(),
+  isEvergreen: z.boolean(),
+  mode: modeEnum,
+  slug: z.string(),
+  entriesCount: z.number().int(),
+});
+
+export const settingsSchema = z.object({
+  advocatePoints: z.number().int(),
+  friendPoints: z.number().int(),
+  purchasePointsPerUnit: z.number(),
+  requireEmailConfirmation: z.boolean(),
+  cookieDays: z.number().int(),
+});
+
+export const bonusActionDefinitionSchema = z.object({
+  id: z.string(),
+  action: z.string(),
+  description: z.string().nullable(),
+  points: z.number().int(),
+});
+
+export const contestDetailSchema = contestSchema.extend({
+  settings: settingsSchema,
+  bonusActions: z.array(bonusActionDefinitionSchema),
+});
+
+export const entrySchema = z.object({
+  id: z.string(),
+  email: z.string().nullable(),
+  name: z.string().nullable(),
+  phone: z.string().nullable(),
+  points: z.number().int(),
+  emailConfirmed: z.boolean(),
+  disqualified: z.boolean(),
+  referralCode: z.string(),
+  createdAt: z.string(),
+});
+
+export const entryDetailSchema = entrySchema.extend({
+  referralsCount: z.number().int(),
+  referredBy: z.string().nullable(),
+});
+
+export const leaderboardRowSchema = z.object({
+  rank: z.number().int(),
+  id: z.string(),
+  email: z.string().nullable(),
+  name: z.string().nullable(),
+  points: z.number().int(),
+  referralCode: z.string(),
+  referralsCount: z.number().int(),
+  joinedAt: z.string(),
+});
+
+export const paginationSchema = z.object({
+  page: z.number().int(),
+  limit: z.number().int(),
+  total: z.number().int(),
+  totalPages: z.number().int(),
+});
+
+export const analyticsSchema = z.object({
+  totalEntries: z.number().int(),
+  confirmedEntries: z.number().int(),
+  disqualifiedEntries: z.number().int(),
+  totalViews: z.number().int(),
+  totalBonusCompletions: z.number().int(),
+  points: z.object({ total: z.number().int(), average: z.number(), highest: z.number().int() }),
+});
+
+export const bonusActionStatusSchema = z.object({
+  id: z.string(),
+  action: z.string(),
+  description: z.string().nullable(),
+  points: z.number().int(),
+  completed: z.boolean(),
+  completedAt: z.string().nullable(),
+});
+
+export const entryBonusActionsSchema = z.object({
+  entryId: z.string(),
+  email: z.string().nullable(),
+  totalPoints: z.number().int(),
+  bonusActionsCompleted: z.number().int(),
+  bonusActionsTotal: z.number().int(),
+  bonusPointsEarned: z.number().int(),
+  actions: z.array(bonusActionStatusSchema),
+});
+
+export const ok = <T extends z.ZodType>(data: T) => z.object({ success: z.literal(true), data });
+
+/** Every error status an authenticated route can answer, documented once. */
+export const errors = {
+  400: f.errorResponse,
+  401: f.errorResponse,
+  403: f.errorResponse,
+  404: f.errorResponse,
+};
+
+/** Query integers arrive as strings; "abc", 0 and 101 are refused with the field named. */
+const queryInt = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+export const pageQuery = z.object({
+  page: queryInt(1, 1_000_000, 1).describe('Page number, from 1'),
+  limit: queryInt(1, 100, 20).describe('Items per page, 1-100 (default 20)'),
+  search: z.string().trim().max(254).optional().describe('Search email or name, case-insensitive'),
+});
+
+export const leaderboardQuery = z.object({
+  limit: queryInt(1, 100, 25).describe('How many ranks, 1-100 (default 25)'),
+});
+
+const isoDateInput = z.iso
+  .datetime({ offset: true })
+  .transform((value) => Date.parse(value))
+  .nullish();
+
+const settingsInput = z
+  .object({
+    advocatePoints: z.number().int().min(0).max(1_000_000),
+    friendPoints: z.number().int().min(0).max(1_000_000),
+    purchasePointsPerUnit: z.number().min(0).max(1_000_000),
+    requireEmailConfirmation: z.boolean(),
+    cookieDays: z.number().int().min(1).max(3650),
+  })
+  .partial();
+
+const bonusActionInput = z.object({
+  action: z.string().trim().min(1).max(64).describe('Stable key, e.g. follow_twitter'),
+  description: z.string().trim().max(f.limits.text).nullish(),
+  points: z.number().int().min(0).max(1_000_000),
+});
+
+const contestFields = {
+  title: z.string().trim().min(1).max(200),
+  slug: z.string().trim().min(1).max(100).regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/),
+  description: z.string().trim().max(f.limits.text).nullish(),
+  status: statusEnum,
+  mode: modeEnum,
+  startDate: isoDateInput,
+  endDate: isoDateInput,
+  isEvergreen: z.boolean(),
+  settings: settingsInput,
+  bonusActions: z.array(bonusActionInput).max(100),
+};
+
+export const createContestBody = z.object({
+  id: z.string().trim().min(1).max(f.limits.id).regex(/^[A-Za-z0-9_-]+$/).optional(),
+  ...contestFields,
+}).partial({ slug: true, description: true, status: true, mode: true, startDate: true, endDate: true, isEvergreen: true, settings: true, bonusActions: true });
+
+export const updateContestBody = z.object(contestFields).partial();
