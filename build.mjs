@@ -1,6 +1,9 @@
-// Builds what ships: dist/referral-tracker.js (the browser script) and dist/cli.mjs (collector +
-// CLI with the script embedded). `npm ci` runs this through the `prepare` script.
+// Builds what ships: dist/referral-tracker.js (the browser script), dist/cli.mjs (collector + CLI
+// with the script embedded) and dist/refrocket (the Linux x64 single executable, ~100 MB).
+// `npm ci` runs `node build.mjs --no-sea` through the `prepare` script; REFROCKET_SKIP_SEA=1 also
+// skips the executable.
 import { buildClient } from './scripts/build-client.mjs';
+import { buildSea } from './scripts/build-sea.mjs';
 import { buildServer } from './scripts/build-server.mjs';
 
 const started = Date.now();
@@ -9,3 +12,12 @@ const { raw, gzip, brotli } = client.sizes;
 console.log(`dist/referral-tracker.js  ${raw} B raw, ${gzip} B gzip, ${brotli} B brotli`);
 await buildServer({ trackerScript: client.code });
 console.log(`dist/cli.mjs              built in ${Date.now() - started} ms`);
+
+if (process.argv.includes('--no-sea') || process.env.REFROCKET_SKIP_SEA === '1') {
+  // skipped on request
+} else if (process.platform !== 'linux' || process.arch !== 'x64') {
+  console.log(`dist/refrocket            skipped (built on Linux x64 only, this is ${process.platform}-${process.arch})`);
+} else {
+  const { bytes, ms } = await buildSea({ trackerScript: client.code });
+  console.log(`dist/refrocket            ${(bytes / 1e6).toFixed(1)} MB single executable in ${(ms / 1000).toFixed(1)} s`);
+}

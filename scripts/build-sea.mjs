@@ -4,7 +4,7 @@
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -91,22 +91,28 @@ async function quietly(fn) {
 }
 
 /**
- * Builds the single executable at `outfile` (default dist/refrocket). Intermediate files go to
- * .tmp/sea/. Returns { outfile, bytes, ms }.
+ * Builds the single executable at `outfile` (default dist/refrocket), with intermediate files in a
+ * fresh .tmp/sea-* directory (removed afterwards). Returns { outfile, bytes, ms }.
  */
-export async function buildSea({ trackerScript, outfile = join(root, 'dist', 'refrocket') }) {
+export async function buildSea({ trackerScript, outfile = join(root, 'dist', 'refrocket'), entry = join(root, 'server', 'sea-main.ts') }) {
   const started = Date.now();
-  const work = join(root, '.tmp', 'sea');
-  rmSync(work, { recursive: true, force: true });
-  mkdirSync(work, { recursive: true });
+  mkdirSync(join(root, '.tmp'), { recursive: true });
+  const work = mkdtempSync(join(root, '.tmp', 'sea-'));
+  try {
+    return await buildIn(work, { trackerScript, outfile, entry, started });
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
 
+async function buildIn(work, { trackerScript, outfile, entry, started }) {
   const assets = collectAssets();
   const files = Object.fromEntries(Object.entries(assets).map(([key, file]) => [key, sha256(readFileSync(file))]));
   const id = `${packageVersion}-${sha256(JSON.stringify(files)).slice(0, 12)}`;
 
   const bundle = join(work, 'refrocket.cjs');
   await build({
-    entryPoints: [join(root, 'server', 'sea-main.ts')],
+    entryPoints: [entry],
     outfile: bundle,
     bundle: true,
     platform: 'node',
@@ -134,12 +140,16 @@ export async function buildSea({ trackerScript, outfile = join(root, 'dist', 're
 
   // Inject into a copy of this very node binary (the blob and code cache are tied to its version).
   mkdirSync(dirname(outfile), { recursive: true });
-  const temp = `${outfile}.tmp`;
-  copyFileSync(process.execPath, temp);
-  chmodSync(temp, 0o755);
-  const { inject } = require('postject');
-  await quietly(() => inject(temp, 'NODE_SEA_BLOB', readFileSync(blob), { sentinelFuse: SENTINEL_FUSE }));
-  renameSync(temp, outfile);
+  const temp = `${outfile}.${process.pid}.tmp`;
+  try {
+    copyFileSync(process.execPath, temp);
+    chmodSync(temp, 0o755);
+    const { inject } = require('postject');
+    await quietly(() => inject(temp, 'NODE_SEA_BLOB', readFileSync(blob), { sentinelFuse: SENTINEL_FUSE }));
+    renameSync(temp, outfile);
+  } finally {
+    rmSync(temp, { force: true });
+  }
   return { outfile, bytes: statSync(outfile).size, ms: Date.now() - started };
 }
 
