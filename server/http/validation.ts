@@ -16,6 +16,8 @@ const zodMessage: z.core.$ZodErrorMap = (issue) => {
   switch (issue.code) {
     case 'invalid_type':
       if (issue.input === undefined) return 'is required';
+      // z.coerce turns "abc" into NaN; JSON's 1e999 parses to Infinity.
+      if (issue.expected === 'number' && Number.isNaN(issue.input)) return 'must be a number';
       if (issue.expected === 'number' && typeof issue.input === 'number') return 'must be a finite number';
       return `must be ${describeType(issue.expected)}`;
     case 'too_small': {
