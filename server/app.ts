@@ -36,8 +36,6 @@ export interface AppOptions {
   rateLimit?: number | false;
   /** Shown in the OpenAPI description. */
   version?: string;
-  /** Swagger UI's static files, when not in node_modules (the single executable unpacks them). */
-  docsStaticDir?: string;
   /** The browser script to serve; default: the embedded build. */
   trackerScript?: string;
 }
@@ -78,7 +76,7 @@ export function buildApp(options: AppOptions = {}) {
   app.register(bodyParsersPlugin);
   app.register(servicesPlugin, { store, now: options.now ?? Date.now, writes });
 
-  app.register(openApiPlugin, { version: options.version ?? '0.0.0-dev', docsStaticDir: options.docsStaticDir });
+  app.register(openApiPlugin, { version: options.version ?? '0.0.0-dev' });
   app.register(healthRoutes);
   app.register(trackerScriptRoutes, { script: options.trackerScript });
   app.register(

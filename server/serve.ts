@@ -1,6 +1,7 @@
 import { buildApp, type AppOptions } from './app.js';
 import type { ServerConfig } from './config.js';
 import { openDatabase, type OpenDatabaseOptions } from './db/open-database.js';
+import { loggerOptions } from './logging.js';
 
 /**
  * Opens and migrates the database, builds the app and listens. SIGTERM/SIGINT close it
@@ -9,7 +10,7 @@ import { openDatabase, type OpenDatabaseOptions } from './db/open-database.js';
 export async function serve(
   config: ServerConfig,
   dbOptions: OpenDatabaseOptions = {},
-  appOptions: Pick<AppOptions, 'version' | 'docsStaticDir'> = {},
+  appOptions: Pick<AppOptions, 'version'> = {},
 ) {
   const db = openDatabase(config.dbPath, { ...dbOptions, synchronous: config.synchronous });
   const app = buildApp({
@@ -17,19 +18,7 @@ export async function serve(
     db,
     trustProxy: config.trustProxy,
     rateLimit: config.rateLimit,
-    logger: {
-      level: config.logLevel,
-      // Secrets travel in these headers and body fields; they never reach the log.
-      redact: {
-        paths: [
-          'req.headers.authorization',
-          'req.headers["x-api-key"]',
-          'req.headers["x-webhook-secret"]',
-          'req.headers.cookie',
-        ],
-        censor: '[redacted]',
-      },
-    },
+    logger: loggerOptions(config.logLevel),
   });
   app.addHook('onClose', async () => db.close());
 

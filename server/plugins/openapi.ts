@@ -6,8 +6,6 @@ import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 
 export interface OpenApiOptions {
   version: string;
-  /** Where swagger-ui's static files are (the single executable unpacks them); default: the package's. */
-  docsStaticDir?: string;
 }
 
 /**
@@ -36,10 +34,7 @@ export const openApiPlugin = fp(
       },
       transform: jsonSchemaTransform,
     });
-    await app.register(swaggerUi, {
-      routePrefix: '/docs',
-      ...(options.docsStaticDir ? { baseDir: options.docsStaticDir } : {}),
-    });
+    await app.register(swaggerUi, { routePrefix: '/docs' });
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   },
   { name: 'refrocket-openapi' },

@@ -1,0 +1,2 @@
+export const packageVersion: string;
+export function buildServer(options: { trackerScript: string }): Promise<void>;
