@@ -28,12 +28,18 @@ export function presentedWebhookSecret(request: FastifyRequest): string | null {
 export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
   const { collector, writes } = app;
 
-  app.addHook('preValidation', async (request) => {
+  async function verifyWebhookSecret(request: FastifyRequest) {
     const { contestId } = request.params as { contestId?: string };
     const storedHash = contestId ? collector.store.contests.webhookSecretHash(contestId) : undefined;
     if (!storedHash) throw notFound(messages.contestNotFound);
     const secret = presentedWebhookSecret(request);
     if (!secret || !secretMatchesHash(secret, storedHash)) throw unauthorized(messages.invalidWebhookSecret);
+  }
+  // Appended as the route's last preValidation hook, so the per-IP rate limit (an earlier
+  // preValidation hook) counts failed guesses before they are refused.
+  app.addHook('onRoute', (route) => {
+    const hooks = route.preValidation;
+    route.preValidation = [...(Array.isArray(hooks) ? hooks : hooks ? [hooks] : []), verifyWebhookSecret];
   });
 
   app.post('/signup/:contestId', {

@@ -1,0 +1,104 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../helpers/test-app.js';
+
+describe('rate limits (per client IP on /api routes)', () => {
+  let t: TestApp;
+  afterEach(async () => t?.app.close());
+
+  const visit = (ip: string, headers: Record<string, string> = {}) =>
+    t.app.inject({
+      method: 'POST',
+      url: '/api/referral/track-visit',
+      remoteAddress: ip,
+      headers: { 'content-type': 'application/json', ...headers },
+      payload: JSON.stringify({ contestId: 'c1', referralCode: 'REF-XYZ789' }),
+    });
+  const signup = (ip: string, contestId: string, n: number, headers: Record<string, string> = {}) =>
+    t.app.inject({
+      method: 'POST',
+      url: '/api/referral/track-signup',
+      remoteAddress: ip,
+      headers: { 'content-type': 'application/json', ...headers },
+      payload: JSON.stringify({ contestId, referralCode: 'REF-XYZ789', email: `u${n}@example.com` }),
+    });
+
+  async function seed(options = {}) {
+    t = await createTestApp(options);
+    for (const id of ['c1', 'c2']) {
+      t.contest({ id });
+      t.entry(id, { email: 'jane@example.com', referralCode: 'REF-XYZ789' });
+    }
+  }
+
+  it('past the general limit: 429 with the documented message and Retry-After', async () => {
+    await seed({ rateLimit: 3 });
+    const codes = [];
+    for (let i = 0; i < 4; i++) codes.push((await visit('198.51.100.1')).statusCode);
+    expect(codes).toEqual([200, 200, 200, 429]);
+    const limited = await visit('198.51.100.1');
+    expect(limited.json()).toEqual({ success: false, error: 'Rate limit exceeded. Please try again later.' });
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await visit('198.51.100.2')).statusCode).toBe(200);
+    expect(t.counts().visits).toBe(4);
+  });
+
+  it('anonymous signups: 5 per 15 minutes per IP + contest, then 429 with Retry-After', async () => {
+    await seed({ rateLimit: 100 });
+    const codes = [];
+    for (let i = 0; i < 6; i++) codes.push((await signup('198.51.100.7', 'c1', i)).statusCode);
+    expect(codes).toEqual([200, 200, 200, 200, 200, 429]);
+    const limited = await signup('198.51.100.7', 'c1', 99);
+    expect(limited.json().error).toBe('Rate limit exceeded. Please try again later.');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(60);
+    // Another contest, or another IP, has its own allowance.
+    expect((await signup('198.51.100.7', 'c2', 100)).statusCode).toBe(200);
+    expect((await signup('198.51.100.8', 'c1', 101)).statusCode).toBe(200);
+    expect(t.counts().entries).toBe(2 + 5 + 2);
+  });
+
+  it('a backend with a valid private key is exempt; a public or bogus key is not', async () => {
+    await seed({ rateLimit: 2 });
+    const privateKey = t.apiKey('private');
+    for (let i = 0; i < 10; i++) {
+      expect((await signup('10.0.0.5', 'c1', i, { 'x-api-key': privateKey })).statusCode).toBe(200);
+    }
+    const publicKey = t.apiKey('public');
+    const codes = [];
+    for (let i = 0; i < 3; i++) codes.push((await visit('10.0.0.6', { 'x-api-key': publicKey })).statusCode);
+    expect(codes).toEqual([200, 200, 429]);
+  });
+
+  it('webhook calls with the right secret are exempt; wrong secrets are counted', async () => {
+    await seed({ rateLimit: 2 });
+    const { webhookSecret } = t.contest({ id: 'hooked' });
+    const hook = (secret: string, n: number) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/webhooks/signup/hooked',
+        remoteAddress: '10.0.0.9',
+        headers: { 'content-type': 'application/json', 'x-webhook-secret': secret },
+        payload: JSON.stringify({ email: `w${n}@example.com` }),
+      });
+    for (let i = 0; i < 5; i++) expect((await hook(webhookSecret, i)).statusCode).toBe(200);
+    const wrong = [];
+    for (let i = 0; i < 3; i++) wrong.push((await hook('whsec_guess', i)).statusCode);
+    expect(wrong).toEqual([401, 401, 429]);
+  });
+
+  it('X-Forwarded-For is ignored unless trustProxy is set', async () => {
+    await seed({ rateLimit: 1 });
+    expect((await visit('127.0.0.1', { 'x-forwarded-for': '203.0.113.1' })).statusCode).toBe(200);
+    expect((await visit('127.0.0.1', { 'x-forwarded-for': '203.0.113.2' })).statusCode).toBe(429);
+    await t.app.close();
+
+    await seed({ rateLimit: 1, trustProxy: true });
+    expect((await visit('127.0.0.1', { 'x-forwarded-for': '203.0.113.1' })).statusCode).toBe(200);
+    expect((await visit('127.0.0.1', { 'x-forwarded-for': '203.0.113.2' })).statusCode).toBe(200);
+    expect((await visit('127.0.0.1', { 'x-forwarded-for': '203.0.113.1' })).statusCode).toBe(429);
+  });
+
+  it('rateLimit: false disables every per-IP limit', async () => {
+    await seed({ rateLimit: false });
+    for (let i = 0; i < 12; i++) expect((await signup('10.1.1.1', 'c1', i)).statusCode).toBe(200);
+  });
+});
