@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { configureBonusActions } from '../../server/collector/bonus-actions.js';
+import { postJson, useTestApp } from '../helpers/test-app.js';
+
+/** 100 identical requests at the same moment → exactly one record and one award each. */
+describe('concurrency: 100 parallel identical writes', () => {
+  const t = useTestApp();
+  const N = 100;
+
+  function seed() {
+    const contest = t().contest({ id: 'c1' });
+    const jane = t().entry('c1', { email: 'jane@example.com', referralCode: 'REF-XYZ789' });
+    return { jane, secret: contest.webhookSecret };
+  }
+
+  it('signups (referral endpoint and webhook mixed)', async () => {
+    const { jane, secret } = seed();
+    const body = { email: 'twin@example.com', referralCode: 'REF-XYZ789' };
+    const results = await Promise.all(
+      Array.from({ length: N }, (_, i) =>
+        i % 2
+          ? postJson(t().app, '/api/referral/track-signup', { ...body, contestId: 'c1' })
+          : postJson(t().app, '/api/webhooks/signup/c1', body, { 'x-webhook-secret': secret }),
+      ),
+    );
+    expect(results.every((r) => r.status === 200)).toBe(true);
+    expect(new Set(results.map((r) => r.body.data.entryId)).size).toBe(1);
+    expect(results.filter((r) => r.body.data.pointsAwarded.advocate > 0)).toHaveLength(1);
+    expect(t().counts().entries).toBe(2);
+    expect(t().app.store.entries.get(jane.id)!.points).toBe(10);
+  });
+
+  it('purchases (referral endpoint, webhook and REST mixed)', async () => {
+    const { jane, secret } = seed();
+    const privateKey = t().apiKey('private');
+    const body = { email: 'jane@example.com', orderId: 'order-1', amount: 10 };
+    const results = await Promise.all(
+      Array.from({ length: N }, (_, i) =>
+        [
+          () => postJson(t().app, '/api/webhooks/purchase/c1', body, { 'x-webhook-secret': secret }),
+          () => postJson(t().app, '/api/v1/contests/c1/purchases', body, { 'x-api-key': privateKey }),
+        ][i % 2](),
+      ),
+    );
+    expect(results.every((r) => r.status === 200 || r.status === 201)).toBe(true);
+    expect(new Set(results.map((r) => r.body.data.purchaseId)).size).toBe(1);
+    expect(results.filter((r) => r.body.data.pointsAwarded > 0)).toHaveLength(1);
+    expect(t().counts().purchases).toBe(1);
+    expect(t().app.store.entries.get(jane.id)!.points).toBe(10);
+  });
+
+  it('bonus completions', async () => {
+    const { jane } = seed();
+    const [action] = t().app.store.transaction(() => configureBonusActions(t().app.collector, 'c1', [{ action: 'follow', points: 7 }]));
+    const key = t().apiKey('public');
+    const results = await Promise.all(
+      Array.from({ length: N }, () =>
+        t().app.inject({ method: 'POST', url: `/api/v1/entries/${jane.id}/bonus-actions/${action.id}/complete`, headers: { 'x-api-key': key } }),
+      ),
+    );
+    const awarded = results.map((r) => r.json().data.pointsAwarded);
+    expect(awarded.filter((p) => p === 7)).toHaveLength(1);
+    expect(t().counts().bonus_completions).toBe(1);
+    expect(t().app.store.entries.get(jane.id)!.points).toBe(7);
+  });
+});
