@@ -1,0 +1,34 @@
+/**
+ * Pure attribution rules: which code to keep, which cookie domain to try. No DOM access here.
+ */
+
+/** A code from a URL, trimmed; anything that is not 1–64 of [A-Za-z0-9_.-] is ignored. */
+export function cleanCode(raw: string | null | undefined): string | null {
+  const code = (raw || '').trim();
+  return /^[\w.-]{1,64}$/.test(code) ? code : null;
+}
+
+/**
+ * The code to store after a click on `incoming`: last click wins (a new click replaces the stored
+ * code and restarts its lifetime); first click keeps a stored code until it expires.
+ * Returns null when nothing should be written.
+ */
+export function codeToStore(stored: string | null, incoming: string, first: boolean): string | null {
+  return first && stored ? null : incoming;
+}
+
+/**
+ * Cookie domains to try, in order: the explicit one, else every parent domain from the highest
+ * down — `www.shop.example.co.uk` → `co.uk`, `example.co.uk`, `shop.example.co.uk`,
+ * `www.shop.example.co.uk`. The browser refuses public suffixes (`co.uk`, `test`, `github.io`), so
+ * the first one that sticks is the registrable domain, shared by `www.` and `app.`. The list always
+ * ends with '' (a host-only cookie): that is what single-label hosts (`localhost`) and IP addresses
+ * end up with (a browser refuses `0.1` for `127.0.0.1`).
+ */
+export function cookieDomains(hostname: string, explicit: string): string[] {
+  if (explicit) return [explicit, ''];
+  const labels = hostname.split('.');
+  const out = [];
+  for (let i = labels.length - 2; i >= 0; i--) out.push(labels.slice(i).join('.'));
+  return out.concat('');
+}

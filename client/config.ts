@@ -1,0 +1,44 @@
+/**
+ * Configuration of one script tag. Every option can come from the script's own `src` query
+ * (`?campaignId=…&autoInject=stripe`, the hosted tag's form) or from a `data-*` attribute
+ * (`data-campaign-id`, `data-auto-inject`, …); an attribute wins over the query.
+ */
+export interface Config {
+  /** The contest id (`campaignId` in the hosted tag; sent as `contestId`). */
+  campaignId: string;
+  /** Collector base URL (no trailing slash): requests go to `${api}/api/referral/…`. */
+  api: string;
+  /** Cookie lifetime in days. */
+  days: number;
+  /** Explicit cookie domain; empty = the highest domain the browser accepts. */
+  domain: string;
+  /** First-click attribution (`data-attribution="first"`); default last click. */
+  first: boolean;
+  /** The URL parameter carrying the referral code. */
+  param: string;
+  /** `autoInject=stripe`: decorate Stripe Payment Links, buy buttons and pricing tables. */
+  stripe: boolean;
+  /** `data-consent="required"`: nothing is written or sent until `RocketTracker.consent(true)`. */
+  consent: boolean;
+}
+
+/** The running script's tag: `currentScript` (async, defer, plain, tag managers), else a search. */
+export function findScript(doc: Document): HTMLScriptElement | null {
+  return (doc.currentScript as HTMLScriptElement | null) || doc.querySelector('script[src*="referral-tracker.js"]');
+}
+
+/** Reads the configuration of `script`; `base` (the page URL) resolves a relative or missing src. */
+export function readConfig(script: HTMLScriptElement | null, base: string): Config {
+  const src = new URL((script && script.src) || base, base);
+  const get = (name: string) => (script && script.dataset[name]) || src.searchParams.get(name) || '';
+  return {
+    campaignId: get('campaignId'),
+    api: get('api') || src.origin,
+    days: +get('cookieDays') || 30,
+    domain: get('cookieDomain'),
+    first: get('attribution') == 'first',
+    param: get('param') || 'ref',
+    stripe: /stripe/i.test(get('autoInject')),
+    consent: get('consent') == 'required',
+  };
+}

@@ -1,0 +1,74 @@
+// @vitest-environment happy-dom
+import { describe, expect, it } from 'vitest';
+import { findScript, readConfig } from '../../client/config.js';
+
+function tag(src: string, data: Record<string, string> = {}): HTMLScriptElement {
+  const script = document.createElement('script');
+  script.src = src;
+  for (const [key, value] of Object.entries(data)) script.dataset[key] = value;
+  return script;
+}
+
+const page = 'https://www.shop.example/landing?ref=REF-AAAAAA';
+
+describe('readConfig', () => {
+  it('reads the hosted tag: campaignId and autoInject from the src query, API = the script origin', () => {
+    const config = readConfig(tag('https://collector.example/referral-tracker.js?campaignId=clx123&autoInject=stripe'), page);
+    expect(config).toEqual({
+      campaignId: 'clx123',
+      api: 'https://collector.example',
+      days: 30,
+      domain: '',
+      first: false,
+      param: 'ref',
+      stripe: true,
+      consent: false,
+    });
+  });
+
+  it('reads data-* attributes, which win over the query', () => {
+    const config = readConfig(
+      tag('https://cdn.example/referral-tracker.js?campaignId=fromQuery', {
+        campaignId: 'fromData',
+        api: 'https://refs.shop.example/proxy',
+        cookieDays: '90',
+        cookieDomain: 'shop.example',
+        attribution: 'first',
+        param: 'via',
+        autoInject: 'stripe',
+        consent: 'required',
+      }),
+      page,
+    );
+    expect(config).toEqual({
+      campaignId: 'fromData',
+      api: 'https://refs.shop.example/proxy',
+      days: 90,
+      domain: 'shop.example',
+      first: true,
+      param: 'via',
+      stripe: true,
+      consent: true,
+    });
+  });
+
+  it('falls back to defaults for missing or unusable values', () => {
+    const config = readConfig(tag('/referral-tracker.js', { cookieDays: 'soon', attribution: 'middle' }), page);
+    expect(config.api).toBe(location.origin); // a relative src resolves against the page
+    expect(config.days).toBe(30);
+    expect(config.first).toBe(false);
+    expect(config.stripe).toBe(false);
+    expect(config.campaignId).toBe('');
+  });
+
+  it('works without a script element (config from the page URL origin)', () => {
+    expect(readConfig(null, page).api).toBe('https://www.shop.example');
+  });
+});
+
+describe('findScript', () => {
+  it('finds the tag by its src when currentScript is not set (e.g. called later)', () => {
+    document.body.innerHTML = '<script type="text/x-inert" data-campaign-id="c1" src="https://c.example/referral-tracker.js?x=1"></script>';
+    expect(findScript(document)?.dataset.campaignId).toBe('c1');
+  });
+});

@@ -1,0 +1,128 @@
+// @vitest-environment happy-dom
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { clearCode, once, readCode, writeCode } from '../../client/storage.js';
+
+/**
+ * A cookie jar standing in for `document.cookie` that behaves like a browser where it matters:
+ * refuses public suffixes and domains the host is not inside, deletes on Max-Age ≤ 0, and can
+ * refuse everything (cookies blocked).
+ */
+function fakeJar(hostname: string, publicSuffixes = ['test', 'co.uk']) {
+  const jar = new Map<string, { value: string; attributes: Record<string, string> }>();
+  const writes: string[] = [];
+  const state = { blocked: false };
+  Object.defineProperty(document, 'cookie', {
+    configurable: true,
+    get: () => [...jar.values()].map((c) => c.attributes.$name + '=' + c.value).join('; '),
+    set(line: string) {
+      writes.push(line);
+      if (state.blocked) return;
+      const [pair, ...parts] = line.split(';');
+      const [name, value] = pair.split('=');
+      const attributes: Record<string, string> = { $name: name };
+      for (const part of parts) {
+        const [key, val = ''] = part.split('=');
+        attributes[key.trim().toLowerCase()] = val;
+      }
+      const domain = attributes.domain ?? '';
+      if (domain && (publicSuffixes.includes(domain) || !(hostname === domain || hostname.endsWith('.' + domain)))) return;
+      const key = name + '|' + domain;
+      if (Number(attributes['max-age']) <= 0) jar.delete(key);
+      else jar.set(key, { value, attributes });
+    },
+  });
+  return { jar, writes, state };
+}
+
+const options = { days: 30, domain: '' };
+const at = (href: string) => new URL(href) as unknown as Location;
+
+beforeEach(() => {
+  localStorage.clear();
+  sessionStorage.clear();
+});
+afterEach(() => {
+  delete (document as { cookie?: string }).cookie;
+});
+
+describe('cookie domain choice', () => {
+  it('stores the code on the highest domain the browser accepts, so subdomains share it', () => {
+    const { jar } = fakeJar('www.shop.test');
+    writeCode('REF-XYZ789', options, at('http://www.shop.test/landing'));
+    expect([...jar.keys()]).toEqual(['rocket_ref|shop.test']);
+    const { attributes } = jar.get('rocket_ref|shop.test')!;
+    expect(attributes).toMatchObject({ path: '/', samesite: 'Lax', 'max-age': String(30 * 86400) });
+    expect(attributes.secure).toBeUndefined();
+    expect(readCode()).toBe('REF-XYZ789');
+    expect(localStorage.getItem('rocket_ref')).toBeNull();
+  });
+
+  it('skips public suffixes (co.uk) and marks the cookie Secure on https', () => {
+    const { jar } = fakeJar('www.shop.co.uk');
+    writeCode('REF-XYZ789', { days: 7, domain: '' }, at('https://www.shop.co.uk/'));
+    expect([...jar.keys()]).toEqual(['rocket_ref|shop.co.uk']);
+    expect(jar.get('rocket_ref|shop.co.uk')!.attributes).toMatchObject({ secure: '', 'max-age': String(7 * 86400) });
+  });
+
+  it('uses data-cookie-domain when given', () => {
+    const { jar } = fakeJar('www.shop.test');
+    writeCode('REF-XYZ789', { days: 30, domain: 'www.shop.test' }, at('http://www.shop.test/'));
+    expect([...jar.keys()]).toEqual(['rocket_ref|www.shop.test']);
+  });
+
+  it('gives localhost a host-only cookie', () => {
+    const { jar } = fakeJar('localhost');
+    writeCode('REF-XYZ789', options, at('http://localhost:3000/'));
+    expect([...jar.keys()]).toEqual(['rocket_ref|']);
+  });
+
+  it('last click replaces the stored cookie instead of adding a second one', () => {
+    const { jar } = fakeJar('www.shop.test');
+    writeCode('REF-AAAAAA', options, at('http://www.shop.test/'));
+    writeCode('REF-BBBBBB', options, at('http://www.shop.test/'));
+    expect(jar.size).toBe(1);
+    expect(readCode()).toBe('REF-BBBBBB');
+  });
+});
+
+describe('localStorage fallback', () => {
+  it('is used only when the cookie does not stick, with the same lifetime', () => {
+    const { state } = fakeJar('www.shop.test');
+    state.blocked = true;
+    const before = Date.now();
+    writeCode('REF-XYZ789', options, at('http://www.shop.test/'));
+    const saved = JSON.parse(localStorage.getItem('rocket_ref')!);
+    expect(saved.code).toBe('REF-XYZ789');
+    expect(saved.expires).toBeGreaterThanOrEqual(before + 30 * 864e5);
+    expect(readCode()).toBe('REF-XYZ789');
+  });
+
+  it('ignores an expired copy', () => {
+    fakeJar('www.shop.test');
+    localStorage.setItem('rocket_ref', JSON.stringify({ code: 'REF-OLD', expires: Date.now() - 1 }));
+    expect(readCode()).toBeNull();
+  });
+
+  it('clearCode removes the cookie and the fallback', () => {
+    const { jar } = fakeJar('www.shop.test');
+    writeCode('REF-XYZ789', options, at('http://www.shop.test/'));
+    localStorage.setItem('rocket_ref', JSON.stringify({ code: 'REF-X', expires: Date.now() + 1e6 }));
+    clearCode(options, at('http://www.shop.test/'));
+    expect(jar.size).toBe(0);
+    expect(readCode()).toBeNull();
+  });
+});
+
+describe('once', () => {
+  it('is true once per key per tab session, and remembers it in sessionStorage', () => {
+    expect(once('v:REF-ONE')).toBe(true);
+    expect(once('v:REF-ONE')).toBe(false);
+    expect(sessionStorage.getItem('rocket_ref:v:REF-ONE')).toBe('1');
+    expect(once('v:REF-TWO')).toBe(true);
+  });
+
+  it('honours a key set by an earlier page load of the same tab', () => {
+    sessionStorage.setItem('rocket_ref:v:REF-RELOAD', '1');
+    expect(once('v:REF-RELOAD')).toBe(false);
+  });
+});
