@@ -1,0 +1,157 @@
+import Database from 'better-sqlite3';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../server/app.js';
+import { ConfigError, parseServerConfig } from '../../server/config.js';
+import { migrate, MigrationError } from '../../server/db/migrate.js';
+import { migrations } from '../../server/db/migrations.js';
+import { openDatabase } from '../../server/db/open-database.js';
+import { newReferralCode } from '../../server/domain/ids.js';
+
+const run = promisify(execFile);
+const dir = mkdtempSync(join(tmpdir(), 'refrocket-platform-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('database: migrations and settings', () => {
+  it('a new database is created, migrated to the latest version, in WAL mode', () => {
+    const db = openDatabase(join(dir, 'fresh.db'));
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
+    const versions = db.prepare('SELECT version FROM schema_migrations').pluck().all();
+    expect(versions).toEqual(migrations.map((m) => m.version));
+    db.close();
+    // Re-opening applies nothing twice.
+    const again = openDatabase(join(dir, 'fresh.db'));
+    expect(migrate(again)).toBe(0);
+    again.close();
+  });
+
+  it('a failing migration throws, names itself, and leaves the database at the last good version', () => {
+    const db = new Database(':memory:');
+    const broken = [...migrations, { version: 999, name: 'broken on purpose', sql: 'CREATE TABLE t (x); INSERT INTO nope VALUES (1);' }];
+    expect(() => migrate(db, broken)).toThrow(MigrationError);
+    expect(() => migrate(db, broken)).toThrow(/migration 999 \(broken on purpose\) failed: no such table: nope/);
+    expect(db.prepare('SELECT max(version) FROM schema_migrations').pluck().get()).toBe(migrations.at(-1)!.version);
+    expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 't'").pluck().get()).toBe(0);
+  });
+
+  it('the ledger is append-only and points change only through it', () => {
+    const db = openDatabase(':memory:');
+    db.exec(`INSERT INTO contests (id, title, slug, status, mode, webhook_secret_hash, created_at, updated_at)
+      VALUES ('c', 't', 's', 'active', 'leaderboard', 'h', 0, 0);
+      INSERT INTO entries (id, contest_id, email, email_normalized, referral_code, created_at) VALUES ('e', 'c', 'a', 'a', 'R', 0);
+      INSERT INTO points_ledger (entry_id, contest_id, delta, reason, created_at) VALUES ('e', 'c', 7, 'adjustment', 0);`);
+    expect(db.prepare("SELECT points FROM entries WHERE id = 'e'").pluck().get()).toBe(7);
+    expect(() => db.exec('UPDATE points_ledger SET delta = 100')).toThrow(/append-only/);
+    expect(() => db.exec('DELETE FROM points_ledger')).toThrow(/append-only/);
+    expect(() => db.exec("UPDATE entries SET points = 1000 WHERE id = 'e'")).toThrow(/only through points_ledger/);
+    expect(() => db.exec("DELETE FROM entries WHERE id = 'e'")).toThrow(/never deleted/);
+    db.close();
+  });
+});
+
+describe('health and codes', () => {
+  it('GET /healthz → 200 while the database answers, 503 once it is gone', async () => {
+    const db = openDatabase(':memory:');
+    const app = buildApp({ db });
+    expect((await app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
+    db.close();
+    const down = await app.inject({ method: 'GET', url: '/healthz' });
+    expect(down.statusCode).toBe(503);
+    expect(down.json().status).toBe('unavailable');
+    await app.close();
+  });
+
+  it('referral codes are REF- + 6 symbols without look-alikes (0 O 1 I L)', () => {
+    const codes = Array.from({ length: 2000 }, newReferralCode);
+    for (const code of codes) expect(code).toMatch(/^REF-[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{6}$/);
+    expect(new Set(codes).size).toBe(codes.length);
+  });
+});
+
+describe('server config', () => {
+  it('flags win over env; env works; defaults are documented ones', () => {
+    expect(parseServerConfig({}, {})).toMatchObject({ port: 3000, host: '0.0.0.0', dbPath: './refrocket.db', rateLimit: 100, trustProxy: false, synchronous: 'NORMAL' });
+    expect(parseServerConfig({}, { PORT: '8080', HOST: '127.0.0.1', REFROCKET_DB: '/data/r.db', REFROCKET_RATE_LIMIT: 'off' }))
+      .toMatchObject({ port: 8080, host: '127.0.0.1', dbPath: '/data/r.db', rateLimit: false });
+    expect(parseServerConfig({ port: '9000', db: 'x.db' }, { PORT: '8080', REFROCKET_DB: 'y.db' })).toMatchObject({ port: 9000, dbPath: 'x.db' });
+  });
+
+  it('a bad value stops start-up with a message naming the setting', () => {
+    expect(() => parseServerConfig({ port: 'abc' }, {})).toThrow(new ConfigError('--port must be a port number (0-65535), got "abc"'));
+    expect(() => parseServerConfig({}, { PORT: '70000' })).toThrow(/^PORT must be a port number/);
+    expect(() => parseServerConfig({ rateLimit: '-3' }, {})).toThrow(/^--rate-limit must be a positive integer/);
+    expect(() => parseServerConfig({}, { REFROCKET_RATE_LIMIT: 'lots' })).toThrow(/^REFROCKET_RATE_LIMIT /);
+  });
+});
+
+describe('CLI (the built bin, as npx runs it)', () => {
+  const cli = (...args: string[]) => run('node', ['bin/refrocket.mjs', ...args], { cwd: process.cwd() });
+  const db = join(dir, 'cli.db');
+
+  it('contests create, entries create, keys create print JSON; the key works and is stored hashed', async () => {
+    const contest = JSON.parse((await cli('contests', 'create', '--title', 'Summer Giveaway', '--id', 'clx1abc123', '--friend-points', '7', '--db', db)).stdout);
+    expect(contest).toMatchObject({ id: 'clx1abc123', title: 'Summer Giveaway', status: 'active', isEvergreen: true, slug: 'summer-giveaway', webhookSecret: expect.stringMatching(/^whsec_/) });
+    const entry = JSON.parse((await cli('entries', 'create', '--contest', 'clx1abc123', '--email', 'jane@example.com', '--name', 'Jane Doe', '--code', 'REF-XYZ789', '--db', db)).stdout);
+    expect(entry).toMatchObject({ id: expect.stringMatching(/^entry_/), email: 'jane@example.com', referralCode: 'REF-XYZ789', points: 0 });
+    const key = JSON.parse((await cli('keys', 'create', '--type', 'private', '--db', db)).stdout);
+    expect(key).toEqual({ key: expect.stringMatching(/^rr_sk_/), type: 'private' });
+
+    const raw = new Database(db, { readonly: true });
+    expect(JSON.stringify(raw.prepare('SELECT * FROM api_keys').all())).not.toContain(key.key);
+    expect(raw.prepare('SELECT friend_points FROM contests').pluck().get()).toBe(7);
+    raw.close();
+
+    const app = buildApp({ db: openDatabase(db) });
+    const res = await app.inject({ method: 'GET', url: '/api/v1/contests/clx1abc123', headers: { 'x-api-key': key.key } });
+    expect(res.json().data).toMatchObject({ id: 'clx1abc123', entriesCount: 1, settings: { friendPoints: 7 } });
+    await app.close();
+  });
+
+  it('errors go to stderr with a non-zero exit', async () => {
+    const failure = await cli('entries', 'create', '--contest', 'missing', '--email', 'a@b.co', '--db', db).catch((e) => e);
+    expect(failure.code).toBe(1);
+    expect(failure.stderr).toBe('refrocket: Contest not found\n');
+    expect(failure.stdout).toBe('');
+    const badType = await cli('keys', 'create', '--type', 'root', '--db', db).catch((e) => e);
+    expect(badType.code).not.toBe(0);
+    expect(badType.stderr).toMatch(/--type/);
+  });
+
+  it('--version and --help', async () => {
+    expect((await cli('--version')).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    const help = (await cli('--help')).stdout;
+    for (const command of ['serve', 'contests', 'entries', 'keys', 'backup']) expect(help).toContain(command);
+  });
+
+  it('serve starts on PORT/HOST/REFROCKET_DB from the environment, answers the seed curl, stops on SIGTERM', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn('node', ['bin/refrocket.mjs', 'serve'], {
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', REFROCKET_DB: db, LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      // PORT=0 lets the OS choose; the start-up log line says which port it got.
+      const port = await new Promise<number>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (chunk) => {
+          out += chunk;
+          const match = out.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
+          if (match) resolve(Number(match[1]));
+        });
+        child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${out}`)));
+      });
+      const res = await fetch(`http://127.0.0.1:${port}/api/referral/validate-code?code=REF-XYZ789&contestId=clx1abc123`);
+      expect(await res.json()).toMatchObject({ valid: true, referrerName: 'Jane Doe' });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
