@@ -1,0 +1,139 @@
+// `npm run bench -- --scale`: 1,000,000 entries and 5,000,000 visits. Reports leaderboard top-100 and
+// analytics latency, start-up time, database size and collector RSS. The generated database is
+// cached in .tmp/bench-scale.db, keyed by the schema and this seed code; each run works on a copy.
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { latencySeries, load, measureStartup, printTargets, ROOT, table, target, writeResults } from './lib.mjs';
+import { codeFor, CONTEST_ID, seedDatabase } from './seed.mjs';
+
+const SEED_VERSION = 1; // bump to force regeneration
+const ENTRIES = 1_000_000;
+const VISITS = 5_000_000;
+const SAMPLES = 200;
+const QUICK = process.argv.includes('--quick');
+const TMP = join(ROOT, '.tmp');
+const CACHE_DB = join(TMP, 'bench-scale.db');
+const CACHE_META = join(TMP, 'bench-scale.json');
+const RUN_DB = join(TMP, 'bench-scale-run.db');
+
+const mb = (bytes) => Math.round(bytes / 1048576);
+const fileSize = (f) => (existsSync(f) ? statSync(f).size : 0);
+const dbSize = (f) => fileSize(f) + fileSize(`${f}-wal`);
+
+function cacheKey() {
+  const h = createHash('sha256').update(`${SEED_VERSION}|${ENTRIES}|${VISITS}`);
+  for (const f of ['server/db/migrations.ts', 'bench/seed.mjs']) h.update(readFileSync(join(ROOT, f)));
+  return h.digest('hex').slice(0, 16);
+}
+
+/** Returns the cached scale database's meta, generating it first when missing or stale. */
+function ensureScaleDb() {
+  const key = cacheKey();
+  if (existsSync(CACHE_DB) && existsSync(CACHE_META)) {
+    const meta = JSON.parse(readFileSync(CACHE_META, 'utf8'));
+    if (meta.key === key) {
+      console.log(`Using cached ${CACHE_DB} (key ${key}, generated ${meta.generatedAt})`);
+      return meta;
+    }
+  }
+  const partial = `${CACHE_DB}.partial`;
+  for (const f of [CACHE_DB, partial]) for (const s of ['', '-wal', '-shm']) rmSync(f + s, { force: true });
+  console.log(`Generating ${ENTRIES.toLocaleString()} entries and ${VISITS.toLocaleString()} visits (synchronous=OFF while seeding only)…`);
+  const t = performance.now();
+  let last = 0;
+  const seed = seedDatabase(partial, {
+    entries: ENTRIES,
+    visits: VISITS,
+    fast: true,
+    onProgress: (what, n) => {
+      if (performance.now() - last > 5000) {
+        last = performance.now();
+        console.log(`  ${what} ${n.toLocaleString()} (${Math.round((performance.now() - t) / 1000)} s)`);
+      }
+    },
+  });
+  renameSync(partial, CACHE_DB);
+  const meta = { key, generatedAt: new Date().toISOString(), seedSeconds: Math.round((performance.now() - t) / 1000), ...seed };
+  writeFileSync(CACHE_META, `${JSON.stringify(meta, null, 2)}\n`);
+  console.log(`Generated in ${meta.seedSeconds} s`);
+  return meta;
+}
+
+export async function runScale() {
+  const meta = ensureScaleDb();
+  copyFileSync(CACHE_DB, RUN_DB);
+  let collector;
+  try {
+    const { server, startup } = await measureStartup(RUN_DB, 3);
+    collector = server;
+    const rssAfterStartMb = collector.rssMb();
+    console.log(`Start-up on the ${mb(dbSize(RUN_DB))} MB database (spawn → first /healthz 200): ${startup.runsMs.join(', ')} ms`);
+
+    const key = { 'x-api-key': meta.publicKey };
+    const v1 = `${collector.url}/api/v1/contests/${CONTEST_ID}`;
+    const reads = {
+      'leaderboard top-100': await latencySeries(`${v1}/leaderboard?limit=100`, { n: SAMPLES, headers: key }),
+      analytics: await latencySeries(`${v1}/analytics`, { n: SAMPLES, headers: key }),
+      'validate-code': await latencySeries(
+        `${collector.url}/api/referral/validate-code?code=${codeFor(123_457)}&contestId=${CONTEST_ID}`, { n: SAMPLES }),
+    };
+
+    // A short write load at scale (50 connections), so the end-of-run RSS reflects a serving collector.
+    const duration = QUICK ? 2 : 4;
+    const run = Date.now().toString(36);
+    const writes = {
+      'track-visit': await load({
+        url: collector.url, method: 'POST', duration, next: (i) => ({
+          path: '/api/referral/track-visit',
+          body: JSON.stringify({ referralCode: codeFor((i * 7919) % ENTRIES), contestId: CONTEST_ID, url: 'https://shop.example/', referrer: null }),
+        }),
+      }),
+      'track-signup': await load({
+        url: collector.url, method: 'POST', duration, next: (i) => ({
+          path: '/api/referral/track-signup',
+          body: JSON.stringify({ email: `scale-${run}-${i}@example.com`, contestId: CONTEST_ID, referralCode: codeFor((i * 7919) % ENTRIES) }),
+        }),
+      }),
+    };
+    const rss = { afterStartMb: rssAfterStartMb, endMb: collector.rssMb(), peakMb: collector.peakRssMb() };
+    await collector.stop();
+    const sizes = { cachedDbMb: mb(dbSize(CACHE_DB)), afterRunMb: mb(dbSize(RUN_DB)) };
+
+    console.log(`\nScale run: ${ENTRIES.toLocaleString()} entries, ${VISITS.toLocaleString()} visits (${sizes.cachedDbMb} MB), ${SAMPLES} sequential requests each, client-side latency`);
+    table(Object.entries(reads).map(([name, r]) => (r.available
+      ? { request: name, 'p50 ms': r.p50, 'p99 ms': r.p99, 'mean ms': r.mean, 'max ms': r.max }
+      : { request: name, 'p50 ms': `unavailable (HTTP ${r.status})` })), ['request', 'p50 ms', 'p99 ms', 'mean ms', 'max ms']);
+    console.log('');
+    table(Object.entries(writes).map(([name, w]) => ({ 'write load (50 conns)': name, 'req/s': w.reqPerSec, 'p50 ms': w.p50, 'p99 ms': w.p99, 'non-2xx': w.non2xx + w.errors })),
+      ['write load (50 conns)', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx']);
+    console.log(`\nCollector RSS: ${rss.afterStartMb} MB after start, ${rss.endMb} MB at the end (peak ${rss.peakMb} MB). DB ${sizes.cachedDbMb} MB (${sizes.afterRunMb} MB after this run's writes).`);
+
+    const readTarget = (name, limit) => {
+      const r = reads[name];
+      return target(`${name} p50 ≤ ${limit} ms (1M entries; p99 ${r.available ? r.p99 : '-'} ms)`, r.available ? r.p50 : null, limit, r.available ? r.p50 <= limit : null, ' ms');
+    };
+    const targets = [
+      readTarget('leaderboard top-100', 5),
+      readTarget('analytics', 50),
+      target('collector RSS at end of scale run', rss.endMb, 150, rss.endMb <= 150, ' MB'),
+      target('start-up on the scale DB (median of 3)', startup.medianMs, 300, startup.medianMs <= 300, ' ms'),
+    ];
+    printTargets(targets);
+    writeResults('scale', {
+      at: new Date().toISOString(),
+      machine: { cpus: os.cpus().length, node: process.version, loadavg: os.loadavg(), note: 'shared machine' },
+      data: { entries: ENTRIES, visits: VISITS, stats: meta.stats, generatedAt: meta.generatedAt, seedSeconds: meta.seedSeconds },
+      startup,
+      reads,
+      writes,
+      rss,
+      sizes,
+      targets,
+    });
+  } finally {
+    await collector?.stop('SIGKILL').catch(() => {});
+    for (const s of ['', '-wal', '-shm']) rmSync(RUN_DB + s, { force: true });
+  }
+}
