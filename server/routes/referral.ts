@@ -52,10 +52,11 @@ export const referralRoutes: FastifyPluginAsyncZod = async (app) => {
     const { body } = request;
     const ip = request.ip;
     const userAgent = request.headers['user-agent'] ?? '';
-    await writes.run(() => {
-      const salt = collector.store.visits.saltForDay(utcDay(collector.now()));
-      trackVisit(collector, { ...body, visitorKey: visitorKey(salt, body.contestId, ip, userAgent) });
-    });
+    // Read (or create, autocommitted, once a day) the salt outside the batch, so a rolled-back
+    // visit can never leave a salt in the cache that the database does not have.
+    const salt = collector.store.visits.saltForDay(utcDay(collector.now()));
+    const key = visitorKey(salt, body.contestId, ip, userAgent);
+    await writes.run(() => trackVisit(collector, { ...body, visitorKey: key }));
     return { success: true as const };
   });
 

@@ -19,6 +19,8 @@ export function createVisitsRepo(db: Db) {
   const saltFor = db.prepare<[string], string>('SELECT salt FROM visitor_salts WHERE day = ?').pluck();
   const insertSalt = db.prepare('INSERT OR IGNORE INTO visitor_salts (day, salt) VALUES (?, ?)');
   const dropOldSalts = db.prepare('DELETE FROM visitor_salts WHERE day < ?');
+  // Today's salt is read on every visit; keep it in memory until the day changes.
+  let cached: { day: string; salt: string } | undefined;
 
   return {
     insert(visit: NewVisit): void {
@@ -27,13 +29,20 @@ export function createVisitsRepo(db: Db) {
     countForEntry(entryId: string): number {
       return countForEntry.get(entryId) ?? 0;
     },
-    /** Today's salt, created on first use; older salts are deleted so old keys can't be re-derived. */
+    /**
+     * Today's salt, created on first use; older salts are deleted so old keys can't be re-derived.
+     * Call outside a transaction: the result is cached for the day.
+     */
     saltForDay(day: string): string {
-      const existing = saltFor.get(day);
-      if (existing) return existing;
-      insertSalt.run(day, randomBytes(32).toString('hex'));
-      dropOldSalts.run(day);
-      return saltFor.get(day)!;
+      if (cached?.day === day) return cached.salt;
+      let salt = saltFor.get(day);
+      if (!salt) {
+        insertSalt.run(day, randomBytes(32).toString('hex'));
+        dropOldSalts.run(day);
+        salt = saltFor.get(day)!;
+      }
+      cached = { day, salt };
+      return salt;
     },
   };
 }
