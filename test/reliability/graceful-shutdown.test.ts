@@ -1,0 +1,161 @@
+import Database from 'better-sqlite3';
+import { existsSync, statSync } from 'node:fs';
+import { request, type ClientRequest } from 'node:http';
+import { afterAll, describe, expect, it } from 'vitest';
+import { invariantViolations, noViolations, probe, seed, startCollector, tempDir, type Collector } from './harness.js';
+
+/**
+ * Graceful shutdown: SIGTERM / SIGINT while ~200 requests are in flight.
+ *
+ * "In flight" is made certain, not left to timing: each request goes on its own connection and
+ * sends its headers and only the first half of its JSON body; once every request has been written
+ * (and a /healthz round trip on a fresh connection shows the server has caught up with its accept
+ * queue), the signal is sent, and only then is the second half of every body written. So every
+ * request was accepted (its headers parsed) before the signal; the bodies are completed only after
+ * a new connection is refused (the server has acted on the signal), so the server can only answer
+ * them by waiting for the rest of the body: a correct shutdown answers all of them 2xx, commits them, and
+ * then exits 0. A connection error for any of them is a failure, not an allowed outcome.
+ */
+const CONTEST = 'shutdown';
+const REQUESTS = 200;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const tmp = tempDir('shutdown');
+const running: Collector[] = [];
+afterAll(async () => {
+  for (const c of running) await c.stop('SIGKILL');
+  tmp.cleanup();
+});
+
+interface Pending {
+  kind: 'signup' | 'purchase';
+  key: string;
+  req: ClientRequest;
+  rest: string;
+  result: Promise<{ status: number; body: any } | { error: string }>;
+}
+
+/** Starts a POST on a new connection with only the first half of its body written. */
+function startHalfRequest(port: number, path: string, payload: object): { req: ClientRequest; rest: string; result: Pending['result']; written: Promise<void> } {
+  const body = JSON.stringify(payload);
+  const half = Math.floor(body.length / 2);
+  const req = request({
+    host: '127.0.0.1',
+    port,
+    path,
+    method: 'POST',
+    agent: false,
+    headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+  });
+  const result = new Promise<{ status: number; body: any } | { error: string }>((resolve) => {
+    req.on('response', (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => void (text += c));
+      res.on('end', () => {
+        let parsed: unknown = text;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          // keep text
+        }
+        resolve({ status: res.statusCode ?? 0, body: parsed });
+      });
+      res.on('error', (e) => resolve({ error: String(e) }));
+    });
+    req.on('error', (e) => resolve({ error: `${(e as NodeJS.ErrnoException).code ?? ''} ${e.message}` }));
+  });
+  req.flushHeaders();
+  const written = new Promise<void>((resolve) => req.write(body.slice(0, half), () => resolve()));
+  return { req, rest: body.slice(half), result, written };
+}
+
+async function shutdownWhileInFlight(signal: 'SIGTERM' | 'SIGINT') {
+  const dbPath = tmp.path(`${signal}.db`);
+  const { advocates } = await seed(dbPath, CONTEST, 1);
+  const code = advocates[0]!.code;
+  const server = await startCollector(dbPath);
+  running.push(server);
+
+  const pending: Pending[] = [];
+  const written: Promise<void>[] = [];
+  for (let i = 0; i < REQUESTS; i++) {
+    const isSignup = i % 2 === 0;
+    const key = isSignup ? `g${i}@x.com` : `order-${i}`;
+    const started = isSignup
+      ? startHalfRequest(server.port, '/api/referral/track-signup', { email: key, contestId: CONTEST, referralCode: code })
+      : startHalfRequest(server.port, '/api/referral/track-purchase', { email: `buyer${i}@x.com`, contestId: CONTEST, orderId: key, amount: 10, referralCode: code });
+    pending.push({ kind: isSignup ? 'signup' : 'purchase', key, ...started });
+    written.push(started.written);
+  }
+  await Promise.all(written);
+  // Connections are accepted in order: once a later, fresh connection is answered, the earlier
+  // ones have been accepted and their headers parsed. A short pause covers the rest.
+  expect(await probe(server.port)).toBe('status 200');
+  await sleep(200);
+
+  const signalledAt = Date.now();
+  server.child.kill(signal);
+  // Wait until the server has acted on the signal: its listener is closed, so a new connection is
+  // refused, while the 200 half-sent requests are still waiting for the rest of their bodies.
+  let during = await probe(server.port);
+  while (during !== 'ECONNREFUSED' && Date.now() - signalledAt < 3_000) {
+    await sleep(20);
+    during = await probe(server.port);
+  }
+  const refusedAfterMs = Date.now() - signalledAt;
+  expect(during, 'a new connection after the signal').toBe('ECONNREFUSED');
+  await sleep(50);
+  for (const p of pending) p.req.end(p.rest);
+
+  const results = await Promise.all(pending.map((p) => p.result));
+  const exit = await Promise.race([server.exited, sleep(5_000).then(() => 'timeout' as const)]);
+  const exitMs = Date.now() - signalledAt;
+  expect(exit, `the collector did not exit within 5 s of ${signal}:\n${server.output()}`).not.toBe('timeout');
+  expect(exit).toEqual({ code: 0, signal: null });
+  // It waited for the bodies sent after it had stopped listening instead of dropping those requests.
+  expect(exitMs).toBeGreaterThan(refusedAfterMs);
+
+  const failed = results
+    .map((r, i) => ({ i, kind: pending[i]!.kind, r }))
+    .filter(({ r }) => !('status' in r) || r.status < 200 || r.status >= 300);
+  expect(failed, 'requests in flight at the signal that did not get a 2xx').toEqual([]);
+
+  // Nobody listens any more.
+  expect(await probe(server.port)).toBe('ECONNREFUSED');
+
+  // Closed cleanly: the last connection's close checkpointed and removed the WAL.
+  const wal = `${dbPath}-wal`;
+  expect(existsSync(wal) ? statSync(wal).size : 0, 'bytes left in the -wal file').toBe(0);
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  try {
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(invariantViolations(db)).toEqual(noViolations);
+    const entry = db.prepare('SELECT id FROM entries WHERE id = ? AND email_normalized = ?');
+    const purchase = db.prepare('SELECT id FROM purchases WHERE id = ? AND order_id = ?');
+    const missing: string[] = [];
+    results.forEach((r, i) => {
+      const p = pending[i]!;
+      const data = 'body' in r ? r.body?.data : undefined;
+      if (!data) return;
+      if (p.kind === 'signup' && !entry.get(data.entryId, p.key)) missing.push(`signup ${p.key}`);
+      if (p.kind === 'purchase' && !purchase.get(data.purchaseId, p.key)) missing.push(`purchase ${p.key}`);
+    });
+    expect(missing, 'acknowledged writes missing after shutdown').toEqual([]);
+    expect(db.prepare('SELECT count(*) FROM entries').pluck().get()).toBe(1 + REQUESTS / 2);
+    expect(db.prepare('SELECT count(*) FROM purchases').pluck().get()).toBe(REQUESTS / 2);
+  } finally {
+    db.close();
+  }
+  console.info(`[graceful-shutdown] ${signal}: ${REQUESTS} in-flight requests answered 2xx; listener closed within ${refusedAfterMs} ms, exit 0 after ${exitMs} ms`);
+}
+
+describe('graceful shutdown with requests in flight', () => {
+  it('SIGTERM: finishes every in-flight request, commits it, closes the database and exits 0', { timeout: 20_000 }, async () => {
+    await shutdownWhileInFlight('SIGTERM');
+  });
+
+  it('SIGINT: the same', { timeout: 20_000 }, async () => {
+    await shutdownWhileInFlight('SIGINT');
+  });
+});
