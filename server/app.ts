@@ -59,7 +59,7 @@ export function buildApp(options: AppOptions = {}) {
   const ownsDb = options.db === undefined;
   const db = options.db ?? openDatabase(':memory:');
   const store = createStore(db);
-  const writes = createWriteQueue(db);
+  const writes = createWriteQueue(db, { onRollback: () => store.forgetCachedReads() });
 
   const app = Fastify({
     logger: options.logger ?? false,

@@ -23,7 +23,10 @@ export interface WriteQueue {
  *  - the per-transaction cost (WAL append, locking) is paid once per batch, not per request.
  * Writes still run strictly one at a time, so duplicate checks inside an op cannot race.
  */
-export function createWriteQueue(db: Db, options: { maxBatch?: number } = {}): WriteQueue {
+export function createWriteQueue(
+  db: Db,
+  options: { maxBatch?: number; onRollback?: () => void } = {},
+): WriteQueue {
   const maxBatch = options.maxBatch ?? 256;
   let queue: PendingWrite[] = [];
   let scheduled = false;
@@ -48,9 +51,11 @@ export function createWriteQueue(db: Db, options: { maxBatch?: number } = {}): W
         runBatch(batch, outcomes);
       } catch (commitError) {
         // The batch did not commit: none of it is durable, so none of it is acknowledged.
+        options.onRollback?.();
         for (const write of batch) write.reject(commitError);
         continue;
       }
+      if (outcomes.some(([ok]) => !ok)) options.onRollback?.();
       batch.forEach((write, i) => {
         const [ok, value] = outcomes[i];
         if (ok) write.resolve(value);

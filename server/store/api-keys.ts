@@ -5,11 +5,16 @@ import type { ApiKeyType } from './types.js';
 /** API keys are 192-bit random tokens, so one SHA-256 is enough to store them safely. */
 export const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('hex');
 
-/** Constant-time comparison of a presented secret with a stored hash. */
-export function secretMatchesHash(secret: string, storedHash: string): boolean {
-  const presented = Buffer.from(hashSecret(secret), 'hex');
+/** Constant-time comparison of two hex hashes. */
+function hashesMatch(presentedHash: string, storedHash: string): boolean {
+  const presented = Buffer.from(presentedHash, 'hex');
   const stored = Buffer.from(storedHash, 'hex');
   return presented.length === stored.length && timingSafeEqual(presented, stored);
+}
+
+/** Constant-time comparison of a presented secret with a stored hash. */
+export function secretMatchesHash(secret: string, storedHash: string): boolean {
+  return hashesMatch(hashSecret(secret), storedHash);
 }
 
 export interface ApiKeyRecord {
@@ -18,7 +23,15 @@ export interface ApiKeyRecord {
   keyHash: string;
 }
 
+/**
+ * Every /api/v1 request presents a key: remember recent lookups (by the key's hash, never the key)
+ * briefly instead of querying each time. A revoked key stops working within CACHE_MS.
+ */
+const CACHE_MS = 60_000;
+const CACHE_MAX = 1_000;
+
 export function createApiKeysRepo(db: Db) {
+  const cache = new Map<string, { record: ApiKeyRecord; until: number }>();
   const insert = db.prepare(`INSERT INTO api_keys (id, type, key_hash, key_prefix, label, created_at)
     VALUES (?, ?, ?, ?, ?, ?)`);
   const byHash = db.prepare<[string], ApiKeyRecord>(`SELECT id, type, key_hash AS keyHash
@@ -30,8 +43,16 @@ export function createApiKeysRepo(db: Db) {
     },
     /** Looks the key up by its hash, then confirms the match in constant time. */
     find(key: string): ApiKeyRecord | undefined {
-      const record = byHash.get(hashSecret(key));
-      return record && secretMatchesHash(key, record.keyHash) ? record : undefined;
+      const hash = hashSecret(key);
+      let cached = cache.get(hash);
+      if (!cached || cached.until <= Date.now()) {
+        const record = byHash.get(hash);
+        if (!record) return undefined;
+        if (cache.size >= CACHE_MAX) cache.clear();
+        cached = { record, until: Date.now() + CACHE_MS };
+        cache.set(hash, cached);
+      }
+      return hashesMatch(hash, cached.record.keyHash) ? cached.record : undefined;
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { Db } from '../db/open-database.js';
+import type { ChangeCounter } from './changes.js';
 import type { Contest, ContestMode, ContestSettings, ContestStats, ContestStatus } from './types.js';
 
 interface ContestRow {
@@ -61,7 +62,15 @@ const contestParams = (c: Omit<Contest, 'createdAt'>) => ({
   updated_at: c.updatedAt,
 });
 
-export function createContestsRepo(db: Db) {
+/**
+ * Contests are read on every tracking request and change rarely, so reads are cached in memory:
+ * dropped on every change made here, on any rolled-back write (see store.forgetCachedReads), and
+ * after CACHE_MS so a change made by another process (the CLI) is seen within seconds.
+ */
+const CACHE_MS = 5_000;
+
+export function createContestsRepo(db: Db, changes: ChangeCounter) {
+  const cache = new Map<string, { contest: Contest; until: number }>();
   const insert = db.prepare(`INSERT INTO contests (id, title, slug, description, status, mode,
       start_date, end_date, is_evergreen, advocate_points, friend_points, purchase_points_per_unit,
       require_email_confirmation, cookie_days, webhook_secret_hash, created_at, updated_at)
@@ -93,6 +102,7 @@ export function createContestsRepo(db: Db) {
 
   return {
     insert(contest: NewContest, now: number): Contest {
+      cache.delete(contest.id);
       insert.run({
         ...contestParams({ ...contest, updatedAt: now }),
         webhook_secret_hash: contest.webhookSecretHash,
@@ -101,12 +111,22 @@ export function createContestsRepo(db: Db) {
       return { ...contest, createdAt: now, updatedAt: now };
     },
     update(contest: Contest, now: number): Contest {
+      cache.delete(contest.id);
+      changes.bump();
       update.run(contestParams({ ...contest, updatedAt: now }));
       return { ...contest, updatedAt: now };
     },
     get(id: string): Contest | undefined {
+      const hit = cache.get(id);
+      if (hit && hit.until > Date.now()) return hit.contest;
       const row = byId.get(id);
-      return row && toContest(row);
+      if (!row) return undefined;
+      const contest = toContest(row);
+      cache.set(id, { contest, until: Date.now() + CACHE_MS });
+      return contest;
+    },
+    forgetCached(): void {
+      cache.clear();
     },
     getBySlug(slug: string): Contest | undefined {
       const row = bySlug.get(slug);

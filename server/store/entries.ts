@@ -1,4 +1,5 @@
 import type { Db } from '../db/open-database.js';
+import { type ChangeCounter, VersionedCache } from './changes.js';
 import type { Entry } from './types.js';
 
 interface EntryRow {
@@ -58,7 +59,9 @@ export interface EntryPatch {
 /** `%` and `_` in a search term are literal characters, not wildcards. */
 const likePattern = (term: string) => `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-export function createEntriesRepo(db: Db) {
+export function createEntriesRepo(db: Db, changes: ChangeCounter) {
+  // Leaderboard widgets poll: between changes, the same top-N is served from memory.
+  const rankings = new VersionedCache<Entry[]>(changes, 1_000);
   const insert = db.prepare(`INSERT INTO entries (id, contest_id, email, email_normalized, name,
       phone, referral_code, referred_by, email_confirmed, created_at)
     VALUES (@id, @contestId, @email, @emailNormalized, @name, @phone, @referralCode, @referredBy,
@@ -102,6 +105,7 @@ export function createEntriesRepo(db: Db) {
 
   return {
     insert(entry: NewEntry): Entry {
+      changes.bump();
       insert.run({ ...entry, emailConfirmed: entry.emailConfirmed ? 1 : 0 });
       return {
         id: entry.id,
@@ -138,6 +142,7 @@ export function createEntriesRepo(db: Db) {
       return codeTaken.get(contestId, code) !== undefined;
     },
     update(entry: Entry, patch: EntryPatch, emailNormalized: string | null): void {
+      changes.bump();
       update.run({
         id: entry.id,
         email: patch.email !== undefined ? patch.email : entry.email,
@@ -148,9 +153,11 @@ export function createEntriesRepo(db: Db) {
       });
     },
     disqualify(id: string, reason: string | null): void {
+      changes.bump();
       disqualify.run(reason, id);
     },
     erase(id: string, now: number): void {
+      changes.bump();
       erase.run(now, id);
     },
     list(contestId: string, opts: { limit: number; offset: number; search?: string }) {
@@ -168,7 +175,9 @@ export function createEntriesRepo(db: Db) {
     },
     /** Points desc, then earlier joinedAt, then id: ranks 1..n follow this order exactly. */
     leaderboard(contestId: string, limit: number, confirmedOnly: boolean): Entry[] {
-      return ranking.all(contestId, confirmedOnly ? 1 : 0, limit).map(toEntry);
+      return rankings.get(`${contestId}\0${limit}\0${confirmedOnly}`, () =>
+        ranking.all(contestId, confirmedOnly ? 1 : 0, limit).map(toEntry),
+      );
     },
     highestPoints(contestId: string): number {
       return highest.get(contestId) ?? 0;

@@ -1,4 +1,5 @@
 import type { Db } from '../db/open-database.js';
+import type { ChangeCounter } from './changes.js';
 import type { LedgerReason } from './types.js';
 
 export interface LedgerRow {
@@ -15,7 +16,7 @@ export interface LedgerRow {
  * The append-only points ledger. Inserting a row is the only way points change: a trigger adds
  * the delta to entries.points and to the contest's total in the same statement.
  */
-export function createLedgerRepo(db: Db) {
+export function createLedgerRepo(db: Db, changes: ChangeCounter) {
   const insert = db.prepare(`INSERT INTO points_ledger
       (entry_id, contest_id, delta, reason, source_id, note, created_at)
     VALUES (?, ?, ?, ?, ?, ?, ?)`);
@@ -41,6 +42,7 @@ export function createLedgerRepo(db: Db) {
       note: string | null = null,
     ): number {
       if (delta === 0) return 0;
+      changes.bump();
       insert.run(entry.id, entry.contestId, delta, reason, sourceId, note, now);
       return delta;
     },

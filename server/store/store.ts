@@ -1,6 +1,7 @@
 import type { Db } from '../db/open-database.js';
 import { createApiKeysRepo } from './api-keys.js';
 import { createBonusActionsRepo } from './bonus-actions.js';
+import { ChangeCounter } from './changes.js';
 import { createContestsRepo } from './contests.js';
 import { createEntriesRepo } from './entries.js';
 import { createLedgerRepo } from './ledger.js';
@@ -12,11 +13,13 @@ import { createVisitsRepo } from './visits.js';
  * repositories are plain data access; the rules (who earns what) live in server/collector/.
  */
 export function createStore(db: Db) {
+  const changes = new ChangeCounter();
+  const contests = createContestsRepo(db, changes);
   return {
     db,
-    contests: createContestsRepo(db),
-    entries: createEntriesRepo(db),
-    ledger: createLedgerRepo(db),
+    contests,
+    entries: createEntriesRepo(db, changes),
+    ledger: createLedgerRepo(db, changes),
     purchases: createPurchasesRepo(db),
     visits: createVisitsRepo(db),
     apiKeys: createApiKeysRepo(db),
@@ -24,6 +27,14 @@ export function createStore(db: Db) {
     /** Runs fn in one synchronous transaction (a savepoint when already inside one). */
     transaction<T>(fn: () => T): T {
       return db.transaction(fn)();
+    },
+    /**
+     * Drops cached reads after a write was rolled back: a cache filled inside the failed
+     * transaction may hold rows the database no longer has.
+     */
+    forgetCachedReads(): void {
+      contests.forgetCached();
+      changes.bump();
     },
     isReachable(): boolean {
       return db.prepare('SELECT 1').pluck().get() === 1;
