@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { drain, type QueuedCall } from '../../client/queue.js';
 import { PRELOAD_STUB } from './stub.js';
@@ -42,5 +43,10 @@ describe('drain', () => {
     expect(window.RocketTracker!.q).toHaveLength(1);
     drain(window.RocketTracker!.q, { trackSignup: async (email: string) => ({ success: true, email }) });
     await expect(pending).resolves.toEqual({ success: true, email: 'early@example.com' });
+  });
+
+  it('is the stub client/README.md documents, verbatim', () => {
+    const readme = readFileSync(new URL('../../client/README.md', import.meta.url), 'utf8');
+    expect(readme).toContain(PRELOAD_STUB);
   });
 });

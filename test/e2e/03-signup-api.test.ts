@@ -36,6 +36,7 @@ describeBrowser('signup through the JS API', () => {
     await e.settle();
     const result = await e.page.evaluate(() => (window as unknown as TrackerWindow).RocketTracker.trackSignup('not-an-email'));
     expect(result).toMatchObject({ success: false, error: expect.any(String) });
+    await e.settle();
     expect(e.calls('track-signup')[0].status).toBe(400);
   });
 });

@@ -117,7 +117,8 @@ function frameUrl(request: Request): string {
 
 function describeLog(env: E2E): string {
   const lines = env.log.map((r) => {
-    const outcome = r.failure ? `FAILED ${r.failure}` : r.done ? `${r.status} ${r.answer ?? ''}` : 'pending';
+    const answer = (r.answer ?? '').length > 300 ? `${r.answer!.slice(0, 300)}…` : (r.answer ?? '');
+    const outcome = r.failure ? `FAILED ${r.failure}` : r.done ? `${r.status} ${answer}` : 'pending';
     const body = r.body === undefined ? '' : ` body=${JSON.stringify(r.body)}`;
     return `  ${r.method} ${r.url} [${r.type}, ${r.contentType ?? 'no content-type'}] from ${r.from}${body}\n    → ${outcome}`;
   });

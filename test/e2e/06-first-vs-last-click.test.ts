@@ -1,0 +1,32 @@
+import { expect, it } from 'vitest';
+import { ADVOCATE, SECOND_ADVOCATE, describeBrowser, useE2E, type TrackerWindow } from './harness.js';
+
+describeBrowser('first vs last click', () => {
+  const e = useE2E();
+
+  async function clickBothThenSignUp(attrs: string, email: string) {
+    e.serve('/', e.html({ attrs }));
+    await e.page.goto(e.url(`/?ref=${ADVOCATE.referralCode}`));
+    await e.settle();
+    await e.page.goto(e.url(`/?ref=${SECOND_ADVOCATE.referralCode}`));
+    await e.settle();
+    const code = await e.page.evaluate(() => (window as unknown as TrackerWindow).RocketTracker.getReferralCode());
+    await e.page.evaluate((address) => (window as unknown as TrackerWindow).RocketTracker.trackSignup(address), email);
+    return code;
+  }
+
+  it('by default the last click wins', async () => {
+    expect(await clickBothThenSignUp('', 'last@example.com')).toBe(SECOND_ADVOCATE.referralCode);
+    expect(e.entry('last@example.com')!.referred_by).toBe(e.secondAdvocateId);
+    // Both links were clicked: both visits count.
+    expect(e.visits().map((v) => v.entry_id)).toEqual([e.advocateId, e.secondAdvocateId]);
+  });
+
+  it('data-attribution="first" keeps the first code', async () => {
+    expect(await clickBothThenSignUp('data-attribution="first"', 'first@example.com')).toBe(ADVOCATE.referralCode);
+    expect(e.entry('first@example.com')!.referred_by).toBe(e.advocateId);
+    expect(e.visits().map((v) => v.entry_id)).toEqual([e.advocateId, e.secondAdvocateId]);
+    const cookies = (await e.context.cookies()).filter((c) => c.name === 'rocket_ref');
+    expect(cookies.map((c) => c.value)).toEqual([ADVOCATE.referralCode]);
+  });
+});

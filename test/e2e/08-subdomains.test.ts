@@ -1,0 +1,34 @@
+import { expect, it } from 'vitest';
+import { ADVOCATE, describeBrowser, useE2E, type TrackerWindow } from './harness.js';
+
+describeBrowser('cookie shared across subdomains', () => {
+  const e = useE2E();
+
+  it('a code captured on www. is read on app. and credits the signup', async () => {
+    e.serve('/', e.html());
+    e.serve('/signup', e.html());
+    await e.page.goto(e.url('/?ref=REF-XYZ789', 'www'));
+    await e.settle();
+    const cookies = await e.context.cookies();
+    expect(cookies.map((c) => [c.name, c.domain])).toEqual([['rocket_ref', '.shop.test']]);
+
+    await e.page.goto(e.url('/signup', 'app'));
+    await e.settle();
+    expect(await e.page.evaluate(() => (window as unknown as TrackerWindow).RocketTracker.getReferralCode())).toBe(
+      ADVOCATE.referralCode,
+    );
+    await e.page.evaluate(() => (window as unknown as TrackerWindow).RocketTracker.trackSignup('sub@example.com'));
+    expect(e.entry('sub@example.com')!.referred_by).toBe(e.advocateId);
+    expect(e.calls('track-visit')).toHaveLength(1);
+  });
+
+  it('data-cookie-domain pins the cookie to one host', async () => {
+    e.serve('/', e.html({ attrs: 'data-cookie-domain="www.shop.test"' }));
+    await e.page.goto(e.url('/?ref=REF-XYZ789', 'www'));
+    await e.settle();
+    expect((await e.context.cookies()).map((c) => c.domain)).toEqual(['.www.shop.test']);
+    await e.page.goto(e.url('/', 'app'));
+    await e.settle();
+    expect(await e.page.evaluate(() => (window as unknown as TrackerWindow).RocketTracker.getReferralCode())).toBeNull();
+  });
+});
