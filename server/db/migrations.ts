@@ -216,4 +216,11 @@ export const migrations: Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    name: 'drop unused referred_by index',
+    // Nothing looks entries up by referrer (referralsCount is a counter): the index only cost
+    // a random-page write per referred signup.
+    sql: 'DROP INDEX entries_referred_by;',
+  },
 ];
