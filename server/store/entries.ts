@@ -1,5 +1,5 @@
 import type { Db } from '../db/open-database.js';
-import { type ChangeCounter, VersionedCache } from './changes.js';
+import type { ChangeCounter } from './changes.js';
 import type { Entry } from './types.js';
 
 interface EntryRow {
@@ -60,8 +60,6 @@ export interface EntryPatch {
 const likePattern = (term: string) => `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 export function createEntriesRepo(db: Db, changes: ChangeCounter) {
-  // Leaderboard widgets poll: between changes, the same top-N is served from memory.
-  const rankings = new VersionedCache<Entry[]>(changes, 1_000);
   const insert = db.prepare(`INSERT INTO entries (id, contest_id, email, email_normalized, name,
       phone, referral_code, referred_by, email_confirmed, created_at)
     VALUES (@id, @contestId, @email, @emailNormalized, @name, @phone, @referralCode, @referredBy,
@@ -175,9 +173,7 @@ export function createEntriesRepo(db: Db, changes: ChangeCounter) {
     },
     /** Points desc, then earlier joinedAt, then id: ranks 1..n follow this order exactly. */
     leaderboard(contestId: string, limit: number, confirmedOnly: boolean): Entry[] {
-      return rankings.get(`${contestId}\0${limit}\0${confirmedOnly}`, () =>
-        ranking.all(contestId, confirmedOnly ? 1 : 0, limit).map(toEntry),
-      );
+      return ranking.all(contestId, confirmedOnly ? 1 : 0, limit).map(toEntry);
     },
     highestPoints(contestId: string): number {
       return highest.get(contestId) ?? 0;

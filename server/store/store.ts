@@ -17,6 +17,8 @@ export function createStore(db: Db) {
   const contests = createContestsRepo(db, changes);
   return {
     db,
+    /** Bumped by every write that can change a ranking; see VersionedCache. */
+    changes,
     contests,
     entries: createEntriesRepo(db, changes),
     ledger: createLedgerRepo(db, changes),

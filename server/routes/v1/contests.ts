@@ -9,6 +9,7 @@ import { analytics, leaderboard } from '../../collector/reports.js';
 import { badRequest, messages } from '../../domain/errors.js';
 import * as f from '../../http/fields.js';
 import { contestView, entryDetailView, entryView, leaderboardRowView } from '../../http/views.js';
+import { VersionedCache } from '../../store/changes.js';
 import type { Contest } from '../../store/types.js';
 import { purchaseResponse, purchaseResponseSchema } from '../webhooks.js';
 import * as s from './schemas.js';
@@ -26,6 +27,9 @@ function contestDetail(ctx: CollectorContext, contest: Contest) {
 
 export const contestRoutes: FastifyPluginAsyncZod = async (app) => {
   const { collector, writes } = app;
+  // Leaderboard widgets poll: between changes to entries or points the same answer is served
+  // from memory, already serialized (for at most 1 s, so another process's writes show too).
+  const leaderboardResponses = new VersionedCache<string>(collector.store.changes, 1_000);
 
   app.get('/contests', {
     schema: { tags, summary: 'List contests', security: s.security, response: { 200: s.ok(z.array(s.contestSchema)), ...s.errors } },
@@ -140,10 +144,18 @@ export const contestRoutes: FastifyPluginAsyncZod = async (app) => {
       querystring: s.leaderboardQuery,
       response: { 200: s.ok(z.array(s.leaderboardRowSchema)), ...s.errors },
     },
-  }, async (request) => ({
-    success: true as const,
-    data: leaderboard(collector, request.params.contestId, request.query.limit).map((e, i) => leaderboardRowView(e, i + 1)),
-  }));
+  }, async (request, reply) => {
+    const { contestId } = request.params;
+    const { limit } = request.query;
+    const body = leaderboardResponses.get(`${contestId}\0${limit}`, () =>
+      JSON.stringify({
+        success: true,
+        data: leaderboard(collector, contestId, limit).map((e, i) => leaderboardRowView(e, i + 1)),
+      }),
+    );
+    // A string payload is sent as is; the schema above still documents (and types) its shape.
+    return reply.type('application/json; charset=utf-8').send(body as never);
+  });
 
   app.get('/contests/:contestId/analytics', {
     schema: {
