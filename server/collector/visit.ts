@@ -13,11 +13,11 @@ export interface VisitInput {
 /** Stores one visit through an advocate's link. Unknown contest or code → 404. */
 export function trackVisit(ctx: CollectorContext, input: VisitInput): void {
   const contest = requireRunningContest(ctx, input.contestId);
-  const advocate = ctx.store.entries.findByCode(contest.id, normalizeReferralCode(input.referralCode));
-  if (!advocate) throw notFound(messages.referralCodeNotFound);
+  const advocateId = ctx.store.entries.findIdByCode(contest.id, normalizeReferralCode(input.referralCode));
+  if (!advocateId) throw notFound(messages.referralCodeNotFound);
   ctx.store.visits.insert({
     contestId: contest.id,
-    entryId: advocate.id,
+    entryId: advocateId,
     url: input.url ?? null,
     referrer: input.referrer ?? null,
     visitorKey: input.visitorKey,

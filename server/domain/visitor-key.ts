@@ -12,4 +12,12 @@ export function visitorKey(salt: string, contestId: string, ip: string, userAgen
     .slice(0, 32);
 }
 
-export const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const DAY_MS = 86_400_000;
+let lastDay = { number: NaN, text: '' };
+
+/** `2026-01-15` for a time: asked on every visit, so the last answer is remembered. */
+export function utcDay(ms: number): string {
+  const number = Math.floor(ms / DAY_MS);
+  if (number !== lastDay.number) lastDay = { number, text: new Date(number * DAY_MS).toISOString().slice(0, 10) };
+  return lastDay.text;
+}

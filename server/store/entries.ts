@@ -74,6 +74,12 @@ export function createEntriesRepo(db: Db, changes: ChangeCounter) {
   const byCode = db.prepare<[string, string], EntryRow>(
     `SELECT ${ENTRY_COLUMNS} FROM entries WHERE contest_id = ? AND referral_code = ?`,
   );
+  const idByCode = db
+    .prepare<[string, string], string>('SELECT id FROM entries WHERE contest_id = ? AND referral_code = ?')
+    .pluck();
+  // A code never changes once given, so code → entry id can be remembered (bounded). Visits, the
+  // busiest write, need nothing else.
+  const idByCodeCache = new Map<string, string>();
   const codeTaken = db
     .prepare<[string, string], number>('SELECT 1 FROM entries WHERE contest_id = ? AND referral_code = ?')
     .pluck();
@@ -135,6 +141,21 @@ export function createEntriesRepo(db: Db, changes: ChangeCounter) {
     findByCode(contestId: string, code: string): Entry | undefined {
       const row = byCode.get(contestId, code);
       return row && toEntry(row);
+    },
+    findIdByCode(contestId: string, code: string): string | undefined {
+      const key = `${contestId}\0${code}`;
+      let id = idByCodeCache.get(key);
+      if (id === undefined) {
+        id = idByCode.get(contestId, code);
+        if (id === undefined) return undefined;
+        if (idByCodeCache.size >= 50_000) idByCodeCache.clear();
+        idByCodeCache.set(key, id);
+      }
+      return id;
+    },
+    /** Drops remembered code → id pairs (after a rolled-back write that may have inserted one). */
+    forgetCached(): void {
+      idByCodeCache.clear();
     },
     isCodeTaken(contestId: string, code: string): boolean {
       return codeTaken.get(contestId, code) !== undefined;

@@ -15,12 +15,13 @@ import { createVisitsRepo } from './visits.js';
 export function createStore(db: Db) {
   const changes = new ChangeCounter();
   const contests = createContestsRepo(db, changes);
+  const entries = createEntriesRepo(db, changes);
   return {
     db,
     /** Bumped by every write that can change a ranking; see VersionedCache. */
     changes,
     contests,
-    entries: createEntriesRepo(db, changes),
+    entries,
     ledger: createLedgerRepo(db, changes),
     purchases: createPurchasesRepo(db),
     visits: createVisitsRepo(db),
@@ -36,6 +37,7 @@ export function createStore(db: Db) {
      */
     forgetCachedReads(): void {
       contests.forgetCached();
+      entries.forgetCached();
       changes.bump();
     },
     isReachable(): boolean {
