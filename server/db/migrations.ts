@@ -218,9 +218,9 @@ export const migrations: Migration[] = [
   },
   {
     version: 2,
-    name: 'drop unused referred_by index',
-    // Nothing looks entries up by referrer (referralsCount is a counter): the index only cost
-    // a random-page write per referred signup.
-    sql: 'DROP INDEX entries_referred_by;',
+    name: 'drop indexes nothing reads',
+    // Nothing looks entries up by referrer (referralsCount is a counter) or visits up by entry
+    // (totalViews is a counter): each index only cost a random-page write per signup or visit.
+    sql: 'DROP INDEX entries_referred_by; DROP INDEX visits_entry;',
   },
 ];

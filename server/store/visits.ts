@@ -13,9 +13,6 @@ export interface NewVisit {
 export function createVisitsRepo(db: Db) {
   const insert = db.prepare(`INSERT INTO visits (contest_id, entry_id, url, referrer, visitor_key,
       created_at) VALUES (@contestId, @entryId, @url, @referrer, @visitorKey, @createdAt)`);
-  const countForEntry = db.prepare<[string], number>(
-    'SELECT count(*) FROM visits WHERE entry_id = ?',
-  ).pluck();
   const saltFor = db.prepare<[string], string>('SELECT salt FROM visitor_salts WHERE day = ?').pluck();
   const insertSalt = db.prepare('INSERT OR IGNORE INTO visitor_salts (day, salt) VALUES (?, ?)');
   const dropOldSalts = db.prepare('DELETE FROM visitor_salts WHERE day < ?');
@@ -25,9 +22,6 @@ export function createVisitsRepo(db: Db) {
   return {
     insert(visit: NewVisit): void {
       insert.run(visit);
-    },
-    countForEntry(entryId: string): number {
-      return countForEntry.get(entryId) ?? 0;
     },
     /**
      * Today's salt, created on first use; older salts are deleted so old keys can't be re-derived.

@@ -2,7 +2,7 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildClient } from '../../scripts/build-client.mjs';
 import Fastify from 'fastify';
-import { TRACKER_CACHE_CONTROL, trackerScriptRoutes } from '../../server/routes/tracker-script.js';
+import { pickEncoding, TRACKER_CACHE_CONTROL, trackerScriptRoutes } from '../../server/routes/tracker-script.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 
 /** gzip -9 bytes of the served bundle. The aim is 1,500; above 2,000 fails. */
@@ -74,5 +74,14 @@ describe('GET /referral-tracker.js', () => {
     expect(script.headers['content-encoding']).toBe('gzip');
     expect(sibling.headers['content-encoding']).toBeUndefined();
     await app.close();
+  });
+
+  it('picks the encoding from Accept-Encoding, honouring q=0', () => {
+    expect(pickEncoding(undefined)).toBe('identity');
+    expect(pickEncoding('gzip, deflate, br, zstd')).toBe('br');
+    expect(pickEncoding('br;q=0, gzip;q=0.8')).toBe('gzip');
+    expect(pickEncoding('deflate')).toBe('identity');
+    expect(pickEncoding('*')).toBe('gzip');
+    expect(pickEncoding('gzip;q=0')).toBe('identity');
   });
 });

@@ -39,7 +39,9 @@ describe('seed page examples', () => {
     });
     expect(res).toMatchObject({ status: 200, body: { success: true } });
     expect(Object.keys(res.body)).toEqual(['success']);
-    expect(t().app.store.visits.countForEntry(jane.id)).toBe(1);
+    expect(t().app.store.db.prepare('SELECT entry_id, url FROM visits').all()).toEqual([
+      { entry_id: jane.id, url: 'https://yoursite.com/landing-page' },
+    ]);
   });
 
   it('POST track-signup creates the friend and awards 10 to the advocate and 5 to the friend', async () => {
