@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { recordPurchase } from '../collector/purchase.js';
+import { recordPurchase, type PurchaseResult } from '../collector/purchase.js';
 import { signup } from '../collector/signup.js';
 import { messages, notFound, unauthorized } from '../domain/errors.js';
 import { secretMatchesHash } from '../store/api-keys.js';
@@ -125,7 +125,7 @@ export const purchaseResponseSchema = z.object({
   }),
 });
 
-export function purchaseResponse(result: import('../collector/purchase.js').PurchaseResult) {
+export function purchaseResponse(result: PurchaseResult) {
   return {
     success: true as const,
     data: {
