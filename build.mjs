@@ -1,4 +1,4 @@
-// Builds what ships: dist/referral-tracker.js (the browser script), dist/cli.mjs (collector + CLI
+// Builds what ships: dist/referral-tracker.js (the browser script), dist/cli.cjs (collector + CLI
 // with the script embedded) and dist/refrocket (the Linux x64 single executable, ~100 MB).
 // `npm ci` runs `node build.mjs --no-sea` through the `prepare` script; REFROCKET_SKIP_SEA=1 also
 // skips the executable.
@@ -11,7 +11,7 @@ const client = await buildClient();
 const { raw, gzip, brotli } = client.sizes;
 console.log(`dist/referral-tracker.js  ${raw} B raw, ${gzip} B gzip, ${brotli} B brotli`);
 await buildServer({ trackerScript: client.code });
-console.log(`dist/cli.mjs              built in ${Date.now() - started} ms`);
+console.log(`dist/cli.cjs              built in ${Date.now() - started} ms`);
 
 if (process.argv.includes('--no-sea') || process.env.REFROCKET_SKIP_SEA === '1') {
   // skipped on request

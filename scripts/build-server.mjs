@@ -5,23 +5,22 @@ const root = new URL('..', import.meta.url);
 export const packageVersion = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')).version;
 
 /**
- * Bundles the collector and CLI (server/main.ts) into dist/cli.mjs, with the browser script
+ * Bundles the collector and CLI (server/main.ts) into dist/cli.cjs, with the browser script
  * embedded as a string so the collector serves exactly what was built. Dependencies are bundled
  * too: loading one file instead of a few hundred modules halves start-up. Two stay external:
  * better-sqlite3 (a native addon) and @fastify/swagger-ui (serves its static files from its own
- * package directory).
+ * package directory). CommonJS, so bin/refrocket.mjs can compile it through vm.Script with V8's
+ * code cache.
  */
 export async function buildServer({ trackerScript }) {
   await build({
     entryPoints: [new URL('server/main.ts', root).pathname],
-    outfile: new URL('dist/cli.mjs', root).pathname,
+    outfile: new URL('dist/cli.cjs', root).pathname,
     bundle: true,
     platform: 'node',
-    format: 'esm',
+    format: 'cjs',
     target: 'node20',
     external: ['better-sqlite3', '@fastify/swagger-ui'],
-    // Bundled CommonJS dependencies call require() for Node built-ins; ESM has no require.
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
     sourcemap: true,
     // Less to parse at start-up; identifiers stay readable in stack traces.
     minifyWhitespace: true,
@@ -31,5 +30,8 @@ export async function buildServer({ trackerScript }) {
       __REFROCKET_VERSION__: JSON.stringify(packageVersion),
     },
     logLevel: 'warning',
+    // server/tracker-asset.ts's from-sources fallback uses import.meta.url; the bundle defines
+    // __REFROCKET_TRACKER__, so that branch never runs here.
+    logOverride: { 'empty-import-meta': 'silent' },
   });
 }

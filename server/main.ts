@@ -1,4 +1,4 @@
 import { runCli } from './cli.js';
 
-// The npm bin (bin/refrocket.mjs) runs the bundle built from this file.
-await runCli();
+// The npm bin (bin/refrocket.mjs) runs the CommonJS bundle built from this file.
+void runCli();

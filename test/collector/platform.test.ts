@@ -122,6 +122,16 @@ describe('CLI (the built bin, as npx runs it)', () => {
     expect(badType.stderr).toMatch(/--type/);
   });
 
+  it('keeps V8 code cache beside the bundle; a corrupt or stale cache is replaced, never fatal', async () => {
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const cache = join(process.cwd(), 'dist', 'cli.cjs.cache');
+    await cli('--version');
+    expect(readFileSync(cache).length).toBeGreaterThan(10_000);
+    writeFileSync(cache, 'not a code cache');
+    expect((await cli('--version')).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(readFileSync(cache).length).toBeGreaterThan(10_000);
+  });
+
   it('--version and --help', async () => {
     expect((await cli('--version')).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
     const help = (await cli('--help')).stdout;
