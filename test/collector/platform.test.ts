@@ -112,6 +112,16 @@ describe('CLI (the built bin, as npx runs it)', () => {
     await app.close();
   });
 
+  it('serve refuses to start on a database whose migration fails, naming the migration', async () => {
+    const broken = join(dir, 'broken.db');
+    const raw = new Database(broken);
+    raw.exec('CREATE TABLE contests (something_else TEXT)'); // migration 1 cannot create it
+    raw.close();
+    const failure = await cli('serve', '--port', '0', '--db', broken).catch((e) => e);
+    expect(failure.code).toBe(1);
+    expect(failure.stderr).toMatch(/^refrocket: migration 1 \(initial schema\) failed: table contests already exists/);
+  });
+
   it('errors go to stderr with a non-zero exit', async () => {
     const failure = await cli('entries', 'create', '--contest', 'missing', '--email', 'a@b.co', '--db', db).catch((e) => e);
     expect(failure.code).toBe(1);
