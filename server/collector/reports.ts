@@ -24,7 +24,7 @@ export function analytics(ctx: CollectorContext, contestId: string) {
     points: {
       total: stats.pointsTotal,
       average,
-      highest: stats.entriesCount === 0 ? 0 : ctx.store.entries.highestPoints(contest.id),
+      highest: stats.highestPoints,
     },
   };
 }

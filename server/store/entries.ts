@@ -103,9 +103,6 @@ export function createEntriesRepo(db: Db, changes: ChangeCounter) {
     FROM entries INDEXED BY entries_ranking
     WHERE contest_id = ? AND disqualified = 0 AND email_confirmed >= ?
     ORDER BY points DESC, created_at, id LIMIT ?`);
-  const highest = db.prepare<[string], number | null>(
-    'SELECT max(points) FROM entries WHERE contest_id = ?',
-  ).pluck();
 
   return {
     insert(entry: NewEntry): Entry {
@@ -195,9 +192,6 @@ export function createEntriesRepo(db: Db, changes: ChangeCounter) {
     /** Points desc, then earlier joinedAt, then id: ranks 1..n follow this order exactly. */
     leaderboard(contestId: string, limit: number, confirmedOnly: boolean): Entry[] {
       return ranking.all(contestId, confirmedOnly ? 1 : 0, limit).map(toEntry);
-    },
-    highestPoints(contestId: string): number {
-      return highest.get(contestId) ?? 0;
     },
   };
 }

@@ -74,4 +74,5 @@ export interface ContestStats {
   viewsCount: number;
   bonusCompletionsCount: number;
   pointsTotal: number;
+  highestPoints: number;
 }
