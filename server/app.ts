@@ -28,8 +28,12 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   /** Check every response against its schema (tests do; production skips the cost). */
   validateResponses?: boolean;
-  /** Trust X-Forwarded-For for the client IP (only behind a reverse proxy you run). */
-  trustProxy?: boolean;
+  /**
+   * Which X-Forwarded-For hops to believe for the client IP (only behind a reverse proxy you run):
+   * a hop count (1 = your one proxy appends the client address) or proxy addresses/CIDRs.
+   * `true` would believe whatever the client wrote first, so it is not offered.
+   */
+  trustProxy?: false | number | string;
   /** Largest accepted request body, in bytes. */
   bodyLimit?: number;
   /** Requests per minute per client IP on /api routes; false (default in tests) disables limits. */
@@ -48,6 +52,11 @@ const corsOptions = {
   optionsSuccessStatus: 204,
 };
 
+/** A hop count becomes proxy-addr's "trust the first n hops" function (Fastify's types lack numbers). */
+function trustProxySetting(trust: false | number | string) {
+  return typeof trust === 'number' ? (_address: string, hop: number) => hop < trust : trust;
+}
+
 /** Serializes without re-validating: the shapes are checked by the test-suite instead. */
 const plainSerializerCompiler = () => (data: unknown) => JSON.stringify(data);
 
@@ -63,7 +72,7 @@ export function buildApp(options: AppOptions = {}) {
 
   const app = Fastify({
     logger: options.logger ?? false,
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: trustProxySetting(options.trustProxy ?? false),
     bodyLimit: options.bodyLimit ?? 64 * 1024,
     genReqId: () => randomUUID(),
     requestIdHeader: false,

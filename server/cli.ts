@@ -60,7 +60,7 @@ export function buildCli(dbOptions: OpenDatabaseOptions = {}): Command {
     .addOption(new Option('--host <host>', 'interface to bind (env HOST, default 0.0.0.0)'))
     .addOption(new Option('--db <path>', `SQLite database file (env REFROCKET_DB, default ${DEFAULT_DB})`))
     .addOption(new Option('--rate-limit <perMinute>', 'per-IP requests per minute, or "off" (env REFROCKET_RATE_LIMIT, default 100)'))
-    .option('--trust-proxy', 'take the client IP from X-Forwarded-For (only behind your own proxy)')
+    .option('--trust-proxy [hops|addresses]', 'take the client IP from X-Forwarded-For set by your proxy: hop count (default 1) or proxy addresses/CIDRs')
     .addOption(new Option('--durability <level>', 'normal: survives process crashes; full: also power loss').choices(['normal', 'full']))
     .addOption(new Option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent'))
     .action(async (flags) => {

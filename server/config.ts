@@ -8,7 +8,8 @@ export interface ServerConfig {
   dbPath: string;
   /** Requests per minute per client IP on public routes; false disables per-IP limits. */
   rateLimit: number | false;
-  trustProxy: boolean;
+  /** false, a hop count, or proxy addresses/CIDRs (comma-separated). */
+  trustProxy: false | number | string;
   synchronous: 'NORMAL' | 'FULL';
   logLevel: string;
 }
@@ -42,6 +43,18 @@ function parseRateLimit(value: string, setting: string): number | false {
   return perMinute;
 }
 
+/**
+ * `--trust-proxy` alone means one hop: the proxy in front appends the client address, and
+ * whatever the client itself wrote into X-Forwarded-For is ignored. A number is a hop count;
+ * anything else is a list of proxy addresses or CIDRs (e.g. "127.0.0.1,10.0.0.0/8").
+ */
+function parseTrustProxy(value: boolean | string): false | number | string {
+  if (value === false || value === '' || value === 'false' || value === '0') return false;
+  if (value === true || value === 'true') return 1;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function parseServerConfig(flags: RawServerSettings, env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -55,13 +68,13 @@ export function parseServerConfig(flags: RawServerSettings, env: NodeJS.ProcessE
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   }
-  const trustProxy = flags.trustProxy ?? env.REFROCKET_TRUST_PROXY ?? false;
+  const trustProxy = parseTrustProxy(flags.trustProxy ?? env.REFROCKET_TRUST_PROXY ?? false);
   return {
     port: parsePort(port, flags.port !== undefined ? '--port' : 'PORT'),
     host: flags.host ?? env.HOST ?? '0.0.0.0',
     dbPath: flags.db ?? env.REFROCKET_DB ?? './refrocket.db',
     rateLimit: parseRateLimit(rateLimit, flags.rateLimit !== undefined ? '--rate-limit' : 'REFROCKET_RATE_LIMIT'),
-    trustProxy: trustProxy === true || trustProxy === 'true' || trustProxy === '1',
+    trustProxy,
     synchronous: durability === 'full' ? 'FULL' : 'NORMAL',
     logLevel,
   };

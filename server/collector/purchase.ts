@@ -1,7 +1,7 @@
 import { normalizeEmail } from '../domain/email.js';
-import { messages, notFound } from '../domain/errors.js';
+import { badRequest, messages, notFound } from '../domain/errors.js';
 import { newId, normalizeReferralCode } from '../domain/ids.js';
-import { purchasePoints, toMinorUnits } from '../domain/money.js';
+import { currencyExponent, purchasePoints, toMinorUnits } from '../domain/money.js';
 import type { Contest, Entry, Purchase } from '../store/types.js';
 import { requireRunningContest, type CollectorContext } from './context.js';
 
@@ -69,6 +69,10 @@ export function recordPurchase(
   input: PurchaseInput,
   crediting: Crediting,
 ): PurchaseResult {
+  const amountMinor = toMinorUnits(input.amount, input.currency);
+  if (amountMinor < 1) {
+    throw badRequest(`amount must be at least ${10 ** -currencyExponent(input.currency)} ${input.currency}`);
+  }
   const contest = requireRunningContest(ctx, input.contestId);
   const existing = ctx.store.purchases.findByOrder(contest.id, input.orderId);
   if (existing) return alreadyRecorded(existing);
@@ -98,7 +102,7 @@ export function recordPurchase(
     emailNormalized,
     purchaserEntryId: purchaser?.id ?? null,
     creditedEntryId: credited?.id ?? null,
-    amountMinor: toMinorUnits(input.amount, input.currency),
+    amountMinor,
     currency: input.currency,
     pointsAwarded: points > 0 ? points : 0,
     source: input.source,

@@ -27,9 +27,12 @@ declare module 'fastify' {
 function isTrustedBackend(app: FastifyInstance, request: FastifyRequest): boolean {
   const key = request.headers['x-api-key'];
   if (typeof key === 'string' && app.store.apiKeys.find(key)?.type === 'private') return true;
-  const contestId = (request.params as { contestId?: string } | undefined)?.contestId;
+  // Webhooks name the contest in the path; referral endpoints in the body.
+  const contestId =
+    (request.params as { contestId?: unknown } | undefined)?.contestId ??
+    (request.body as { contestId?: unknown } | undefined)?.contestId;
   const secret = presentedWebhookSecret(request);
-  if (!contestId || !secret) return false;
+  if (typeof contestId !== 'string' || !secret) return false;
   const storedHash = app.store.contests.webhookSecretHash(contestId);
   return storedHash !== undefined && secretMatchesHash(secret, storedHash);
 }

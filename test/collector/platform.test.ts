@@ -81,6 +81,13 @@ describe('server config', () => {
     expect(parseServerConfig({ port: '9000', db: 'x.db' }, { PORT: '8080', REFROCKET_DB: 'y.db' })).toMatchObject({ port: 9000, dbPath: 'x.db' });
   });
 
+  it('--trust-proxy alone trusts one hop; a number is a hop count; otherwise proxy addresses', () => {
+    expect(parseServerConfig({ trustProxy: true }, {}).trustProxy).toBe(1);
+    expect(parseServerConfig({ trustProxy: '2' }, {}).trustProxy).toBe(2);
+    expect(parseServerConfig({}, { REFROCKET_TRUST_PROXY: 'loopback,10.0.0.0/8' }).trustProxy).toBe('loopback,10.0.0.0/8');
+    expect(parseServerConfig({}, { REFROCKET_TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+  });
+
   it('a bad value stops start-up with a message naming the setting', () => {
     expect(() => parseServerConfig({ port: 'abc' }, {})).toThrow(new ConfigError('--port must be a port number (0-65535), got "abc"'));
     expect(() => parseServerConfig({}, { PORT: '70000' })).toThrow(/^PORT must be a port number/);

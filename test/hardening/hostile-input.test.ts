@@ -54,6 +54,8 @@ const cases: Case[] = [
   { label: 'amount: 1e999 (parses to Infinity)', url: PURCHASE, body: '{"email":"b@example.com","contestId":"c1","orderId":"o","amount":1e999}', field: 'amount' },
   { label: 'amount: huge', url: PURCHASE, body: { ...purchase, amount: 1e300 }, field: 'amount' },
   { label: 'amount: tiny negative', url: PURCHASE, body: { ...purchase, amount: -1e-300 }, field: 'amount' },
+  { label: 'amount: below one cent', url: PURCHASE, body: { ...purchase, amount: 0.001 }, field: 'amount' },
+  { label: 'amount: below one yen', url: PURCHASE, body: { ...purchase, amount: 0.4, currency: 'JPY' }, field: 'amount' },
   // currencies
   { label: 'currency: unknown code', url: PURCHASE, body: { ...purchase, currency: 'ABC' }, field: 'currency' },
   { label: 'currency: too long', url: PURCHASE, body: { ...purchase, currency: 'USDOLLAR' }, field: 'currency' },

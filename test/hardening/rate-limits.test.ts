@@ -85,16 +85,44 @@ describe('rate limits (per client IP on /api routes)', () => {
     expect(wrong).toEqual([401, 401, 429]);
   });
 
+  it('a referral-endpoint call carrying the contest webhook secret is exempt (header or body)', async () => {
+    await seed({ rateLimit: 100 });
+    const { webhookSecret } = t.contest({ id: 'c3' });
+    t.entry('c3', { email: 'jane@example.com', referralCode: 'REF-XYZ789' });
+    for (let i = 0; i < 8; i++) {
+      expect((await signup('10.0.0.7', 'c3', i, { 'x-webhook-secret': webhookSecret })).statusCode).toBe(200);
+    }
+    const withBodySecret = await t.app.inject({
+      method: 'POST',
+      url: '/api/referral/track-signup',
+      remoteAddress: '10.0.0.7',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ contestId: 'c3', referralCode: 'REF-XYZ789', email: 'body@example.com', secret: webhookSecret }),
+    });
+    expect(withBodySecret.statusCode).toBe(200);
+    // Another contest's secret does not open this one.
+    const codes = [];
+    for (let i = 0; i < 6; i++) codes.push((await signup('10.0.0.8', 'c1', 50 + i, { 'x-webhook-secret': webhookSecret })).statusCode);
+    expect(codes).toEqual([200, 200, 200, 200, 200, 429]);
+  });
+
   it('X-Forwarded-For is ignored unless trustProxy is set', async () => {
     await seed({ rateLimit: 1 });
     expect((await visit('127.0.0.1', { 'x-forwarded-for': '203.0.113.1' })).statusCode).toBe(200);
     expect((await visit('127.0.0.1', { 'x-forwarded-for': '203.0.113.2' })).statusCode).toBe(429);
     await t.app.close();
 
-    await seed({ rateLimit: 1, trustProxy: true });
+    await seed({ rateLimit: 1, trustProxy: 1 });
     expect((await visit('127.0.0.1', { 'x-forwarded-for': '203.0.113.1' })).statusCode).toBe(200);
     expect((await visit('127.0.0.1', { 'x-forwarded-for': '203.0.113.2' })).statusCode).toBe(200);
     expect((await visit('127.0.0.1', { 'x-forwarded-for': '203.0.113.1' })).statusCode).toBe(429);
+  });
+
+  it('with one trusted hop, a client-forged X-Forwarded-For prefix does not change its IP', async () => {
+    await seed({ rateLimit: 1, trustProxy: 1 });
+    // The proxy appends the real client address; what the client sent stays in front.
+    expect((await visit('127.0.0.1', { 'x-forwarded-for': '1.1.1.1, 203.0.113.9' })).statusCode).toBe(200);
+    expect((await visit('127.0.0.1', { 'x-forwarded-for': '2.2.2.2, 203.0.113.9' })).statusCode).toBe(429);
   });
 
   it('rateLimit: false disables every per-IP limit', async () => {
