@@ -61,8 +61,8 @@ export function adjustPoints(ctx: CollectorContext, entryId: string, points: num
  * row, its code, its ledger and every count stay, so totals and the leaderboard remain consistent.
  */
 export function eraseEntry(ctx: CollectorContext, entryId: string): Entry {
-  requireEntry(ctx, entryId);
+  const entry = requireEntry(ctx, entryId);
+  ctx.store.purchases.erasePurchaserEmail(entry, entry.email ? normalizeEmail(entry.email) : null);
   ctx.store.entries.erase(entryId, ctx.now());
-  ctx.store.purchases.erasePurchaserEmail(entryId);
   return requireEntry(ctx, entryId);
 }

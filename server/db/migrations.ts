@@ -223,4 +223,31 @@ export const migrations: Migration[] = [
     // (totalViews is a counter): each index only cost a random-page write per signup or visit.
     sql: 'DROP INDEX entries_referred_by; DROP INDEX visits_entry;',
   },
+  {
+    version: 3,
+    name: 'exact guard: points change only by applying a new ledger row',
+    // Version 1's guard compared against the entry's latest ledger delta, so an entry without
+    // ledger rows, or "points = points + <latest delta>" repeated, slipped through. Each entry now
+    // records the last ledger row applied to it; a change of points must apply a newer row of
+    // that entry, by exactly its delta — which only the ledger trigger does, once per row.
+    sql: /* sql */ `
+      ALTER TABLE entries ADD COLUMN ledger_seq INTEGER NOT NULL DEFAULT 0;
+      UPDATE entries SET ledger_seq = coalesce(
+        (SELECT max(id) FROM points_ledger WHERE entry_id = entries.id), 0);
+      DROP TRIGGER entries_points_from_ledger_only;
+      DROP TRIGGER points_ledger_apply;
+      CREATE TRIGGER points_ledger_apply AFTER INSERT ON points_ledger BEGIN
+        UPDATE entries SET points = points + NEW.delta, ledger_seq = NEW.id WHERE id = NEW.entry_id;
+        UPDATE contest_stats SET points_total = points_total + NEW.delta
+        WHERE contest_id = NEW.contest_id;
+      END;
+      CREATE TRIGGER entries_points_from_ledger_only BEFORE UPDATE OF points, ledger_seq ON entries
+      WHEN NEW.ledger_seq <= OLD.ledger_seq
+        OR NEW.points IS NOT OLD.points + (
+          SELECT delta FROM points_ledger WHERE id = NEW.ledger_seq AND entry_id = NEW.id)
+      BEGIN
+        SELECT RAISE(ABORT, 'entries.points changes only through points_ledger');
+      END;
+    `,
+  },
 ];

@@ -43,9 +43,9 @@ export function createPurchasesRepo(db: Db) {
   const countByContest = db.prepare<[string], number>(
     'SELECT count(*) FROM purchases WHERE contest_id = ?',
   ).pluck();
-  const erase = db.prepare(
-    'UPDATE purchases SET email = NULL, email_normalized = NULL WHERE purchaser_entry_id = ?',
-  );
+  // Purchases made before the person had an entry carry only the email, not the entry id.
+  const erase = db.prepare(`UPDATE purchases SET email = NULL, email_normalized = NULL
+    WHERE purchaser_entry_id = @entryId OR (contest_id = @contestId AND email_normalized = @emailNormalized)`);
 
   return {
     insert(purchase: NewPurchase): Purchase {
@@ -59,8 +59,8 @@ export function createPurchasesRepo(db: Db) {
     count(contestId: string): number {
       return countByContest.get(contestId) ?? 0;
     },
-    erasePurchaserEmail(entryId: string): void {
-      erase.run(entryId);
+    erasePurchaserEmail(entry: { id: string; contestId: string }, emailNormalized: string | null): void {
+      erase.run({ entryId: entry.id, contestId: entry.contestId, emailNormalized });
     },
   };
 }

@@ -36,7 +36,7 @@ describe('REST API v1: auth matrix (every route × no key, bad key, public key, 
   const t = useTestApp();
 
   for (const route of routes) {
-    const label = `${route.method} ${route.path({ contestId: ':contestId', janeId: ':entryId', johnId: '', publicKey: '', privateKey: '', bonusActionId: ':bonusActionId' })}`;
+    const label = `${route.method} ${route.path({ contestId: ':contestId', janeId: ':entryId', johnId: '', publicKey: '', privateKey: '', bonusActionId: ':bonusActionId', webhookSecret: '' })}`;
     it(label, async () => {
       const fx = seedV1(t());
       const url = route.path(fx);

@@ -202,14 +202,18 @@ describe('REST API v1: behaviour', () => {
       const fx = seedV1(t());
       await postJson(t().app, '/api/referral/track-signup', { email: 'f@example.com', contestId: fx.contestId, referralCode: 'REF-XYZ789' });
       await postJson(t().app, '/api/referral/track-purchase', { email: 'jane@example.com', contestId: fx.contestId, orderId: 'o1', amount: 3, referralCode: 'REF-ABC456' });
+      // A purchase stored before the person had an entry carries only the email.
+      const bob = { email: 'bob@example.com', orderId: 'o-before', amount: 2 };
+      await postJson(t().app, `/api/webhooks/purchase/${fx.contestId}`, bob, { 'x-webhook-secret': fx.webhookSecret });
+      const bobEntry = await call(t(), 'POST', `/api/v1/contests/${fx.contestId}/entries`, fx.privateKey, { email: 'bob@example.com', name: 'Bob' });
+      await call(t(), 'DELETE', `/api/v1/entries/${bobEntry.body.data.id}`, fx.privateKey);
       const res = await call(t(), 'DELETE', `/api/v1/entries/${fx.janeId}`, fx.privateKey);
       expect(res.body.data).toMatchObject({ id: fx.janeId, email: null, name: null, phone: null, points: 10, referralCode: 'REF-XYZ789', referralsCount: 1 });
       const dump = JSON.stringify(t().app.store.db.prepare('SELECT * FROM entries').all()) +
         JSON.stringify(t().app.store.db.prepare('SELECT * FROM purchases').all());
-      expect(dump).not.toContain('jane@example.com');
-      expect(dump).not.toContain('Jane Doe');
+      for (const personal of ['jane@example.com', 'Jane Doe', 'bob@example.com', 'Bob']) expect(dump).not.toContain(personal);
       const stats = await call(t(), 'GET', `/api/v1/contests/${fx.contestId}/analytics`, fx.publicKey);
-      expect(stats.body.data).toMatchObject({ totalEntries: 3, points: { total: 10 + 5 + 3 } });
+      expect(stats.body.data).toMatchObject({ totalEntries: 4, points: { total: 10 + 5 + 3 } });
     });
   });
 

@@ -8,11 +8,12 @@ export interface V1Fixture {
   publicKey: string;
   privateKey: string;
   bonusActionId: string;
+  webhookSecret: string;
 }
 
 /** The docs' world: contest clx1abc123def456, Jane (REF-XYZ789) and John (REF-ABC456), two keys. */
 export function seedV1(t: TestApp): V1Fixture {
-  const { id } = t.contest({ id: 'clx1abc123def456', title: 'Summer Giveaway 2025' });
+  const { id, webhookSecret } = t.contest({ id: 'clx1abc123def456', title: 'Summer Giveaway 2025' });
   const jane = t.entry(id, { email: 'jane@example.com', name: 'Jane Doe', referralCode: 'REF-XYZ789', emailConfirmed: true });
   t.advance(1000);
   const john = t.entry(id, { email: 'john@example.com', name: 'John Smith', phone: '+1234567890', referralCode: 'REF-ABC456', emailConfirmed: true });
@@ -29,6 +30,7 @@ export function seedV1(t: TestApp): V1Fixture {
     publicKey: t.apiKey('public'),
     privateKey: t.apiKey('private'),
     bonusActionId: bonus.id,
+    webhookSecret,
   };
 }
 

@@ -39,6 +39,21 @@ describe('database: migrations and settings', () => {
     expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 't'").pluck().get()).toBe(0);
   });
 
+  it('migration 3 upgrades a database that already has ledger rows', () => {
+    const db = new Database(':memory:');
+    migrate(db, migrations.filter((m) => m.version < 3));
+    db.exec(`INSERT INTO contests (id, title, slug, status, mode, webhook_secret_hash, created_at, updated_at)
+      VALUES ('c', 't', 's', 'active', 'leaderboard', 'h', 0, 0);
+      INSERT INTO entries (id, contest_id, email, email_normalized, referral_code, created_at) VALUES ('e', 'c', 'a', 'a', 'R', 0);
+      INSERT INTO points_ledger (entry_id, contest_id, delta, reason, created_at) VALUES ('e', 'c', 4, 'adjustment', 0);
+      INSERT INTO points_ledger (entry_id, contest_id, delta, reason, created_at) VALUES ('e', 'c', 6, 'adjustment', 0);`);
+    expect(migrate(db)).toBe(1);
+    expect(db.prepare("SELECT points, ledger_seq FROM entries WHERE id = 'e'").get()).toEqual({ points: 10, ledger_seq: 2 });
+    db.exec("INSERT INTO points_ledger (entry_id, contest_id, delta, reason, created_at) VALUES ('e', 'c', 5, 'adjustment', 0)");
+    expect(db.prepare("SELECT points FROM entries WHERE id = 'e'").pluck().get()).toBe(15);
+    expect(() => db.exec("UPDATE entries SET points = points + 5 WHERE id = 'e'")).toThrow(/only through points_ledger/);
+  });
+
   it('the ledger is append-only and points change only through it', () => {
     const db = openDatabase(':memory:');
     db.exec(`INSERT INTO contests (id, title, slug, status, mode, webhook_secret_hash, created_at, updated_at)
@@ -49,6 +64,14 @@ describe('database: migrations and settings', () => {
     expect(() => db.exec('UPDATE points_ledger SET delta = 100')).toThrow(/append-only/);
     expect(() => db.exec('DELETE FROM points_ledger')).toThrow(/append-only/);
     expect(() => db.exec("UPDATE entries SET points = 1000 WHERE id = 'e'")).toThrow(/only through points_ledger/);
+    // Regression: the first guard only compared with the latest delta, so these slipped through.
+    expect(() => db.exec("UPDATE entries SET points = points + 7 WHERE id = 'e'")).toThrow(/only through points_ledger/);
+    expect(() => db.exec("UPDATE entries SET points = points + 7, ledger_seq = ledger_seq WHERE id = 'e'")).toThrow(/only through points_ledger/);
+    db.exec("INSERT INTO entries (id, contest_id, email, email_normalized, referral_code, created_at) VALUES ('f', 'c', 'b', 'b', 'S', 0)");
+    expect(() => db.exec("UPDATE entries SET points = 999 WHERE id = 'f'")).toThrow(/only through points_ledger/);
+    expect(() => db.exec("UPDATE entries SET points = 7, ledger_seq = 1 WHERE id = 'f'")).toThrow(/only through points_ledger/);
+    db.exec("INSERT INTO points_ledger (entry_id, contest_id, delta, reason, created_at) VALUES ('e', 'c', -2, 'adjustment', 0)");
+    expect(db.prepare("SELECT points FROM entries WHERE id = 'e'").pluck().get()).toBe(5);
     expect(() => db.exec("DELETE FROM entries WHERE id = 'e'")).toThrow(/never deleted/);
     db.close();
   });
