@@ -7,6 +7,7 @@ import {
 } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import { openDatabase, type Db } from './db/open-database.js';
+import { ApiError } from './domain/errors.js';
 import { bodyParsersPlugin } from './plugins/body-parsers.js';
 import { errorHandlerPlugin } from './plugins/errors.js';
 import { noRateLimitsPlugin, rateLimitsPlugin } from './plugins/rate-limits.js';
@@ -23,6 +24,8 @@ import { createWriteQueue } from './write-queue.js';
 export interface AppOptions {
   /** An open, migrated database. Default: a fresh private `:memory:` one. */
   db?: Db;
+  /** Close `db` when the app closes, after the last queued writes are committed. */
+  closeDb?: boolean;
   /** The clock, in epoch ms; tests pin it. */
   now?: () => number;
   logger?: FastifyServerOptions['logger'];
@@ -65,10 +68,16 @@ const plainSerializerCompiler = () => (data: unknown) => JSON.stringify(data);
  * Each call is independent, so tests build one per case on its own in-memory database.
  */
 export function buildApp(options: AppOptions = {}) {
-  const ownsDb = options.db === undefined;
+  const closeDb = options.db === undefined || options.closeDb === true;
   const db = options.db ?? openDatabase(':memory:');
   const store = createStore(db);
-  const writes = createWriteQueue(db, { onRollback: () => store.forgetCachedReads() });
+  const writes = createWriteQueue(db, {
+    // Collector steps throw ApiError (404, 400 …) only before they write anything, so those
+    // leave no trace to forget; anything else may have been read into a cache and rolled back.
+    onRollback: (error) => {
+      if (!(error instanceof ApiError)) store.forgetCachedReads();
+    },
+  });
 
   const app = Fastify({
     logger: options.logger ?? false,
@@ -102,7 +111,7 @@ export function buildApp(options: AppOptions = {}) {
 
   app.addHook('onClose', async () => {
     writes.flush();
-    if (ownsDb) db.close();
+    if (closeDb) db.close();
   });
   return app;
 }

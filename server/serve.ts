@@ -16,11 +16,11 @@ export async function serve(
   const app = buildApp({
     ...appOptions,
     db,
+    closeDb: true,
     trustProxy: config.trustProxy,
     rateLimit: config.rateLimit,
     logger: loggerOptions(config.logLevel),
   });
-  app.addHook('onClose', async () => db.close());
 
   let closing = false;
   const shutdown = async (signal: string) => {

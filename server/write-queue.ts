@@ -25,7 +25,11 @@ export interface WriteQueue {
  */
 export function createWriteQueue(
   db: Db,
-  options: { maxBatch?: number; onRollback?: () => void } = {},
+  options: {
+    maxBatch?: number;
+    /** Called when a write failed (its savepoint rolled back) or a whole batch did not commit. */
+    onRollback?: (error: unknown) => void;
+  } = {},
 ): WriteQueue {
   const maxBatch = options.maxBatch ?? 256;
   let queue: PendingWrite[] = [];
@@ -36,6 +40,9 @@ export function createWriteQueue(
       try {
         outcomes.push([true, inSavepoint(write.op)]);
       } catch (error) {
+        // On SQLITE_FULL, IOERR, BUSY or NOMEM SQLite may roll back the whole transaction by
+        // itself. Carrying on would run the rest of the batch in autocommit; fail it all instead.
+        if (!db.inTransaction) throw error;
         outcomes.push([false, error]);
       }
     }
@@ -51,11 +58,11 @@ export function createWriteQueue(
         runBatch(batch, outcomes);
       } catch (commitError) {
         // The batch did not commit: none of it is durable, so none of it is acknowledged.
-        options.onRollback?.();
+        options.onRollback?.(commitError);
         for (const write of batch) write.reject(commitError);
         continue;
       }
-      if (outcomes.some(([ok]) => !ok)) options.onRollback?.();
+      for (const [ok, value] of outcomes) if (!ok) options.onRollback?.(value);
       batch.forEach((write, i) => {
         const [ok, value] = outcomes[i];
         if (ok) write.resolve(value);

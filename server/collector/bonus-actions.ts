@@ -14,12 +14,17 @@ export interface BonusActionInput {
  * Makes the contest's bonus actions match `inputs` (keyed by `action`): new ones are created,
  * existing ones updated, missing ones archived — never deleted, so past completions stay valid.
  */
-export function configureBonusActions(ctx: CollectorContext, contestId: string, inputs: BonusActionInput[]): BonusAction[] {
+/** Refuses a list that names an action twice. Call before writing anything else. */
+export function checkBonusActions(inputs: BonusActionInput[]): void {
   const seen = new Set<string>();
   for (const input of inputs) {
     if (seen.has(input.action)) throw badRequest(`bonusActions has the action "${input.action}" twice`);
     seen.add(input.action);
   }
+}
+
+export function configureBonusActions(ctx: CollectorContext, contestId: string, inputs: BonusActionInput[]): BonusAction[] {
+  checkBonusActions(inputs);
   const now = ctx.now();
   const current = new Map(ctx.store.bonusActions.listForContest(contestId).map((a) => [a.action, a]));
   inputs.forEach((input, position) => {

@@ -39,11 +39,16 @@ export function signup(ctx: CollectorContext, input: SignupInput): SignupResult 
   return registerEntry(ctx, requireRunningContest(ctx, input.contestId), input);
 }
 
-/** The signup rules for a contest already looked up (the REST API registers on any status). */
+/**
+ * The signup rules for a contest already looked up. The REST API registers entries on a contest
+ * in any status (imports, corrections) but passes `awardPoints: false` when it is not running:
+ * the referral is recorded, the points are not.
+ */
 export function registerEntry(
   ctx: CollectorContext,
   contest: Contest,
   input: Omit<SignupInput, 'contestId' | 'email'> & { email?: string | null },
+  { awardPoints = true }: { awardPoints?: boolean } = {},
 ): SignupResult {
   const email = input.email ? normalizeEmail(input.email) : null;
   const code = input.referralCode ? normalizeReferralCode(input.referralCode) : null;
@@ -87,6 +92,9 @@ export function registerEntry(
       pointsAwarded: noPoints(),
       outcome: code ? 'unknown_code' : 'not_referred',
     };
+  }
+  if (!awardPoints) {
+    return { entry: friend, alreadyExists: false, isReferred: true, pointsAwarded: noPoints(), outcome: 'referred' };
   }
   const now = ctx.now();
   const { advocatePoints, friendPoints } = contest.settings;

@@ -6,7 +6,8 @@ import { openDatabase, type OpenDatabaseOptions } from './open-database.js';
  * writing (the copy restarts from scratch if a write lands mid-copy, so it never mixes states).
  */
 export async function backupDatabase(source: string, destination: string, options: OpenDatabaseOptions = {}) {
-  const db = openDatabase(source, options);
+  // Read-only: a backup never creates, migrates or otherwise touches its source.
+  const db = openDatabase(source, { ...options, readonly: true });
   try {
     const started = Date.now();
     await db.backup(destination);

@@ -12,6 +12,7 @@ export interface OpenDatabaseOptions {
   synchronous?: 'NORMAL' | 'FULL';
   /** Passed to better-sqlite3; the single executable hands it the addon it unpacked. */
   nativeBinding?: Database.Options['nativeBinding'];
+  /** Open an existing file without creating, migrating or changing any setting (backups). */
   readonly?: boolean;
 }
 
@@ -20,6 +21,7 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
   const db = new Database(path, {
     nativeBinding: options.nativeBinding,
     readonly: options.readonly ?? false,
+    fileMustExist: options.readonly ?? false,
   });
   if (!options.readonly) {
     db.pragma('journal_mode = WAL');

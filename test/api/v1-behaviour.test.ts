@@ -180,6 +180,15 @@ describe('REST API v1: behaviour', () => {
       expect(jane.body.data).toMatchObject({ points: 10, referralsCount: 1, referredBy: null });
     });
 
+    it('create on a contest that is not running records the referrer but awards no points', async () => {
+      const fx = seedV1(t());
+      await call(t(), 'PUT', `/api/v1/contests/${fx.contestId}`, fx.privateKey, { status: 'ended' });
+      const res = await call(t(), 'POST', `/api/v1/contests/${fx.contestId}/entries`, fx.privateKey, { email: 'late@example.com', referralCode: 'REF-XYZ789' });
+      expect(res.status).toBe(201);
+      expect(res.body.data).toMatchObject({ referredBy: fx.janeId, points: 0 });
+      expect(t().app.store.entries.get(fx.janeId)).toMatchObject({ points: 0, referralsCount: 1 });
+    });
+
     it('create with a phone only works; an unknown contest → 404', async () => {
       const fx = seedV1(t());
       const res = await call(t(), 'POST', `/api/v1/contests/${fx.contestId}/entries`, fx.privateKey, { phone: '+15550001' });

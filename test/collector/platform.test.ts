@@ -152,6 +152,15 @@ describe('CLI (the built bin, as npx runs it)', () => {
     expect(failure.stderr).toMatch(/^refrocket: migration 1 \(initial schema\) failed: table contests already exists/);
   });
 
+  it('backup refuses a source that does not exist, and creates nothing', async () => {
+    const { existsSync } = await import('node:fs');
+    const missing = join(dir, 'no-such.db');
+    const failure = await cli('backup', '--db', missing, '--out', join(dir, 'copy.db')).catch((e) => e);
+    expect(failure.code).toBe(1);
+    expect(existsSync(missing)).toBe(false);
+    expect(existsSync(join(dir, 'copy.db'))).toBe(false);
+  });
+
   it('errors go to stderr with a non-zero exit', async () => {
     const failure = await cli('entries', 'create', '--contest', 'missing', '--email', 'a@b.co', '--db', db).catch((e) => e);
     expect(failure.code).toBe(1);

@@ -1,11 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { configureBonusActions } from '../../collector/bonus-actions.js';
+import { checkBonusActions, configureBonusActions } from '../../collector/bonus-actions.js';
 import { createContest, updateContest } from '../../collector/contests.js';
 import { requireContest, type CollectorContext } from '../../collector/context.js';
 import { registerEntry } from '../../collector/signup.js';
 import { recordPurchase } from '../../collector/purchase.js';
 import { analytics, leaderboard } from '../../collector/reports.js';
+import { isContestRunning } from '../../domain/contest-rules.js';
 import { badRequest, messages } from '../../domain/errors.js';
 import * as f from '../../http/fields.js';
 import { contestView, entryDetailView, entryView, leaderboardRowView } from '../../http/views.js';
@@ -50,6 +51,8 @@ export const contestRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request, reply) => {
     const { bonusActions, ...input } = request.body;
     const data = await writes.run(() => {
+      // Every ApiError before the first write (see app.ts onRollback).
+      if (bonusActions) checkBonusActions(bonusActions);
       const { contest, webhookSecret } = createContest(collector, input);
       if (bonusActions) configureBonusActions(collector, contest.id, bonusActions);
       return { ...contestDetail(collector, contest), webhookSecret };
@@ -77,6 +80,7 @@ export const contestRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => {
     const { bonusActions, ...patch } = request.body;
     const data = await writes.run(() => {
+      if (bonusActions) checkBonusActions(bonusActions);
       const contest = updateContest(collector, request.params.contestId, patch);
       if (bonusActions) configureBonusActions(collector, contest.id, bonusActions);
       return contestDetail(collector, contest);
@@ -126,9 +130,10 @@ export const contestRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request, reply) => {
     const { email, phone } = request.body;
     if (!email && !phone) throw badRequest(messages.emailOrPhoneRequired);
-    const result = await writes.run(() =>
-      registerEntry(collector, requireContest(collector, request.params.contestId), request.body),
-    );
+    const result = await writes.run(() => {
+      const contest = requireContest(collector, request.params.contestId);
+      return registerEntry(collector, contest, request.body, { awardPoints: isContestRunning(contest, collector.now()) });
+    });
     const entry = collector.store.entries.get(result.entry.id)!;
     return reply
       .code(result.alreadyExists ? 200 : 201)

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../server/db/open-database.js';
+import { ApiError } from '../../server/domain/errors.js';
+import { createWriteQueue } from '../../server/write-queue.js';
+import { postJson, useTestApp } from '../helpers/test-app.js';
+
+function setup(onRollback?: (error: unknown) => void) {
+  const db = openDatabase(':memory:');
+  db.exec('CREATE TABLE t (x INTEGER UNIQUE)');
+  const insert = db.prepare('INSERT INTO t (x) VALUES (?)');
+  const rows = () => db.prepare('SELECT x FROM t ORDER BY x').pluck().all();
+  return { db, queue: createWriteQueue(db, { onRollback }), insert, rows };
+}
+
+describe('write queue (group commit)', () => {
+  it('writes queued together commit together; a failing one rolls back only itself', async () => {
+    const rollbacks: unknown[] = [];
+    const { queue, insert, rows } = setup((e) => rollbacks.push(e));
+    const results = await Promise.allSettled([
+      queue.run(() => insert.run(1)),
+      queue.run(() => {
+        insert.run(2);
+        throw new ApiError(400, 'nope');
+      }),
+      queue.run(() => insert.run(1)), // UNIQUE violation
+      queue.run(() => insert.run(3)),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    expect(rows()).toEqual([1, 3]);
+    expect(rollbacks).toHaveLength(2);
+  });
+
+  it('replies only after COMMIT: a settled write is visible to a fresh reader', async () => {
+    const { queue, insert, db } = setup();
+    let visibleInside = -1;
+    await queue.run(() => {
+      insert.run(7);
+      visibleInside = db.inTransaction ? 1 : 0;
+    });
+    expect(visibleInside).toBe(1);
+    expect(db.inTransaction).toBe(false);
+  });
+
+  it('when SQLite aborts the whole transaction, the rest of the batch is not run in autocommit', async () => {
+    const { queue, insert, rows, db } = setup();
+    const results = await Promise.allSettled([
+      queue.run(() => insert.run(1)),
+      queue.run(() => {
+        db.exec('ROLLBACK'); // what SQLite does by itself on SQLITE_FULL / IOERR
+        throw new Error('disk full');
+      }),
+      queue.run(() => insert.run(2)),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(rows()).toEqual([]);
+  });
+});
+
+describe('caches and failed writes', () => {
+  const t = useTestApp();
+
+  it('a 404 visit (nothing written) keeps the caches; the leaderboard cache key stays valid', async () => {
+    t().contest({ id: 'c1' });
+    t().entry('c1', { email: 'jane@example.com', referralCode: 'REF-XYZ789' });
+    const before = t().app.store.changes.version;
+    const res = await postJson(t().app, '/api/referral/track-visit', { contestId: 'c1', referralCode: 'REF-NOPE00' });
+    expect(res.status).toBe(404);
+    expect(t().app.store.changes.version).toBe(before);
+  });
+});
