@@ -79,9 +79,13 @@ describe('one error handler, structured logs, no secrets in logs', () => {
     await app.close();
   });
 
-  it('redactUrl hides secret query parameters only', () => {
+  it('redactUrl hides secret and email query values only, however the name is encoded', () => {
     expect(redactUrl('/api/v1/contests?page=2&apiKey=rr_sk_abc&limit=5')).toBe('/api/v1/contests?page=2&apiKey=[redacted]&limit=5');
     expect(redactUrl('/x?secret=whsec_1#frag')).toBe('/x?secret=[redacted]#frag');
+    expect(redactUrl('/x?%61piKey=rr_sk_abc&APIKEY=rr_sk_def')).toBe('/x?%61piKey=[redacted]&APIKEY=[redacted]');
+    expect(redactUrl('/api/v1/entries/lookup/bonus-actions?email=jane%40example.com&contestId=c1'))
+      .toBe('/api/v1/entries/lookup/bonus-actions?email=[redacted]&contestId=c1');
     expect(redactUrl('/api/referral/validate-code?code=REF-1')).toBe('/api/referral/validate-code?code=REF-1');
+    expect(redactUrl('/healthz')).toBe('/healthz');
   });
 });
