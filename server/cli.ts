@@ -3,7 +3,9 @@ import { createApiKey } from './collector/api-keys.js';
 import { createContest, rotateWebhookSecret } from './collector/contests.js';
 import { requireContest, type CollectorContext } from './collector/context.js';
 import { insertEntry, findExistingEntry } from './collector/entries.js';
+import { z } from 'zod';
 import { ConfigError, parseServerConfig } from './config.js';
+import * as f from './http/fields.js';
 import { openDatabase, type OpenDatabaseOptions } from './db/open-database.js';
 import { ApiError } from './domain/errors.js';
 import { contestView, entryView } from './http/views.js';
@@ -30,6 +32,15 @@ function positiveNumber(value: string) {
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a number ≥ 0');
   return n;
 }
+
+/** The same field rules as the API, so the CLI cannot store what the API would refuse. */
+function checked<T>(schema: z.ZodType<T>, flag: string, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new ApiError(400, `${flag} ${result.error.issues[0].message}`);
+  return result.data;
+}
+const CODE_PATTERN = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, "_", "." or "-"');
+const ID_PATTERN = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "_" or "-"');
 
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
@@ -99,7 +110,7 @@ export function buildCli(dbOptions: OpenDatabaseOptions = {}): Command {
       );
       const result = withCollector(opts.db, dbOptions, (ctx) =>
         createContest(ctx, {
-          id: opts.id,
+          id: opts.id === undefined ? undefined : checked(ID_PATTERN, '--id', opts.id),
           title: opts.title,
           slug: opts.slug,
           description: opts.description,
@@ -136,14 +147,17 @@ export function buildCli(dbOptions: OpenDatabaseOptions = {}): Command {
         if (findExistingEntry(ctx, contest.id, opts.email, null)) {
           throw new ApiError(400, `email ${opts.email} already has an entry in contest ${contest.id}`);
         }
-        return insertEntry(ctx, contest, { email: opts.email, name: opts.name, referralCode: opts.code });
+        return insertEntry(ctx, contest, {
+          email: checked(f.email, '--email', opts.email),
+          name: opts.name,
+          referralCode: opts.code === undefined ? undefined : checked(CODE_PATTERN, '--code', opts.code),
+        });
       });
       print(entryView(entry));
     });
 
-  program
-    .command('keys')
-    .description('manage API keys')
+  const keys = program.command('keys').description('manage API keys');
+  keys
     .command('create')
     .description('create an API key; it is printed once and only its hash is stored')
     .addOption(new Option('--type <type>', 'key type').choices(['private', 'public']).makeOptionMandatory())
@@ -152,6 +166,24 @@ export function buildCli(dbOptions: OpenDatabaseOptions = {}): Command {
     .action((opts) => {
       const { key, type } = withCollector(opts.db, dbOptions, (ctx) => createApiKey(ctx, opts.type, opts.label ?? null));
       print({ key, type });
+    });
+  keys
+    .command('list')
+    .description('list API keys (ids, types, prefixes; never the keys)')
+    .addOption(dbOption())
+    .action((opts) => {
+      const listing = withCollector(opts.db, dbOptions, (ctx) => ctx.store.apiKeys.list());
+      print(listing.map((k) => ({ ...k, createdAt: new Date(k.createdAt).toISOString(), revokedAt: k.revokedAt && new Date(k.revokedAt).toISOString() })));
+    });
+  keys
+    .command('revoke')
+    .description('revoke an API key by its id (key_…) or the key itself; a running server stops accepting it within 10 s')
+    .requiredOption('--key <idOrKey>', 'the key id from `keys list`, or the key')
+    .addOption(dbOption())
+    .action((opts) => {
+      const revoked = withCollector(opts.db, dbOptions, (ctx) => ctx.store.apiKeys.revoke(opts.key, ctx.now()));
+      if (!revoked) throw new ApiError(404, 'no live API key matches --key');
+      print({ revoked: true });
     });
 
   program

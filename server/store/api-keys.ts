@@ -27,8 +27,18 @@ export interface ApiKeyRecord {
  * Every /api/v1 request presents a key: remember recent lookups (by the key's hash, never the key)
  * briefly instead of querying each time. A revoked key stops working within CACHE_MS.
  */
-const CACHE_MS = 60_000;
+const CACHE_MS = 10_000;
 const CACHE_MAX = 1_000;
+
+export interface ApiKeyListing {
+  id: string;
+  type: ApiKeyType;
+  /** The first characters of the key, to recognise it by; the key itself is not stored. */
+  prefix: string;
+  label: string | null;
+  createdAt: number;
+  revokedAt: number | null;
+}
 
 export function createApiKeysRepo(db: Db) {
   const cache = new Map<string, { record: ApiKeyRecord; until: number }>();
@@ -36,10 +46,22 @@ export function createApiKeysRepo(db: Db) {
     VALUES (?, ?, ?, ?, ?, ?)`);
   const byHash = db.prepare<[string], ApiKeyRecord>(`SELECT id, type, key_hash AS keyHash
     FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL`);
+  const all = db.prepare<[], ApiKeyListing>(`SELECT id, type, key_prefix AS prefix, label,
+      created_at AS createdAt, revoked_at AS revokedAt FROM api_keys ORDER BY created_at, id`);
+  const revoke = db.prepare(`UPDATE api_keys SET revoked_at = @now
+    WHERE (id = @ref OR key_hash = @hash) AND revoked_at IS NULL`);
 
   return {
     insert(id: string, type: ApiKeyType, key: string, label: string | null, now: number): void {
       insert.run(id, type, hashSecret(key), key.slice(0, 12), label, now);
+    },
+    list(): ApiKeyListing[] {
+      return all.all();
+    },
+    /** Revokes by key id (`key_…`) or by the key itself; true when a live key was revoked. */
+    revoke(idOrKey: string, now: number): boolean {
+      cache.clear();
+      return revoke.run({ ref: idOrKey, hash: hashSecret(idOrKey), now }).changes > 0;
     },
     /** Looks the key up by its hash, then confirms the match in constant time. */
     find(key: string): ApiKeyRecord | undefined {

@@ -16,6 +16,7 @@ export function createStore(db: Db) {
   const changes = new ChangeCounter();
   const contests = createContestsRepo(db, changes);
   const entries = createEntriesRepo(db, changes);
+  const ping = db.prepare('SELECT 1').pluck();
   return {
     db,
     /** Bumped by every write that can change a ranking; see VersionedCache. */
@@ -41,7 +42,7 @@ export function createStore(db: Db) {
       changes.bump();
     },
     isReachable(): boolean {
-      return db.prepare('SELECT 1').pluck().get() === 1;
+      return ping.get() === 1;
     },
   };
 }

@@ -161,11 +161,30 @@ describe('CLI (the built bin, as npx runs it)', () => {
     expect(existsSync(join(dir, 'copy.db'))).toBe(false);
   });
 
+  it('keys list shows no key material; keys revoke stops a key (by id or by the key)', async () => {
+    const { key } = JSON.parse((await cli('keys', 'create', '--type', 'public', '--label', 'widget', '--db', db)).stdout);
+    const listing = JSON.parse((await cli('keys', 'list', '--db', db)).stdout) as Array<{ id: string; label: string | null; prefix: string; revokedAt: string | null }>;
+    expect(JSON.stringify(listing)).not.toContain(key);
+    const widget = listing.find((k) => k.label === 'widget')!;
+    expect(key.startsWith(widget.prefix)).toBe(true);
+    expect(JSON.parse((await cli('keys', 'revoke', '--key', widget.id, '--db', db)).stdout)).toEqual({ revoked: true });
+    const again = await cli('keys', 'revoke', '--key', key, '--db', db).catch((e) => e);
+    expect(again.code).toBe(1);
+    const app = buildApp({ db: openDatabase(db) });
+    const res = await app.inject({ method: 'GET', url: '/api/v1/contests', headers: { 'x-api-key': key } });
+    expect(res.statusCode).toBe(401);
+    await app.close();
+  });
+
   it('errors go to stderr with a non-zero exit', async () => {
     const failure = await cli('entries', 'create', '--contest', 'missing', '--email', 'a@b.co', '--db', db).catch((e) => e);
     expect(failure.code).toBe(1);
     expect(failure.stderr).toBe('refrocket: Contest not found\n');
     expect(failure.stdout).toBe('');
+    const badEmail = await cli('entries', 'create', '--contest', 'clx1abc123', '--email', 'not an email', '--db', db).catch((e) => e);
+    expect(badEmail.stderr).toBe('refrocket: --email must be a valid email address\n');
+    const badCode = await cli('entries', 'create', '--contest', 'clx1abc123', '--email', 'x@example.com', '--code', 'ref xyz', '--db', db).catch((e) => e);
+    expect(badCode.stderr).toMatch(/^refrocket: --code must be 1-64 letters/);
     const badType = await cli('keys', 'create', '--type', 'root', '--db', db).catch((e) => e);
     expect(badType.code).not.toBe(0);
     expect(badType.stderr).toMatch(/--type/);
