@@ -104,7 +104,15 @@ export function createTracker(config: Config): RocketTracker {
   });
   addEventListener('popstate', () => refresh(location.href));
   document.addEventListener('submit', signupFormListener(api.trackSignup));
-  new MutationObserver(() => refresh()).observe(document.documentElement, { childList: true, subtree: true });
+  // Busy pages mutate the DOM constantly: look for new purchase elements and Stripe embeds at
+  // most every 250 ms, not on every mutation.
+  let pending = 0;
+  new MutationObserver(() => {
+    pending = pending || +setTimeout(() => {
+      pending = 0;
+      refresh();
+    }, 250);
+  }).observe(document.documentElement, { childList: true, subtree: true });
   refresh(landing);
   return api;
 }
