@@ -106,12 +106,14 @@ export function createTracker(config: Config): RocketTracker {
   document.addEventListener('submit', signupFormListener(api.trackSignup));
   // Busy pages mutate the DOM constantly: look for new purchase elements and Stripe embeds at
   // most every 250 ms, not on every mutation.
-  let pending = 0;
+  let pending: unknown;
   new MutationObserver(() => {
-    pending = pending || +setTimeout(() => {
-      pending = 0;
-      refresh();
-    }, 250);
+    pending =
+      pending ||
+      setTimeout(() => {
+        pending = 0;
+        refresh();
+      }, 250);
   }).observe(document.documentElement, { childList: true, subtree: true });
   refresh(landing);
   return api;
