@@ -56,6 +56,30 @@ describe('write queue (group commit)', () => {
   });
 });
 
+describe('closing the app', () => {
+  it('commits writes still queued before it closes the database (closeDb)', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { buildApp } = await import('../../server/app.js');
+    const { createContest } = await import('../../server/collector/contests.js');
+    const dir = mkdtempSync(join(tmpdir(), 'refrocket-close-'));
+    try {
+      const file = join(dir, 'db.sqlite');
+      const app = buildApp({ db: openDatabase(file), closeDb: true });
+      await app.ready();
+      const queued = app.writes.run(() => createContest(app.collector, { id: 'late', title: 'Queued at close' }));
+      await app.close(); // before the queue's setImmediate has run
+      await expect(queued).resolves.toMatchObject({ contest: { id: 'late' } });
+      const reopened = openDatabase(file);
+      expect(reopened.prepare("SELECT title FROM contests WHERE id = 'late'").pluck().get()).toBe('Queued at close');
+      reopened.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('caches and failed writes', () => {
   const t = useTestApp();
 
