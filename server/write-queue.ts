@@ -11,7 +11,6 @@ export interface WriteQueue {
   run<T>(op: () => T): Promise<T>;
   /** Commits whatever is queued now (used on shutdown). */
   flush(): void;
-  readonly pending: number;
 }
 
 /**
@@ -82,8 +81,5 @@ export function createWriteQueue(
       });
     },
     flush,
-    get pending() {
-      return queue.length;
-    },
   };
 }

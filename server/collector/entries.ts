@@ -20,7 +20,7 @@ function freshReferralCode(ctx: CollectorContext, contestId: string): string {
   // 31^6 ≈ 887M codes: collisions are rare until a contest has millions of entries.
   for (let attempt = 0; attempt < MAX_CODE_ATTEMPTS; attempt++) {
     const code = newReferralCode();
-    if (!ctx.store.entries.isCodeTaken(contestId, code)) return code;
+    if (!ctx.store.entries.findIdByCode(contestId, code) !== undefined) return code;
   }
   throw new Error(`could not find a free referral code in contest ${contestId}`);
 }
@@ -48,7 +48,7 @@ export function insertEntry(ctx: CollectorContext, contest: Contest, input: NewE
   let referralCode: string;
   if (input.referralCode) {
     referralCode = normalizeReferralCode(input.referralCode);
-    if (ctx.store.entries.isCodeTaken(contest.id, referralCode)) {
+    if (ctx.store.entries.findIdByCode(contest.id, referralCode) !== undefined) {
       throw badRequest(`referralCode ${referralCode} is already used in this contest`);
     }
   } else {

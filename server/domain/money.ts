@@ -22,10 +22,6 @@ export function toMinorUnits(amount: number, currency: string): number {
   return Math.round(amount * 10 ** currencyExponent(currency));
 }
 
-export function fromMinorUnits(minor: number, currency: string): number {
-  return minor / 10 ** currencyExponent(currency);
-}
-
 /** Purchase points: 1 point per currency unit by default, rounded half up (99.99 → 100). */
 export function purchasePoints(amount: number, pointsPerUnit: number): number {
   return Math.round(amount * pointsPerUnit);

@@ -18,10 +18,6 @@ export function contestView(contest: Contest, entriesCount: number) {
   };
 }
 
-export function contestDetailView(contest: Contest, entriesCount: number) {
-  return { ...contestView(contest, entriesCount), settings: { ...contest.settings } };
-}
-
 export function entryView(entry: Entry) {
   return {
     id: entry.id,

@@ -1,6 +1,6 @@
 import type { Db } from '../db/open-database.js';
 import type { ChangeCounter } from './changes.js';
-import type { Contest, ContestMode, ContestSettings, ContestStats, ContestStatus } from './types.js';
+import type { Contest, ContestMode, ContestStats, ContestStatus } from './types.js';
 
 interface ContestRow {
   id: string;
@@ -151,4 +151,3 @@ export function createContestsRepo(db: Db, changes: ChangeCounter) {
 }
 
 export type ContestsRepo = ReturnType<typeof createContestsRepo>;
-export type { ContestSettings };

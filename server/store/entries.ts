@@ -80,9 +80,6 @@ export function createEntriesRepo(db: Db, changes: ChangeCounter) {
   // A code never changes once given, so code → entry id can be remembered (bounded). Visits, the
   // busiest write, need nothing else.
   const idByCodeCache = new Map<string, string>();
-  const codeTaken = db
-    .prepare<[string, string], number>('SELECT 1 FROM entries WHERE contest_id = ? AND referral_code = ?')
-    .pluck();
   const update = db.prepare(`UPDATE entries SET email = @email, email_normalized = @emailNormalized,
       name = @name, phone = @phone, email_confirmed = @emailConfirmed WHERE id = @id`);
   const disqualify = db.prepare(
@@ -153,9 +150,6 @@ export function createEntriesRepo(db: Db, changes: ChangeCounter) {
     /** Drops remembered code → id pairs (after a rolled-back write that may have inserted one). */
     forgetCached(): void {
       idByCodeCache.clear();
-    },
-    isCodeTaken(contestId: string, code: string): boolean {
-      return codeTaken.get(contestId, code) !== undefined;
     },
     update(entry: Entry, patch: EntryPatch, emailNormalized: string | null): void {
       changes.bump();

@@ -23,9 +23,6 @@ export function createLedgerRepo(db: Db, changes: ChangeCounter) {
   const forEntry = db.prepare<[string], LedgerRow>(`SELECT id, entry_id AS entryId, delta, reason,
       source_id AS sourceId, note, created_at AS createdAt
     FROM points_ledger WHERE entry_id = ? ORDER BY id`);
-  const sumBySource = db.prepare<[string, LedgerReason], number | null>(
-    'SELECT sum(delta) FROM points_ledger WHERE entry_id = ? AND reason = ?',
-  ).pluck();
   const mismatches = db.prepare<[], { id: string; points: number; ledger: number }>(`
     SELECT e.id, e.points, coalesce(sum(l.delta), 0) AS ledger
     FROM entries e LEFT JOIN points_ledger l ON l.entry_id = e.id
@@ -48,9 +45,6 @@ export function createLedgerRepo(db: Db, changes: ChangeCounter) {
     },
     forEntry(entryId: string): LedgerRow[] {
       return forEntry.all(entryId);
-    },
-    sumForReason(entryId: string, reason: LedgerReason): number {
-      return sumBySource.get(entryId, reason) ?? 0;
     },
     /** Entries whose points differ from their ledger sum: always empty unless something is broken. */
     mismatches() {

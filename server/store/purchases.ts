@@ -40,9 +40,6 @@ export function createPurchasesRepo(db: Db) {
   const byOrder = db.prepare<[string, string], PurchaseRow>(
     'SELECT * FROM purchases WHERE contest_id = ? AND order_id = ?',
   );
-  const countByContest = db.prepare<[string], number>(
-    'SELECT count(*) FROM purchases WHERE contest_id = ?',
-  ).pluck();
   // Purchases made before the person had an entry carry only the email, not the entry id.
   const erase = db.prepare(`UPDATE purchases SET email = NULL, email_normalized = NULL
     WHERE purchaser_entry_id = @entryId OR (contest_id = @contestId AND email_normalized = @emailNormalized)`);
@@ -55,9 +52,6 @@ export function createPurchasesRepo(db: Db) {
     findByOrder(contestId: string, orderId: string): Purchase | undefined {
       const row = byOrder.get(contestId, orderId);
       return row && toPurchase(row);
-    },
-    count(contestId: string): number {
-      return countByContest.get(contestId) ?? 0;
     },
     erasePurchaserEmail(entry: { id: string; contestId: string }, emailNormalized: string | null): void {
       erase.run({ entryId: entry.id, contestId: entry.contestId, emailNormalized });
