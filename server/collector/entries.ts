@@ -20,7 +20,7 @@ function freshReferralCode(ctx: CollectorContext, contestId: string): string {
   // 31^6 ≈ 887M codes: collisions are rare until a contest has millions of entries.
   for (let attempt = 0; attempt < MAX_CODE_ATTEMPTS; attempt++) {
     const code = newReferralCode();
-    if (!ctx.store.entries.findIdByCode(contestId, code) !== undefined) return code;
+    if (ctx.store.entries.findIdByCode(contestId, code) === undefined) return code;
   }
   throw new Error(`could not find a free referral code in contest ${contestId}`);
 }
