@@ -13,48 +13,92 @@ export interface WriteQueue {
   flush(): void;
 }
 
+type Outcome = [ok: boolean, value: unknown];
+
+/** Thrown inside a batch to abandon it and run it again, one savepoint per write. */
+class ReplayBatch extends Error {}
+
 /**
  * Group commit. Writes that arrive in the same turn of the event loop are run one after another
- * in ONE transaction, each inside its own savepoint, and their promises settle only after the
- * COMMIT. So:
+ * in ONE transaction, and their promises settle only after the COMMIT. So:
  *  - every acknowledged write is committed before its reply is sent (nothing is buffered);
- *  - one failing write (a 404, a constraint) rolls back only its own savepoint;
+ *  - a failing write leaves no trace, and the others in its batch still commit;
  *  - the per-transaction cost (WAL append, locking) is paid once per batch, not per request.
  * Writes still run strictly one at a time, so duplicate checks inside an op cannot race.
+ *
+ * Isolating each write in its own savepoint would cost about an eighth of a signup's database
+ * time, so a batch first runs without savepoints. A write that fails having changed nothing
+ * (SQLite's total_changes() did not move: the usual 400/404, or a statement that SQLite itself
+ * undid) needs no undo. Only a write that fails after changing rows makes the batch roll back
+ * and run again with one savepoint per write; no write of it was acknowledged, so re-running is
+ * safe.
  */
 export function createWriteQueue(
   db: Db,
   options: {
     maxBatch?: number;
-    /** Called when a write failed (its savepoint rolled back) or a whole batch did not commit. */
+    /** Called when a write failed (its changes rolled back) or a whole batch did not commit. */
     onRollback?: (error: unknown) => void;
   } = {},
 ): WriteQueue {
   const maxBatch = options.maxBatch ?? 256;
   let queue: PendingWrite[] = [];
   let scheduled = false;
+  const totalChanges = db.prepare('SELECT total_changes()').pluck();
   const inSavepoint = db.transaction((op: () => unknown) => op());
-  const runBatch = db.transaction((batch: PendingWrite[], outcomes: Array<[boolean, unknown]>) => {
+
+  /** On SQLITE_FULL, IOERR, BUSY or NOMEM SQLite may roll back the whole transaction itself. */
+  const transactionLost = () => !db.inTransaction;
+
+  const runFast = db.transaction((batch: PendingWrite[], outcomes: Outcome[]) => {
+    let changes = totalChanges.get();
     for (const write of batch) {
       try {
-        outcomes.push([true, inSavepoint(write.op)]);
+        outcomes.push([true, write.op()]);
+        changes = totalChanges.get();
       } catch (error) {
-        // On SQLITE_FULL, IOERR, BUSY or NOMEM SQLite may roll back the whole transaction by
-        // itself. Carrying on would run the rest of the batch in autocommit; fail it all instead.
-        if (!db.inTransaction) throw error;
+        if (transactionLost()) throw error;
+        if (totalChanges.get() !== changes) throw new ReplayBatch();
         outcomes.push([false, error]);
       }
     }
   });
+  const runIsolated = db.transaction((batch: PendingWrite[], outcomes: Outcome[]) => {
+    for (const write of batch) {
+      try {
+        outcomes.push([true, inSavepoint(write.op)]);
+      } catch (error) {
+        // Carrying on after SQLite dropped the transaction would run the rest in autocommit.
+        if (transactionLost()) throw error;
+        outcomes.push([false, error]);
+      }
+    }
+  });
+
+  /** Runs and commits one batch; returns each write's outcome, or throws if nothing committed. */
+  function commitBatch(batch: PendingWrite[]): Outcome[] {
+    const outcomes: Outcome[] = [];
+    try {
+      runFast(batch, outcomes);
+      return outcomes;
+    } catch (error) {
+      if (!(error instanceof ReplayBatch)) throw error;
+    }
+    // Rows a rolled-back write read or wrote may sit in caches: let the owner forget them.
+    options.onRollback?.(new Error('batch rolled back to isolate a failed write'));
+    const isolated: Outcome[] = [];
+    runIsolated(batch, isolated);
+    return isolated;
+  }
 
   function flush(): void {
     scheduled = false;
     while (queue.length > 0) {
       const batch = queue.length > maxBatch ? queue.splice(0, maxBatch) : queue;
       if (batch === queue) queue = [];
-      const outcomes: Array<[boolean, unknown]> = [];
+      let outcomes: Outcome[];
       try {
-        runBatch(batch, outcomes);
+        outcomes = commitBatch(batch);
       } catch (commitError) {
         // The batch did not commit: none of it is durable, so none of it is acknowledged.
         options.onRollback?.(commitError);

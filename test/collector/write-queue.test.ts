@@ -27,7 +27,42 @@ describe('write queue (group commit)', () => {
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
     expect(rows()).toEqual([1, 3]);
-    expect(rollbacks).toHaveLength(2);
+    // The two failures, and the batch roll-back that isolated the write that failed after writing.
+    expect(rollbacks).toHaveLength(3);
+    expect(rollbacks).toContain(results[1].status === 'rejected' && results[1].reason);
+  });
+
+  it('a write that fails before changing anything costs no replay of its batch', async () => {
+    const { queue, insert, rows } = setup();
+    let runs = 0;
+    const results = await Promise.allSettled([
+      queue.run(() => { runs++; insert.run(1); }),
+      queue.run(() => { throw new ApiError(404, 'not found'); }),
+      queue.run(() => insert.run(1)), // UNIQUE violation: SQLite undoes the statement itself
+      queue.run(() => { runs++; insert.run(2); }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    expect(rows()).toEqual([1, 2]);
+    expect(runs).toBe(2);
+  });
+
+  it('a write that fails after changing rows is undone; the rest of its batch runs again and commits', async () => {
+    const { queue, insert, rows } = setup();
+    let runs = 0;
+    const results = await Promise.allSettled([
+      queue.run(() => { runs++; insert.run(1); return runs; }),
+      queue.run(() => {
+        insert.run(5);
+        insert.run(1); // fails after one row was written
+      }),
+      queue.run(() => insert.run(3)),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(rows()).toEqual([1, 3]);
+    // The first write ran twice: once in the abandoned batch, once in the committed one, whose
+    // result is the one returned.
+    expect(runs).toBe(2);
+    expect(results[0].status === 'fulfilled' && results[0].value).toBe(2);
   });
 
   it('replies only after COMMIT: a settled write is visible to a fresh reader', async () => {
