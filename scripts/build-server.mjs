@@ -13,6 +13,10 @@ export const packageVersion = JSON.parse(readFileSync(new URL('package.json', ro
  * code cache.
  */
 export async function buildServer({ trackerScript }) {
+  await Promise.all([buildCli({ trackerScript }), buildWriteWorker()]);
+}
+
+async function buildCli({ trackerScript }) {
   await build({
     entryPoints: [new URL('server/main.ts', root).pathname],
     outfile: new URL('dist/cli.cjs', root).pathname,
@@ -33,5 +37,22 @@ export async function buildServer({ trackerScript }) {
     // server/tracker-asset.ts's from-sources fallback uses import.meta.url; the bundle defines
     // __REFROCKET_TRACKER__, so that branch never runs here.
     logOverride: { 'empty-import-meta': 'silent' },
+  });
+}
+
+/** dist/write-worker.cjs: the write thread's entry (server/writer/worker.ts), loaded by the collector. */
+async function buildWriteWorker() {
+  await build({
+    entryPoints: [new URL('server/writer/worker.ts', root).pathname],
+    outfile: new URL('dist/write-worker.cjs', root).pathname,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['better-sqlite3'],
+    sourcemap: true,
+    minifyWhitespace: true,
+    minifySyntax: true,
+    logLevel: 'warning',
   });
 }

@@ -20,6 +20,8 @@ import { webhookRoutes } from './routes/webhooks.js';
 import { openApiPlugin } from './plugins/openapi.js';
 import { createStore } from './store/store.js';
 import { createWriteQueue } from './write-queue.js';
+import { createThreadWriter, type ThreadWriterOptions } from './writer/thread-writer.js';
+import { createLocalWriter, type Writer } from './writer/writer.js';
 
 export interface AppOptions {
   /** An open, migrated database. Default: a fresh private `:memory:` one. */
@@ -45,6 +47,13 @@ export interface AppOptions {
   version?: string;
   /** The browser script to serve; default: the embedded build. */
   trackerScript?: string;
+  /**
+   * Run writes in a worker thread with its own connection to this database file (serve does);
+   * default: on this thread, through `db`. The thread uses the real clock, not `now`.
+   */
+  writeThread?: Pick<ThreadWriterOptions, 'dbPath' | 'synchronous' | 'workerFile'>;
+  /** The write thread died (default: logged); serve exits so a supervisor restarts it. */
+  onWriterFatal?: (error: Error) => void;
 }
 
 /** The documented CORS policy for every /api/* route. */
@@ -71,13 +80,30 @@ export function buildApp(options: AppOptions = {}) {
   const closeDb = options.db === undefined || options.closeDb === true;
   const db = options.db ?? openDatabase(':memory:');
   const store = createStore(db);
-  const writes = createWriteQueue(db, {
-    // Collector steps throw ApiError (404, 400 …) only before they write anything, so those
-    // leave no trace to forget; anything else may have been read into a cache and rolled back.
-    onRollback: (error) => {
-      if (!(error instanceof ApiError)) store.forgetCachedReads();
-    },
-  });
+  const now = options.now ?? Date.now;
+  let writer: Writer;
+  if (options.writeThread) {
+    writer = createThreadWriter({
+      ...options.writeThread,
+      onCommitted({ rankings, contests }) {
+        if (rankings) store.changes.bump();
+        if (contests) store.contests.forgetCached();
+      },
+      onFatal: (error) => {
+        app.log.fatal({ err: error }, 'the write thread stopped');
+        options.onWriterFatal?.(error);
+      },
+    });
+  } else {
+    const queue = createWriteQueue(db, {
+      // Collector steps throw ApiError (404, 400 …) only before they write anything, so those
+      // leave no trace to forget; anything else may have been read into a cache and rolled back.
+      onRollback: (error) => {
+        if (!(error instanceof ApiError)) store.forgetCachedReads();
+      },
+    });
+    writer = createLocalWriter({ store, now }, queue);
+  }
 
   const app = Fastify({
     logger: options.logger ?? false,
@@ -92,7 +118,7 @@ export function buildApp(options: AppOptions = {}) {
 
   app.register(errorHandlerPlugin);
   app.register(bodyParsersPlugin);
-  app.register(servicesPlugin, { store, now: options.now ?? Date.now, writes });
+  app.register(servicesPlugin, { store, now, writes: writer });
 
   app.register(openApiPlugin, { version: options.version ?? '0.0.0-dev' });
   app.register(healthRoutes);
@@ -110,7 +136,7 @@ export function buildApp(options: AppOptions = {}) {
   );
 
   app.addHook('onClose', async () => {
-    writes.flush();
+    await writer.close();
     if (closeDb) db.close();
   });
   return app;

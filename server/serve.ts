@@ -13,10 +13,18 @@ export async function serve(
   appOptions: Pick<AppOptions, 'version'> = {},
 ) {
   const db = openDatabase(config.dbPath, { ...dbOptions, synchronous: config.synchronous });
+  // Writes get a thread of their own (server/writer/). Not for `:memory:` (a second connection
+  // would see another, empty database) nor, for now, inside the single executable, whose
+  // better-sqlite3 addon is loaded from its assets on the main thread only.
+  const useWriteThread = config.dbPath !== ':memory:' && !dbOptions.nativeBinding;
   const app = buildApp({
     ...appOptions,
     db,
     closeDb: true,
+    writeThread: useWriteThread ? { dbPath: config.dbPath, synchronous: config.synchronous } : undefined,
+    // A collector that can no longer commit must not keep answering: exit, and let the
+    // supervisor (systemd Restart=on-failure) start a fresh one.
+    onWriterFatal: () => process.exit(1),
     trustProxy: config.trustProxy,
     rateLimit: config.rateLimit,
     logger: loggerOptions(config.logLevel),

@@ -41,7 +41,7 @@ export function createWriteQueue(
     onRollback?: (error: unknown) => void;
   } = {},
 ): WriteQueue {
-  const maxBatch = options.maxBatch ?? 256;
+  const maxBatch = options.maxBatch ?? 64;
   let queue: PendingWrite[] = [];
   let scheduled = false;
   const totalChanges = db.prepare('SELECT total_changes()').pluck();
@@ -91,37 +91,56 @@ export function createWriteQueue(
     return isolated;
   }
 
-  function flush(): void {
-    scheduled = false;
-    while (queue.length > 0) {
-      const batch = queue.length > maxBatch ? queue.splice(0, maxBatch) : queue;
-      if (batch === queue) queue = [];
-      let outcomes: Outcome[];
-      try {
-        outcomes = commitBatch(batch);
-      } catch (commitError) {
-        // The batch did not commit: none of it is durable, so none of it is acknowledged.
-        options.onRollback?.(commitError);
-        for (const write of batch) write.reject(commitError);
-        continue;
-      }
-      for (const [ok, value] of outcomes) if (!ok) options.onRollback?.(value);
-      batch.forEach((write, i) => {
-        const [ok, value] = outcomes[i];
-        if (ok) write.resolve(value);
-        else write.reject(value);
-      });
+  /** Commits the oldest `maxBatch` queued writes and settles their promises. */
+  function commitNext(): void {
+    const batch = queue.length > maxBatch ? queue.splice(0, maxBatch) : queue;
+    if (batch === queue) queue = [];
+    let outcomes: Outcome[];
+    try {
+      outcomes = commitBatch(batch);
+    } catch (commitError) {
+      // The batch did not commit: none of it is durable, so none of it is acknowledged.
+      options.onRollback?.(commitError);
+      for (const write of batch) write.reject(commitError);
+      return;
     }
+    for (const [ok, value] of outcomes) if (!ok) options.onRollback?.(value);
+    batch.forEach((write, i) => {
+      const [ok, value] = outcomes[i];
+      if (ok) write.resolve(value);
+      else write.reject(value);
+    });
+  }
+
+  /**
+   * One batch per turn of the event loop: its replies go out (and its clients can send their next
+   * requests) while the writes that queued meanwhile form the next batch. Draining everything in
+   * one go would leave the writer idle while all of its clients wait for their answers at once.
+   */
+  function commitScheduled(): void {
+    scheduled = false;
+    if (queue.length === 0) return;
+    commitNext();
+    schedule();
+  }
+
+  function schedule(): void {
+    if (!scheduled && queue.length > 0) {
+      scheduled = true;
+      setImmediate(commitScheduled);
+    }
+  }
+
+  /** Commits everything queued now, synchronously (shutdown). */
+  function flush(): void {
+    while (queue.length > 0) commitNext();
   }
 
   return {
     run<T>(op: () => T): Promise<T> {
       return new Promise<T>((resolve, reject) => {
         queue.push({ op, resolve: resolve as (v: unknown) => void, reject });
-        if (!scheduled) {
-          scheduled = true;
-          setImmediate(flush);
-        }
+        schedule();
       });
     },
     flush,

@@ -2,20 +2,21 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { CollectorContext } from '../collector/context.js';
 import type { Store } from '../store/store.js';
-import type { WriteQueue } from '../write-queue.js';
+import type { Writer } from '../writer/writer.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     store: Store;
     collector: CollectorContext;
-    writes: WriteQueue;
+    /** Every write of the API goes through here (see server/writer/). */
+    writes: Writer;
   }
 }
 
 export interface ServicesOptions {
   store: Store;
   now: () => number;
-  writes: WriteQueue;
+  writes: Writer;
 }
 
 /** The shared services every route group uses, registered once under stable names. */

@@ -1,8 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { recordPurchase } from '../collector/purchase.js';
-import { signup } from '../collector/signup.js';
-import { trackVisit, validateCode } from '../collector/visit.js';
+import { validateCode } from '../collector/visit.js';
 import { utcDay, visitorKey } from '../domain/visitor-key.js';
 import { readCookie } from '../http/cookies.js';
 import * as f from '../http/fields.js';
@@ -56,7 +54,7 @@ export const referralRoutes: FastifyPluginAsyncZod = async (app) => {
     // visit can never leave a salt in the cache that the database does not have.
     const salt = collector.store.visits.saltForDay(utcDay(collector.now()));
     const key = visitorKey(salt, body.contestId, ip, userAgent);
-    await writes.run(() => trackVisit(collector, { ...body, visitorKey: key }));
+    await writes.run('trackVisit', { ...body, visitorKey: key });
     return { success: true as const };
   });
 
@@ -82,7 +80,7 @@ export const referralRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
   }, async (request) => {
-    const result = await writes.run(() => signup(collector, request.body));
+    const result = await writes.run('signup', request.body);
     return {
       success: true as const,
       data: { entryId: result.entry.id, isReferred: result.isReferred, pointsAwarded: result.pointsAwarded },
@@ -118,9 +116,10 @@ export const referralRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => {
     const { referralCode, ...purchase } = request.body;
     const cookieCode = readCookie(request.headers.cookie, REFERRAL_COOKIE);
-    const result = await writes.run(() =>
-      recordPurchase(collector, { ...purchase, source: 'referral' }, { kind: 'advocate', referralCode, cookieCode }),
-    );
+    const result = await writes.run('recordPurchase', {
+      input: { ...purchase, source: 'referral' },
+      crediting: { kind: 'advocate', referralCode, cookieCode },
+    });
     return {
       success: true as const,
       data: {

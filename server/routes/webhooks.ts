@@ -1,8 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { recordPurchase, type PurchaseResult } from '../collector/purchase.js';
-import { signup } from '../collector/signup.js';
+import type { PurchaseResult } from '../collector/purchase.js';
 import { messages, notFound, unauthorized } from '../domain/errors.js';
 import { secretMatchesHash } from '../store/api-keys.js';
 import * as f from '../http/fields.js';
@@ -72,7 +71,7 @@ export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   }, async (request) => {
     const { contestId } = request.params;
-    const result = await writes.run(() => signup(collector, { ...request.body, contestId }));
+    const result = await writes.run('signup', { ...request.body, contestId });
     return {
       success: true as const,
       data: {
@@ -107,9 +106,10 @@ export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => {
     const { contestId } = request.params;
     const { secret: _secret, ...purchase } = request.body;
-    const result = await writes.run(() =>
-      recordPurchase(collector, { ...purchase, contestId, source: 'webhook' }, { kind: 'purchaser', requireEntry: false }),
-    );
+    const result = await writes.run('recordPurchase', {
+      input: { ...purchase, contestId, source: 'webhook' },
+      crediting: { kind: 'purchaser', requireEntry: false },
+    });
     return purchaseResponse(result);
   });
 };

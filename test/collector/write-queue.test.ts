@@ -97,15 +97,14 @@ describe('closing the app', () => {
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
     const { buildApp } = await import('../../server/app.js');
-    const { createContest } = await import('../../server/collector/contests.js');
     const dir = mkdtempSync(join(tmpdir(), 'refrocket-close-'));
     try {
       const file = join(dir, 'db.sqlite');
       const app = buildApp({ db: openDatabase(file), closeDb: true });
       await app.ready();
-      const queued = app.writes.run(() => createContest(app.collector, { id: 'late', title: 'Queued at close' }));
+      const queued = app.writes.run('createContest', { input: { id: 'late', title: 'Queued at close' } });
       await app.close(); // before the queue's setImmediate has run
-      await expect(queued).resolves.toMatchObject({ contest: { id: 'late' } });
+      await expect(queued).resolves.toMatchObject({ id: 'late' });
       const reopened = openDatabase(file);
       expect(reopened.prepare("SELECT title FROM contests WHERE id = 'late'").pluck().get()).toBe('Queued at close');
       reopened.close();

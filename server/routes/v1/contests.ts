@@ -1,30 +1,17 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { checkBonusActions, configureBonusActions } from '../../collector/bonus-actions.js';
-import { createContest, updateContest } from '../../collector/contests.js';
-import { requireContest, type CollectorContext } from '../../collector/context.js';
-import { registerEntry } from '../../collector/signup.js';
-import { recordPurchase } from '../../collector/purchase.js';
+import { requireContest } from '../../collector/context.js';
 import { analytics, leaderboard } from '../../collector/reports.js';
-import { isContestRunning } from '../../domain/contest-rules.js';
+import { contestDetail } from '../../collector/write-ops.js';
 import { badRequest, messages } from '../../domain/errors.js';
 import * as f from '../../http/fields.js';
 import { contestView, entryDetailView, entryView, leaderboardRowView } from '../../http/views.js';
 import { VersionedCache } from '../../store/changes.js';
-import type { Contest } from '../../store/types.js';
 import { purchaseResponse, purchaseResponseSchema } from '../webhooks.js';
 import * as s from './schemas.js';
 
 const tags = ['Contests'];
 const params = z.object({ contestId: f.contestId });
-
-function contestDetail(ctx: CollectorContext, contest: Contest) {
-  const stats = ctx.store.contests.stats(contest.id)!;
-  const bonusActions = ctx.store.bonusActions
-    .listForContest(contest.id)
-    .map(({ id, action, description, points }) => ({ id, action, description, points }));
-  return { ...contestView(contest, stats.entriesCount), settings: { ...contest.settings }, bonusActions };
-}
 
 export const contestRoutes: FastifyPluginAsyncZod = async (app) => {
   const { collector, writes } = app;
@@ -50,13 +37,7 @@ export const contestRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   }, async (request, reply) => {
     const { bonusActions, ...input } = request.body;
-    const data = await writes.run(() => {
-      // Every ApiError before the first write (see app.ts onRollback).
-      if (bonusActions) checkBonusActions(bonusActions);
-      const { contest, webhookSecret } = createContest(collector, input);
-      if (bonusActions) configureBonusActions(collector, contest.id, bonusActions);
-      return { ...contestDetail(collector, contest), webhookSecret };
-    });
+    const data = await writes.run('createContest', { input, bonusActions });
     return reply.code(201).send({ success: true as const, data });
   });
 
@@ -79,12 +60,7 @@ export const contestRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   }, async (request) => {
     const { bonusActions, ...patch } = request.body;
-    const data = await writes.run(() => {
-      if (bonusActions) checkBonusActions(bonusActions);
-      const contest = updateContest(collector, request.params.contestId, patch);
-      if (bonusActions) configureBonusActions(collector, contest.id, bonusActions);
-      return contestDetail(collector, contest);
-    });
+    const data = await writes.run('updateContest', { contestId: request.params.contestId, patch, bonusActions });
     return { success: true as const, data };
   });
 
@@ -130,14 +106,10 @@ export const contestRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request, reply) => {
     const { email, phone } = request.body;
     if (!email && !phone) throw badRequest(messages.emailOrPhoneRequired);
-    const result = await writes.run(() => {
-      const contest = requireContest(collector, request.params.contestId);
-      return registerEntry(collector, contest, request.body, { awardPoints: isContestRunning(contest, collector.now()) });
-    });
-    const entry = collector.store.entries.get(result.entry.id)!;
+    const { entry, alreadyExists } = await writes.run('createEntry', { contestId: request.params.contestId, input: request.body });
     return reply
-      .code(result.alreadyExists ? 200 : 201)
-      .send({ success: true as const, data: { ...entryDetailView(entry), alreadyExists: result.alreadyExists } });
+      .code(alreadyExists ? 200 : 201)
+      .send({ success: true as const, data: { ...entryDetailView(entry), alreadyExists } });
   });
 
   app.get('/contests/:contestId/leaderboard', {
@@ -184,9 +156,10 @@ export const contestRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   }, async (request, reply) => {
     const { contestId } = request.params;
-    const result = await writes.run(() =>
-      recordPurchase(collector, { ...request.body, contestId, source: 'api' }, { kind: 'purchaser', requireEntry: true }),
-    );
+    const result = await writes.run('recordPurchase', {
+      input: { ...request.body, contestId, source: 'api' },
+      crediting: { kind: 'purchaser', requireEntry: true },
+    });
     return reply.code(result.alreadyExists ? 200 : 201).send(purchaseResponse(result));
   });
 };

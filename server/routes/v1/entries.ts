@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { bonusActionsForEntry, completeBonusAction } from '../../collector/bonus-actions.js';
+import { bonusActionsForEntry } from '../../collector/bonus-actions.js';
 import { requireContest } from '../../collector/context.js';
-import { adjustPoints, disqualifyEntry, eraseEntry, requireEntry, updateEntry } from '../../collector/entries-admin.js';
+import { requireEntry } from '../../collector/entries-admin.js';
 import { normalizeEmail } from '../../domain/email.js';
 import { messages, notFound } from '../../domain/errors.js';
 import * as f from '../../http/fields.js';
@@ -30,7 +30,7 @@ export const entryRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: s.ok(s.entryDetailSchema), ...s.errors },
     },
   }, async (request) => {
-    const entry = await writes.run(() => updateEntry(collector, request.params.entryId, request.body));
+    const entry = await writes.run('updateEntry', { entryId: request.params.entryId, update: request.body });
     return { success: true as const, data: entryDetailView(entry) };
   });
 
@@ -44,7 +44,7 @@ export const entryRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: s.ok(s.entryDetailSchema), ...s.errors },
     },
   }, async (request) => {
-    const entry = await writes.run(() => eraseEntry(collector, request.params.entryId));
+    const entry = await writes.run('eraseEntry', { entryId: request.params.entryId });
     return { success: true as const, data: entryDetailView(entry) };
   });
 
@@ -59,7 +59,7 @@ export const entryRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: s.ok(s.entryDetailSchema), ...s.errors },
     },
   }, async (request) => {
-    const entry = await writes.run(() => disqualifyEntry(collector, request.params.entryId, request.body?.reason ?? null));
+    const entry = await writes.run('disqualifyEntry', { entryId: request.params.entryId, reason: request.body?.reason ?? null });
     return { success: true as const, data: entryDetailView(entry) };
   });
 
@@ -85,7 +85,7 @@ export const entryRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   }, async (request) => {
     const { points, reason } = request.body;
-    const result = await writes.run(() => adjustPoints(collector, request.params.entryId, points, reason));
+    const result = await writes.run('adjustPoints', { entryId: request.params.entryId, points, reason });
     return {
       success: true as const,
       data: {
@@ -164,7 +164,7 @@ export const entryRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   }, async (request) => {
     const { entryId, bonusActionId } = request.params;
-    const data = await writes.run(() => completeBonusAction(collector, entryId, bonusActionId));
+    const data = await writes.run('completeBonusAction', { entryId, bonusActionId });
     return { success: true as const, data };
   });
 };

@@ -1,0 +1,77 @@
+import { isContestRunning } from '../domain/contest-rules.js';
+import { contestView } from '../http/views.js';
+import type { Contest } from '../store/types.js';
+import { checkBonusActions, completeBonusAction, configureBonusActions, type BonusActionInput } from './bonus-actions.js';
+import { createContest, updateContest, type ContestInput } from './contests.js';
+import { requireContest, type CollectorContext } from './context.js';
+import { adjustPoints, disqualifyEntry, eraseEntry, updateEntry, type EntryUpdate } from './entries-admin.js';
+import { recordPurchase, type Crediting, type PurchaseInput } from './purchase.js';
+import { registerEntry, signup, type SignupInput } from './signup.js';
+import { trackVisit, type VisitInput } from './visit.js';
+
+/** A contest as GET /contests/:id shows it, with its bonus actions. */
+export function contestDetail(ctx: CollectorContext, contest: Contest) {
+  const stats = ctx.store.contests.stats(contest.id)!;
+  const bonusActions = ctx.store.bonusActions
+    .listForContest(contest.id)
+    .map(({ id, action, description, points }) => ({ id, action, description, points }));
+  return { ...contestView(contest, stats.entriesCount), settings: { ...contest.settings }, bonusActions };
+}
+
+/**
+ * Every write the HTTP API makes, by name. A route asks for one with plain data (no closures), so
+ * the same operation can run here on the main thread or in the write thread (server/writer/):
+ * arguments and results cross a thread boundary as structured clones. Each runs inside the write
+ * queue's transaction; the ApiErrors they throw come before their first write (see write-queue.ts).
+ */
+export const writeOps = {
+  trackVisit(ctx: CollectorContext, input: VisitInput): true {
+    trackVisit(ctx, input);
+    return true;
+  },
+  signup: (ctx: CollectorContext, input: SignupInput) => signup(ctx, input),
+  recordPurchase: (ctx: CollectorContext, args: { input: PurchaseInput; crediting: Crediting }) =>
+    recordPurchase(ctx, args.input, args.crediting),
+  createContest(ctx: CollectorContext, args: { input: ContestInput; bonusActions?: BonusActionInput[] }) {
+    if (args.bonusActions) checkBonusActions(args.bonusActions);
+    const { contest, webhookSecret } = createContest(ctx, args.input);
+    if (args.bonusActions) configureBonusActions(ctx, contest.id, args.bonusActions);
+    return { ...contestDetail(ctx, contest), webhookSecret };
+  },
+  updateContest(ctx: CollectorContext, args: { contestId: string; patch: Partial<Omit<ContestInput, 'id'>>; bonusActions?: BonusActionInput[] }) {
+    if (args.bonusActions) checkBonusActions(args.bonusActions);
+    const contest = updateContest(ctx, args.contestId, args.patch);
+    if (args.bonusActions) configureBonusActions(ctx, contest.id, args.bonusActions);
+    return contestDetail(ctx, contest);
+  },
+  /** REST entry creation: on a contest in any status, awarding points only while it runs. */
+  createEntry(ctx: CollectorContext, args: { contestId: string; input: Parameters<typeof registerEntry>[2] }) {
+    const contest = requireContest(ctx, args.contestId);
+    const result = registerEntry(ctx, contest, args.input, { awardPoints: isContestRunning(contest, ctx.now()) });
+    return { entry: ctx.store.entries.get(result.entry.id)!, alreadyExists: result.alreadyExists };
+  },
+  updateEntry: (ctx: CollectorContext, args: { entryId: string; update: EntryUpdate }) =>
+    updateEntry(ctx, args.entryId, args.update),
+  eraseEntry: (ctx: CollectorContext, args: { entryId: string }) => eraseEntry(ctx, args.entryId),
+  disqualifyEntry: (ctx: CollectorContext, args: { entryId: string; reason: string | null }) =>
+    disqualifyEntry(ctx, args.entryId, args.reason),
+  adjustPoints: (ctx: CollectorContext, args: { entryId: string; points: number; reason: string }) =>
+    adjustPoints(ctx, args.entryId, args.points, args.reason),
+  completeBonusAction: (ctx: CollectorContext, args: { entryId: string; bonusActionId: string }) =>
+    completeBonusAction(ctx, args.entryId, args.bonusActionId),
+} satisfies Record<string, (ctx: CollectorContext, args: never) => unknown>;
+
+export type WriteOps = typeof writeOps;
+export type WriteOpName = keyof WriteOps;
+export type WriteOpArgs<K extends WriteOpName> = Parameters<WriteOps[K]>[1];
+export type WriteOpResult<K extends WriteOpName> = ReturnType<WriteOps[K]>;
+
+/** Operations after which cached contests (status, settings, secrets) must be read again. */
+export const changesContests: ReadonlySet<WriteOpName> = new Set<WriteOpName>(['createContest', 'updateContest']);
+
+/** Runs one named operation. */
+export function runWriteOp<K extends WriteOpName>(ctx: CollectorContext, name: K, args: WriteOpArgs<K>): WriteOpResult<K> {
+  const op = writeOps[name] as (ctx: CollectorContext, args: WriteOpArgs<K>) => WriteOpResult<K>;
+  if (typeof op !== 'function') throw new Error(`unknown write operation ${String(name)}`);
+  return op(ctx, args);
+}

@@ -1,0 +1,126 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { changesContests, type WriteOpName } from '../collector/write-ops.js';
+import { errorFromWire, type FromWriter, type ToWriter, type WireError } from './protocol.js';
+import type { WriterWorkerData } from './worker.js';
+import type { Writer } from './writer.js';
+
+declare const __dirname: string | undefined;
+
+/** dist/write-worker.cjs: beside the running bundle, or built from the sources (tests). */
+export function defaultWorkerFile(): string {
+  if (typeof __dirname === 'string' && existsSync(join(__dirname, 'write-worker.cjs'))) {
+    return join(__dirname, 'write-worker.cjs');
+  }
+  return fileURLToPath(new URL('../../dist/write-worker.cjs', import.meta.url));
+}
+
+export interface ThreadWriterOptions extends WriterWorkerData {
+  workerFile?: string;
+  /**
+   * Called after a batch committed, before its callers are answered: the main thread's cached
+   * reads (rankings, contests) must not outlive what the write thread changed.
+   */
+  onCommitted: (change: { rankings: boolean; contests: boolean }) => void;
+  /** The write thread died: no write can be acknowledged any more. */
+  onFatal: (error: Error) => void;
+}
+
+interface Pending {
+  name: WriteOpName;
+  resolve: (value: never) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Runs the API's writes in a worker thread that owns the write connection (server/writer/worker.ts).
+ * Requests that arrive in one turn of the event loop travel in one message, and come back in one
+ * message per committed batch, so the thread hop costs a structured clone per batch, not per
+ * write. The main thread keeps its own connection for reads (WAL: readers never wait for the
+ * writer) and answers a write's request only once the write thread reports its COMMIT. A second
+ * thread checkpoints the WAL, so that I/O does not stall the writer either.
+ */
+export function createThreadWriter(options: ThreadWriterOptions): Writer {
+  const file = options.workerFile ?? defaultWorkerFile();
+  const { dbPath, synchronous } = options;
+  const worker = new Worker(file, { workerData: { dbPath, synchronous, role: 'writer' } satisfies WriterWorkerData });
+  const checkpointer = new Worker(file, { workerData: { dbPath, synchronous, role: 'checkpointer' } satisfies WriterWorkerData });
+  // Losing the checkpointer loses no data: the writer's connection then checkpoints by itself
+  // once the WAL reaches WRITER_AUTOCHECKPOINT_PAGES.
+  checkpointer.on('error', () => {});
+  const pending = new Map<number, Pending>();
+  let nextId = 1;
+  let outbox: ToWriter & { type: 'ops' } = { type: 'ops', ops: [] };
+  let sendScheduled = false;
+  let dead: Error | undefined;
+  let closing: Promise<void> | undefined;
+
+  const failAll = (error: Error) => {
+    for (const p of pending.values()) p.reject(error);
+    pending.clear();
+  };
+  const die = (error: Error) => {
+    if (dead) return;
+    dead = error;
+    failAll(error);
+    if (!closing) options.onFatal(error);
+  };
+
+  worker.on('message', (message: FromWriter) => {
+    if (message.type !== 'done') return;
+    let contests = false;
+    for (const [id] of message.results) contests ||= changesContests.has(pending.get(id)?.name as WriteOpName);
+    options.onCommitted({ rankings: message.rankingsChanged, contests });
+    for (const [id, ok, value] of message.results) {
+      const p = pending.get(id);
+      if (!p) continue;
+      pending.delete(id);
+      if (ok) p.resolve(value as never);
+      else p.reject(errorFromWire(value as WireError));
+    }
+  });
+  worker.on('error', (error) => die(error));
+  worker.on('exit', (code) => die(new Error(`the write thread exited (code ${code})`)));
+
+  function send(): void {
+    sendScheduled = false;
+    if (outbox.ops.length === 0) return;
+    worker.postMessage(outbox);
+    outbox = { type: 'ops', ops: [] };
+  }
+
+  return {
+    kind: 'thread',
+    run(name, args) {
+      if (dead) return Promise.reject(dead);
+      if (closing) return Promise.reject(new Error('the writer is closed'));
+      return new Promise((resolve, reject) => {
+        const id = nextId++;
+        pending.set(id, { name, resolve: resolve as Pending['resolve'], reject });
+        outbox.ops.push([id, name, args]);
+        // After this turn's other requests (same batching point as the write queue).
+        if (!sendScheduled) {
+          sendScheduled = true;
+          setImmediate(send);
+        }
+      });
+    },
+    close() {
+      const stop = (w: Worker) =>
+        new Promise<void>((resolve) => {
+          w.once('exit', () => resolve());
+          w.postMessage({ type: 'close' } satisfies ToWriter);
+        });
+      closing ??= (async () => {
+        if (!dead) {
+          send();
+          await stop(worker);
+        }
+        await stop(checkpointer);
+      })();
+      return closing;
+    },
+  };
+}

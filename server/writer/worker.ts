@@ -1,0 +1,110 @@
+// Entry of the write thread (bundled to dist/write-worker.cjs; see thread-writer.ts). It owns the
+// write connection: every API write runs here, group-committed, and its result goes back to the
+// main thread only after COMMIT.
+import { parentPort, workerData } from 'node:worker_threads';
+import { runWriteOp } from '../collector/write-ops.js';
+import { openDatabase } from '../db/open-database.js';
+import { ApiError } from '../domain/errors.js';
+import { createStore } from '../store/store.js';
+import { createWriteQueue } from '../write-queue.js';
+import { errorToWire, type FromWriter, type ToWriter } from './protocol.js';
+
+export interface WriterWorkerData {
+  dbPath: string;
+  synchronous?: 'NORMAL' | 'FULL';
+  /** 'checkpointer': copy the WAL back into the database file, off the write thread. */
+  role?: 'writer' | 'checkpointer';
+}
+
+/**
+ * WAL pages the writer's own connection lets pile up before it checkpoints by itself: a backstop
+ * for when the checkpointer falls behind (SQLite's default is 1,000 pages).
+ */
+export const WRITER_AUTOCHECKPOINT_PAGES = 8_000;
+const CHECKPOINT_EVERY_MS = 25;
+
+const port = parentPort;
+if (!port) throw new Error('write-worker runs only as a worker thread');
+const { dbPath, synchronous, role } = workerData as WriterWorkerData;
+
+if (role === 'checkpointer') runCheckpointer();
+else runWriter();
+
+/**
+ * A checkpoint copies committed pages from the WAL into the database file (and, with
+ * synchronous=NORMAL, fsyncs it). Done by the writer, it stalls every write batch queued behind
+ * it; done here, on a connection of its own, it overlaps with the writer's work (PASSIVE never
+ * takes the write lock). Durability does not depend on it: a commit is durable once in the WAL.
+ */
+function runCheckpointer(): void {
+  const db = openDatabase(dbPath, { synchronous });
+  db.pragma('wal_autocheckpoint = 0');
+  const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
+  const timer = setInterval(() => checkpoint.run(), CHECKPOINT_EVERY_MS);
+  port!.on('message', (message: ToWriter) => {
+    if (message.type !== 'close') return;
+    clearInterval(timer);
+    db.close();
+    port!.postMessage({ type: 'closed' } satisfies FromWriter);
+    port!.close();
+  });
+}
+
+/** The write connection: runs the queued operations, group-committed, and replies per batch. */
+function runWriter(): void {
+  const db = openDatabase(dbPath, { synchronous });
+  db.pragma(`wal_autocheckpoint = ${WRITER_AUTOCHECKPOINT_PAGES}`);
+  const store = createStore(db);
+  const ctx = { store, now: Date.now };
+  const queue = createWriteQueue(db, {
+    // As in app.ts: ApiErrors come before any write; anything else may have left rolled-back rows in a cache.
+    onRollback: (error) => {
+      if (!(error instanceof ApiError)) store.forgetCachedReads();
+    },
+  });
+
+  let results: Array<[number, boolean, unknown]> = [];
+  let sentVersion = store.changes.version;
+  let replyScheduled = false;
+
+  /**
+   * One reply per committed batch: the queue settles a batch's promises together, and their
+   * reactions all run before this microtask, which was queued by the first of them.
+   */
+  function sendResults(): void {
+    replyScheduled = false;
+    if (results.length === 0) return;
+    const message: FromWriter = { type: 'done', results, rankingsChanged: store.changes.version !== sentVersion };
+    sentVersion = store.changes.version;
+    results = [];
+    port!.postMessage(message);
+  }
+
+  function settle(id: number, ok: boolean, value: unknown): void {
+    results.push([id, ok, ok ? value : errorToWire(value)]);
+    if (!replyScheduled) {
+      replyScheduled = true;
+      queueMicrotask(sendResults);
+    }
+  }
+
+  port!.on('message', (message: ToWriter) => {
+    if (message.type === 'ops') {
+      for (const [id, name, args] of message.ops) {
+        queue.run(() => runWriteOp(ctx, name, args as never)).then(
+          (value) => settle(id, true, value),
+          (error) => settle(id, false, error),
+        );
+      }
+    } else if (message.type === 'close') {
+      queue.flush();
+      // Microtasks (the last results) run before this.
+      setImmediate(() => {
+        sendResults();
+        db.close();
+        port!.postMessage({ type: 'closed' } satisfies FromWriter);
+        port!.close();
+      });
+    }
+  });
+}

@@ -1,0 +1,27 @@
+import { runWriteOp, type WriteOpArgs, type WriteOpName, type WriteOpResult } from '../collector/write-ops.js';
+import type { CollectorContext } from '../collector/context.js';
+import type { WriteQueue } from '../write-queue.js';
+
+/**
+ * Where the API's writes run. Two implementations with one contract — the promise settles only
+ * after the write's transaction has committed:
+ *  - createLocalWriter: on the calling thread, through its write queue (tests, the CLI, `:memory:`);
+ *  - createThreadWriter (thread-writer.ts): in a worker thread that owns the write connection,
+ *    so SQLite's work runs on the second core while this thread parses and answers HTTP.
+ */
+export interface Writer {
+  run<K extends WriteOpName>(name: K, args: WriteOpArgs<K>): Promise<WriteOpResult<K>>;
+  /** Commits what is queued and releases the writer; later runs fail. */
+  close(): Promise<void>;
+  readonly kind: 'local' | 'thread';
+}
+
+export function createLocalWriter(ctx: CollectorContext, queue: WriteQueue): Writer {
+  return {
+    kind: 'local',
+    run: (name, args) => queue.run(() => runWriteOp(ctx, name, args)),
+    async close() {
+      queue.flush();
+    },
+  };
+}
