@@ -13,7 +13,11 @@ export const packageVersion = JSON.parse(readFileSync(new URL('package.json', ro
  * code cache.
  */
 export async function buildServer({ trackerScript }) {
-  await Promise.all([buildCli({ trackerScript }), buildWriteWorker()]);
+  await Promise.all([
+    buildCli({ trackerScript }),
+    buildWorker('server/writer/worker.ts', 'dist/write-worker.cjs'),
+    buildWorker('server/writer/checkpointer.ts', 'dist/checkpointer.cjs'),
+  ]);
 }
 
 async function buildCli({ trackerScript }) {
@@ -40,11 +44,11 @@ async function buildCli({ trackerScript }) {
   });
 }
 
-/** dist/write-worker.cjs: the write thread's entry (server/writer/worker.ts), loaded by the collector. */
-async function buildWriteWorker() {
+/** The worker threads' entries (server/writer/): dist/write-worker.cjs and dist/checkpointer.cjs. */
+async function buildWorker(entry, outfile) {
   await build({
-    entryPoints: [new URL('server/writer/worker.ts', root).pathname],
-    outfile: new URL('dist/write-worker.cjs', root).pathname,
+    entryPoints: [new URL(entry, root).pathname],
+    outfile: new URL(outfile, root).pathname,
     bundle: true,
     platform: 'node',
     format: 'cjs',

@@ -12,6 +12,8 @@ export interface ServerConfig {
   trustProxy: false | number | string;
   synchronous: 'NORMAL' | 'FULL';
   logLevel: string;
+  /** Run writes in a worker thread (default; see server/writer/). */
+  writeThread: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -69,6 +71,10 @@ export function parseServerConfig(flags: RawServerSettings, env: NodeJS.ProcessE
     throw new ConfigError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   }
   const trustProxy = parseTrustProxy(flags.trustProxy ?? env.REFROCKET_TRUST_PROXY ?? false);
+  const writeThread = (env.REFROCKET_WRITE_THREAD ?? 'on').toLowerCase();
+  if (writeThread !== 'on' && writeThread !== 'off') {
+    throw new ConfigError(`REFROCKET_WRITE_THREAD must be "on" or "off", got "${writeThread}"`);
+  }
   return {
     port: parsePort(port, flags.port !== undefined ? '--port' : 'PORT'),
     host: flags.host ?? env.HOST ?? '0.0.0.0',
@@ -77,5 +83,6 @@ export function parseServerConfig(flags: RawServerSettings, env: NodeJS.ProcessE
     trustProxy,
     synchronous: durability === 'full' ? 'FULL' : 'NORMAL',
     logLevel,
+    writeThread: writeThread === 'on',
   };
 }

@@ -16,7 +16,7 @@ export async function serve(
   // Writes get a thread of their own (server/writer/). Not for `:memory:` (a second connection
   // would see another, empty database) nor, for now, inside the single executable, whose
   // better-sqlite3 addon is loaded from its assets on the main thread only.
-  const useWriteThread = config.dbPath !== ':memory:' && !dbOptions.nativeBinding;
+  const useWriteThread = config.writeThread && config.dbPath !== ':memory:' && !dbOptions.nativeBinding;
   const app = buildApp({
     ...appOptions,
     db,

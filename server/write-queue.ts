@@ -75,11 +75,17 @@ export function createWriteQueue(
     }
   });
 
-  /** Runs and commits one batch; returns each write's outcome, or throws if nothing committed. */
+  /**
+   * Runs and commits one batch; returns each write's outcome, or throws if nothing committed.
+   * BEGIN IMMEDIATE: the write lock is taken (waiting up to busy_timeout) before the first read.
+   * A deferred BEGIN would read first, and if another connection (the main thread storing the
+   * day's visitor salt, the CLI) committed before this batch's first write, SQLite refuses the
+   * upgrade at once with SQLITE_BUSY_SNAPSHOT: a failed batch, not a wait.
+   */
   function commitBatch(batch: PendingWrite[]): Outcome[] {
     const outcomes: Outcome[] = [];
     try {
-      runFast(batch, outcomes);
+      runFast.immediate(batch, outcomes);
       return outcomes;
     } catch (error) {
       if (!(error instanceof ReplayBatch)) throw error;
@@ -87,7 +93,7 @@ export function createWriteQueue(
     // Rows a rolled-back write read or wrote may sit in caches: let the owner forget them.
     options.onRollback?.(new Error('batch rolled back to isolate a failed write'));
     const isolated: Outcome[] = [];
-    runIsolated(batch, isolated);
+    runIsolated.immediate(batch, isolated);
     return isolated;
   }
 

@@ -9,12 +9,10 @@ import type { Writer } from './writer.js';
 
 declare const __dirname: string | undefined;
 
-/** dist/write-worker.cjs: beside the running bundle, or built from the sources (tests). */
-export function defaultWorkerFile(): string {
-  if (typeof __dirname === 'string' && existsSync(join(__dirname, 'write-worker.cjs'))) {
-    return join(__dirname, 'write-worker.cjs');
-  }
-  return fileURLToPath(new URL('../../dist/write-worker.cjs', import.meta.url));
+/** dist/<name>: beside the running bundle, or as built from the sources (tests). */
+function distFile(name: string): string {
+  if (typeof __dirname === 'string' && existsSync(join(__dirname, name))) return join(__dirname, name);
+  return fileURLToPath(new URL(`../../dist/${name}`, import.meta.url));
 }
 
 export interface ThreadWriterOptions extends WriterWorkerData {
@@ -27,6 +25,12 @@ export interface ThreadWriterOptions extends WriterWorkerData {
   /** The write thread died: no write can be acknowledged any more. */
   onFatal: (error: Error) => void;
 }
+
+/**
+ * Each worker is a V8 isolate of its own; left to defaults, their young generations alone add
+ * tens of MB of RSS. Writes allocate little and briefly, so a small nursery costs nothing.
+ */
+const resourceLimits = { maxYoungGenerationSizeMb: 8 };
 
 interface Pending {
   name: WriteOpName;
@@ -43,12 +47,11 @@ interface Pending {
  * thread checkpoints the WAL, so that I/O does not stall the writer either.
  */
 export function createThreadWriter(options: ThreadWriterOptions): Writer {
-  const file = options.workerFile ?? defaultWorkerFile();
-  const { dbPath, synchronous } = options;
-  const worker = new Worker(file, { workerData: { dbPath, synchronous, role: 'writer' } satisfies WriterWorkerData });
-  const checkpointer = new Worker(file, { workerData: { dbPath, synchronous, role: 'checkpointer' } satisfies WriterWorkerData });
+  const workerData: WriterWorkerData = { dbPath: options.dbPath, synchronous: options.synchronous };
+  const worker = new Worker(options.workerFile ?? distFile('write-worker.cjs'), { workerData, resourceLimits });
+  const checkpointer = new Worker(distFile('checkpointer.cjs'), { workerData, resourceLimits });
   // Losing the checkpointer loses no data: the writer's connection then checkpoints by itself
-  // once the WAL reaches WRITER_AUTOCHECKPOINT_PAGES.
+  // once the WAL reaches its backstop (worker.ts).
   checkpointer.on('error', () => {});
   const pending = new Map<number, Pending>();
   let nextId = 1;

@@ -12,43 +12,18 @@ import { errorToWire, type FromWriter, type ToWriter } from './protocol.js';
 export interface WriterWorkerData {
   dbPath: string;
   synchronous?: 'NORMAL' | 'FULL';
-  /** 'checkpointer': copy the WAL back into the database file, off the write thread. */
-  role?: 'writer' | 'checkpointer';
 }
 
 /**
  * WAL pages the writer's own connection lets pile up before it checkpoints by itself: a backstop
- * for when the checkpointer falls behind (SQLite's default is 1,000 pages).
+ * for when the checkpointer thread (checkpointer.ts) falls behind (SQLite's default is 1,000).
  */
-export const WRITER_AUTOCHECKPOINT_PAGES = 8_000;
-const CHECKPOINT_EVERY_MS = 25;
+const WRITER_AUTOCHECKPOINT_PAGES = 8_000;
 
 const port = parentPort;
 if (!port) throw new Error('write-worker runs only as a worker thread');
-const { dbPath, synchronous, role } = workerData as WriterWorkerData;
-
-if (role === 'checkpointer') runCheckpointer();
-else runWriter();
-
-/**
- * A checkpoint copies committed pages from the WAL into the database file (and, with
- * synchronous=NORMAL, fsyncs it). Done by the writer, it stalls every write batch queued behind
- * it; done here, on a connection of its own, it overlaps with the writer's work (PASSIVE never
- * takes the write lock). Durability does not depend on it: a commit is durable once in the WAL.
- */
-function runCheckpointer(): void {
-  const db = openDatabase(dbPath, { synchronous });
-  db.pragma('wal_autocheckpoint = 0');
-  const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
-  const timer = setInterval(() => checkpoint.run(), CHECKPOINT_EVERY_MS);
-  port!.on('message', (message: ToWriter) => {
-    if (message.type !== 'close') return;
-    clearInterval(timer);
-    db.close();
-    port!.postMessage({ type: 'closed' } satisfies FromWriter);
-    port!.close();
-  });
-}
+const { dbPath, synchronous } = workerData as WriterWorkerData;
+runWriter();
 
 /** The write connection: runs the queued operations, group-committed, and replies per batch. */
 function runWriter(): void {

@@ -98,7 +98,8 @@ describe('health and codes', () => {
 
 describe('server config', () => {
   it('flags win over env; env works; defaults are documented ones', () => {
-    expect(parseServerConfig({}, {})).toMatchObject({ port: 3000, host: '0.0.0.0', dbPath: './refrocket.db', rateLimit: 100, trustProxy: false, synchronous: 'NORMAL' });
+    expect(parseServerConfig({}, {})).toMatchObject({ port: 3000, host: '0.0.0.0', dbPath: './refrocket.db', rateLimit: 100, trustProxy: false, synchronous: 'NORMAL', writeThread: true });
+    expect(parseServerConfig({}, { REFROCKET_WRITE_THREAD: 'OFF' }).writeThread).toBe(false);
     expect(parseServerConfig({}, { PORT: '8080', HOST: '127.0.0.1', REFROCKET_DB: '/data/r.db', REFROCKET_RATE_LIMIT: 'off' }))
       .toMatchObject({ port: 8080, host: '127.0.0.1', dbPath: '/data/r.db', rateLimit: false });
     expect(parseServerConfig({ port: '9000', db: 'x.db' }, { PORT: '8080', REFROCKET_DB: 'y.db' })).toMatchObject({ port: 9000, dbPath: 'x.db' });
@@ -116,6 +117,7 @@ describe('server config', () => {
     expect(() => parseServerConfig({}, { PORT: '70000' })).toThrow(/^PORT must be a port number/);
     expect(() => parseServerConfig({ rateLimit: '-3' }, {})).toThrow(/^--rate-limit must be a positive integer/);
     expect(() => parseServerConfig({}, { REFROCKET_RATE_LIMIT: 'lots' })).toThrow(/^REFROCKET_RATE_LIMIT /);
+    expect(() => parseServerConfig({}, { REFROCKET_WRITE_THREAD: 'maybe' })).toThrow(/^REFROCKET_WRITE_THREAD must be "on" or "off"/);
   });
 });
 

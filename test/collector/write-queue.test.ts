@@ -91,6 +91,41 @@ describe('write queue (group commit)', () => {
   });
 });
 
+describe('write queue and other connections', () => {
+  it('a batch holds the write lock from its start, so another writer cannot slip in between its read and its write', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'refrocket-lock-'));
+    const file = join(dir, 'db.sqlite');
+    const db = openDatabase(file);
+    const other = openDatabase(file);
+    try {
+      db.exec('CREATE TABLE t (x INTEGER)');
+      other.pragma('busy_timeout = 0');
+      const queue = createWriteQueue(db);
+      let otherWrite = 'not tried';
+      await queue.run(() => {
+        db.prepare('SELECT count(*) FROM t').pluck().get(); // the batch reads first …
+        try {
+          other.prepare('INSERT INTO t (x) VALUES (1)').run(); // … another connection tries to commit …
+          otherWrite = 'committed';
+        } catch (error) {
+          otherWrite = (error as { code?: string }).code ?? 'failed';
+        }
+        db.prepare('INSERT INTO t (x) VALUES (2)').run(); // … and the batch's write must still succeed.
+      });
+      // With a deferred BEGIN the other write would commit and this batch fail (SQLITE_BUSY_SNAPSHOT).
+      expect(otherWrite).toBe('SQLITE_BUSY');
+      expect(db.prepare('SELECT x FROM t').pluck().all()).toEqual([2]);
+    } finally {
+      other.close();
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('closing the app', () => {
   it('commits writes still queued before it closes the database (closeDb)', async () => {
     const { mkdtempSync, rmSync } = await import('node:fs');
