@@ -7,7 +7,6 @@ import {
 } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import { openDatabase, type Db } from './db/open-database.js';
-import { ApiError } from './domain/errors.js';
 import { bodyParsersPlugin } from './plugins/body-parsers.js';
 import { errorHandlerPlugin } from './plugins/errors.js';
 import { noRateLimitsPlugin, rateLimitsPlugin } from './plugins/rate-limits.js';
@@ -19,7 +18,6 @@ import { v1Routes } from './routes/v1/index.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { openApiPlugin } from './plugins/openapi.js';
 import { createStore } from './store/store.js';
-import { createWriteQueue } from './write-queue.js';
 import { createThreadWriter, type ThreadWriterOptions } from './writer/thread-writer.js';
 import { createLocalWriter, type Writer } from './writer/writer.js';
 
@@ -95,14 +93,7 @@ export function buildApp(options: AppOptions = {}) {
       },
     });
   } else {
-    const queue = createWriteQueue(db, {
-      // Collector steps throw ApiError (404, 400 …) only before they write anything, so those
-      // leave no trace to forget; anything else may have been read into a cache and rolled back.
-      onRollback: (error) => {
-        if (!(error instanceof ApiError)) store.forgetCachedReads();
-      },
-    });
-    writer = createLocalWriter({ store, now }, queue);
+    writer = createLocalWriter({ store, now });
   }
 
   const app = Fastify({

@@ -2,12 +2,10 @@
 // write connection: every API write runs here, group-committed, and its result goes back to the
 // main thread only after COMMIT.
 import { parentPort, workerData } from 'node:worker_threads';
-import { runWriteOp } from '../collector/write-ops.js';
 import { openDatabase } from '../db/open-database.js';
-import { ApiError } from '../domain/errors.js';
 import { createStore } from '../store/store.js';
-import { createWriteQueue } from '../write-queue.js';
 import { errorToWire, type FromWriter, type ToWriter } from './protocol.js';
+import { createLocalWriter } from './writer.js';
 
 export interface WriterWorkerData {
   dbPath: string;
@@ -30,13 +28,8 @@ function runWriter(): void {
   const db = openDatabase(dbPath, { synchronous });
   db.pragma(`wal_autocheckpoint = ${WRITER_AUTOCHECKPOINT_PAGES}`);
   const store = createStore(db);
-  const ctx = { store, now: Date.now };
-  const queue = createWriteQueue(db, {
-    // As in app.ts: ApiErrors come before any write; anything else may have left rolled-back rows in a cache.
-    onRollback: (error) => {
-      if (!(error instanceof ApiError)) store.forgetCachedReads();
-    },
-  });
+  // The same writer as on the main thread; here it is the only one touching this connection.
+  const writer = createLocalWriter({ store, now: Date.now });
 
   let results: Array<[number, boolean, unknown]> = [];
   let sentVersion = store.changes.version;
@@ -66,13 +59,13 @@ function runWriter(): void {
   port!.on('message', (message: ToWriter) => {
     if (message.type === 'ops') {
       for (const [id, name, args] of message.ops) {
-        queue.run(() => runWriteOp(ctx, name, args as never)).then(
+        writer.run(name, args as never).then(
           (value) => settle(id, true, value),
           (error) => settle(id, false, error),
         );
       }
     } else if (message.type === 'close') {
-      queue.flush();
+      void writer.close(); // commits what is queued, synchronously
       // Microtasks (the last results) run before this.
       setImmediate(() => {
         sendResults();

@@ -1,11 +1,13 @@
 import { runWriteOp, type WriteOpArgs, type WriteOpName, type WriteOpResult } from '../collector/write-ops.js';
 import type { CollectorContext } from '../collector/context.js';
-import type { WriteQueue } from '../write-queue.js';
+import { ApiError } from '../domain/errors.js';
+import { createWriteQueue } from '../write-queue.js';
 
 /**
  * Where the API's writes run. Two implementations with one contract — the promise settles only
  * after the write's transaction has committed:
- *  - createLocalWriter: on the calling thread, through its write queue (tests, the CLI, `:memory:`);
+ *  - createLocalWriter: on the calling thread, through a write queue (tests, `:memory:`, and
+ *    inside the write thread itself);
  *  - createThreadWriter (thread-writer.ts): in a worker thread that owns the write connection,
  *    so SQLite's work runs on the second core while this thread parses and answers HTTP.
  */
@@ -16,7 +18,14 @@ export interface Writer {
   readonly kind: 'local' | 'thread';
 }
 
-export function createLocalWriter(ctx: CollectorContext, queue: WriteQueue): Writer {
+export function createLocalWriter(ctx: CollectorContext): Writer {
+  const queue = createWriteQueue(ctx.store.db, {
+    // Collector steps throw ApiError (404, 400 …) only before they write anything, so those
+    // leave no trace to forget; anything else may have been read into a cache and rolled back.
+    onRollback: (error) => {
+      if (!(error instanceof ApiError)) ctx.store.forgetCachedReads();
+    },
+  });
   return {
     kind: 'local',
     run: (name, args) => queue.run(() => runWriteOp(ctx, name, args)),
