@@ -47,11 +47,31 @@ describe('database: migrations and settings', () => {
       INSERT INTO entries (id, contest_id, email, email_normalized, referral_code, created_at) VALUES ('e', 'c', 'a', 'a', 'R', 0);
       INSERT INTO points_ledger (entry_id, contest_id, delta, reason, created_at) VALUES ('e', 'c', 4, 'adjustment', 0);
       INSERT INTO points_ledger (entry_id, contest_id, delta, reason, created_at) VALUES ('e', 'c', 6, 'adjustment', 0);`);
-    expect(migrate(db)).toBe(1);
+    expect(migrate(db, migrations.filter((m) => m.version <= 3))).toBe(1);
     expect(db.prepare("SELECT points, ledger_seq FROM entries WHERE id = 'e'").get()).toEqual({ points: 10, ledger_seq: 2 });
     db.exec("INSERT INTO points_ledger (entry_id, contest_id, delta, reason, created_at) VALUES ('e', 'c', 5, 'adjustment', 0)");
     expect(db.prepare("SELECT points FROM entries WHERE id = 'e'").pluck().get()).toBe(15);
     expect(() => db.exec("UPDATE entries SET points = points + 5 WHERE id = 'e'")).toThrow(/only through points_ledger/);
+  });
+
+  it('migration 4 keeps one ledger index: once-only awards still refused, entry lookups still indexed', () => {
+    const db = new Database(':memory:');
+    migrate(db, migrations.filter((m) => m.version < 4));
+    db.exec(`INSERT INTO contests (id, title, slug, status, mode, webhook_secret_hash, created_at, updated_at)
+      VALUES ('c', 't', 's', 'active', 'leaderboard', 'h', 0, 0);
+      INSERT INTO entries (id, contest_id, email, email_normalized, referral_code, created_at) VALUES ('e', 'c', 'a', 'a', 'R', 0);
+      INSERT INTO points_ledger (entry_id, contest_id, delta, reason, source_id, created_at) VALUES ('e', 'c', 5, 'referral_friend', 'f', 0);
+      INSERT INTO points_ledger (entry_id, contest_id, delta, reason, created_at) VALUES ('e', 'c', 4, 'adjustment', 0);`);
+    expect(migrate(db)).toBe(1);
+    const ledgerIndexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'points_ledger'").pluck().all();
+    expect(ledgerIndexes).toEqual(['points_ledger_once']);
+    const award = "INSERT INTO points_ledger (entry_id, contest_id, delta, reason, source_id, created_at) VALUES ('e', 'c', 5, 'referral_friend', 'f', 0)";
+    expect(() => db.exec(award)).toThrow(/UNIQUE constraint failed/);
+    // Adjustments carry no source id; NULLs never collide, so any number of them is allowed.
+    db.exec("INSERT INTO points_ledger (entry_id, contest_id, delta, reason, created_at) VALUES ('e', 'c', 1, 'adjustment', 0)");
+    expect(db.prepare("SELECT points FROM entries WHERE id = 'e'").pluck().get()).toBe(10);
+    const plan = db.prepare("EXPLAIN QUERY PLAN SELECT id FROM points_ledger WHERE entry_id = 'e' ORDER BY id").all() as Array<{ detail: string }>;
+    expect(plan.map((row) => row.detail).join('; ')).toMatch(/USING (COVERING )?INDEX points_ledger_once \(entry_id=\?\)/);
   });
 
   it('the ledger is append-only and points change only through it', () => {
