@@ -2,13 +2,17 @@ import type { Db } from './db/open-database.js';
 
 interface PendingWrite {
   op: () => unknown;
+  cost: number;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
 
 export interface WriteQueue {
-  /** Runs op inside a transaction and resolves once that transaction has committed. */
-  run<T>(op: () => T): Promise<T>;
+  /**
+   * Runs op inside a transaction and resolves once that transaction has committed. `cost` is
+   * roughly how many simple inserts the write is worth (default 1); see maxBatchCost.
+   */
+  run<T>(op: () => T, cost?: number): Promise<T>;
   /** Commits whatever is queued now (used on shutdown). */
   flush(): void;
 }
@@ -36,12 +40,13 @@ class ReplayBatch extends Error {}
 export function createWriteQueue(
   db: Db,
   options: {
-    maxBatch?: number;
+    /** A batch closes once its writes' costs add up to this (it always takes at least one). */
+    maxBatchCost?: number;
     /** Called when a write failed (its changes rolled back) or a whole batch did not commit. */
     onRollback?: (error: unknown) => void;
   } = {},
 ): WriteQueue {
-  const maxBatch = options.maxBatch ?? 64;
+  const maxBatchCost = options.maxBatchCost ?? 64;
   let queue: PendingWrite[] = [];
   let scheduled = false;
   const totalChanges = db.prepare('SELECT total_changes()').pluck();
@@ -97,9 +102,18 @@ export function createWriteQueue(
     return isolated;
   }
 
-  /** Commits the oldest `maxBatch` queued writes and settles their promises. */
+  /** The number of oldest queued writes whose costs fit in one batch (at least one). */
+  function nextBatchSize(): number {
+    let cost = queue[0].cost;
+    let size = 1;
+    while (size < queue.length && cost + queue[size].cost <= maxBatchCost) cost += queue[size++].cost;
+    return size;
+  }
+
+  /** Commits the oldest queued writes, as many as fit in one batch, and settles their promises. */
   function commitNext(): void {
-    const batch = queue.length > maxBatch ? queue.splice(0, maxBatch) : queue;
+    const size = nextBatchSize();
+    const batch = size < queue.length ? queue.splice(0, size) : queue;
     if (batch === queue) queue = [];
     let outcomes: Outcome[];
     try {
@@ -119,9 +133,9 @@ export function createWriteQueue(
   }
 
   /**
-   * One batch per turn of the event loop, so a turn never holds more than `maxBatch` writes and a
-   * batch's replies go out before the next batch runs. (Batches of 8–256 measured the same on the
-   * signup benchmark; the bound is about latency under bursts, not throughput.)
+   * One batch per turn of the event loop, so a batch's replies go out before the next batch runs.
+   * In the write thread that is what keeps the pipeline full: callers answered early send their
+   * next request while the following batch commits (see writeOpCost in collector/write-ops.ts).
    */
   function commitScheduled(): void {
     scheduled = false;
@@ -142,9 +156,9 @@ export function createWriteQueue(
   }
 
   return {
-    run<T>(op: () => T): Promise<T> {
+    run<T>(op: () => T, cost = 1): Promise<T> {
       return new Promise<T>((resolve, reject) => {
-        queue.push({ op, resolve: resolve as (v: unknown) => void, reject });
+        queue.push({ op, cost, resolve: resolve as (v: unknown) => void, reject });
         schedule();
       });
     },

@@ -69,6 +69,28 @@ export type WriteOpResult<K extends WriteOpName> = ReturnType<WriteOps[K]>;
 /** Operations after which cached contests (status, settings, secrets) must be read again. */
 export const changesContests: ReadonlySet<WriteOpName> = new Set<WriteOpName>(['createContest', 'updateContest']);
 
+/**
+ * What each operation costs the write thread, in visits (one indexed insert, ≈ 15 µs there). The
+ * write queue closes a batch at 64: 64 visits or 16 signups, about a millisecond either way
+ * (signups measured about four visits, purchases three; both count 4). Smaller batches of signups
+ * answer their first callers sooner, whose next requests then arrive while the rest commit,
+ * instead of all 50 connections waiting on one long batch: +20–25% signups/s measured. Visits
+ * gain nothing from smaller batches and lose to the extra commits.
+ */
+export const writeOpCost: Record<WriteOpName, number> = {
+  trackVisit: 1,
+  signup: 4,
+  recordPurchase: 4,
+  createContest: 4,
+  updateContest: 4,
+  createEntry: 4,
+  updateEntry: 4,
+  eraseEntry: 4,
+  disqualifyEntry: 4,
+  adjustPoints: 4,
+  completeBonusAction: 4,
+};
+
 /** Runs one named operation. */
 export function runWriteOp<K extends WriteOpName>(ctx: CollectorContext, name: K, args: WriteOpArgs<K>): WriteOpResult<K> {
   const op = writeOps[name] as (ctx: CollectorContext, args: WriteOpArgs<K>) => WriteOpResult<K>;

@@ -1,4 +1,4 @@
-import { runWriteOp, type WriteOpArgs, type WriteOpName, type WriteOpResult } from '../collector/write-ops.js';
+import { runWriteOp, writeOpCost, type WriteOpArgs, type WriteOpName, type WriteOpResult } from '../collector/write-ops.js';
 import type { CollectorContext } from '../collector/context.js';
 import { ApiError } from '../domain/errors.js';
 import { createWriteQueue } from '../write-queue.js';
@@ -28,7 +28,7 @@ export function createLocalWriter(ctx: CollectorContext): Writer {
   });
   return {
     kind: 'local',
-    run: (name, args) => queue.run(() => runWriteOp(ctx, name, args)),
+    run: (name, args) => queue.run(() => runWriteOp(ctx, name, args), writeOpCost[name]),
     async close() {
       queue.flush();
     },

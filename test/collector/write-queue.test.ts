@@ -65,6 +65,22 @@ describe('write queue (group commit)', () => {
     expect(results[0].status === 'fulfilled' && results[0].value).toBe(2);
   });
 
+  it('a batch closes when its writes\' costs reach the cap: 64 visits, or 16 signup-sized writes', async () => {
+    const { queue, insert } = setup();
+    const events: string[] = [];
+    const track = (i: number, cost: number) =>
+      queue.run(() => { events.push(`run ${i}`); insert.run(i); }, cost).then(() => events.push(`done ${i}`));
+    // 20 writes of cost 4: the first 16 commit (and are answered) before the last 4 run.
+    await Promise.all(Array.from({ length: 20 }, (_, i) => track(i, 4)));
+    expect(events.indexOf('done 15')).toBeLessThan(events.indexOf('run 16'));
+    expect(events.indexOf('run 15')).toBeLessThan(events.indexOf('done 0'));
+    events.length = 0;
+    // Cost 1 (the default for visits): 64 fit in one batch.
+    await Promise.all(Array.from({ length: 70 }, (_, i) => track(100 + i, 1)));
+    expect(events.indexOf('run 163')).toBeLessThan(events.indexOf('done 100'));
+    expect(events.indexOf('done 163')).toBeLessThan(events.indexOf('run 164'));
+  });
+
   it('replies only after COMMIT: a settled write is visible to a fresh reader', async () => {
     const { queue, insert, db } = setup();
     let visibleInside = -1;
