@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -14,15 +14,16 @@ import { postJson } from '../helpers/test-app.js';
 // database file, through dist/write-worker.cjs as built by the global setup.
 describe('writes in the write thread', () => {
   let dir: string;
+  let dbFile: string;
   let app: App;
   let key: string;
   let jane: { id: string };
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'refrocket-thread-'));
-    const file = join(dir, 'db.sqlite');
-    const db = openDatabase(file);
-    app = buildApp({ db, closeDb: true, writeThread: { dbPath: file } });
+    dbFile = join(dir, 'db.sqlite');
+    const db = openDatabase(dbFile);
+    app = buildApp({ db, closeDb: true, writeThread: { dbPath: dbFile } });
     await app.ready();
     // Seeded on the main connection before the first write, so no cache in the thread predates it.
     const ctx = app.collector;
@@ -50,6 +51,23 @@ describe('writes in the write thread', () => {
     // Read on the main thread's own connection: already committed.
     expect(app.store.entries.get(jane.id)!.points).toBe(10);
     expect(app.store.ledger.mismatches()).toEqual([]);
+  });
+
+  it('the checkpointer thread copies committed writes from the WAL into the database file', async () => {
+    expect((await signup('checkpointed@example.com')).status).toBe(200);
+    // The writer's own automatic checkpoint waits for 8,000 WAL pages; this is one signup. So the
+    // row reaches the database file (read here without its WAL) only through the checkpointer.
+    const inFileAlone = () => {
+      const copy = join(dir, `copy-${Date.now()}.sqlite`);
+      copyFileSync(dbFile, copy);
+      const db = openDatabase(copy);
+      try {
+        return db.prepare('SELECT count(*) FROM entries WHERE email = ?').pluck().get('checkpointed@example.com');
+      } finally {
+        db.close();
+      }
+    };
+    await expect.poll(inFileAlone, { timeout: 5000, interval: 50 }).toBe(1);
   });
 
   it('identical signups at the same moment award once', async () => {
