@@ -28,7 +28,7 @@ export function createLocalWriter(ctx: CollectorContext): Writer {
   });
   return {
     kind: 'local',
-    run: (name, args) => queue.run(() => runWriteOp(ctx, name, args), writeOpCost[name]),
+    run: (name, args) => queue.run(() => runWriteOp(ctx, name, args), writeOpCost(name)),
     async close() {
       queue.flush();
     },

@@ -16,6 +16,13 @@ const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'refrocket-platform-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** Contest 'c' with entry 'e', inserted directly (the ledger tests below need no API). */
+function seedContestAndEntry(db: Database.Database) {
+  db.exec(`INSERT INTO contests (id, title, slug, status, mode, webhook_secret_hash, created_at, updated_at)
+    VALUES ('c', 't', 's', 'active', 'leaderboard', 'h', 0, 0);
+    INSERT INTO entries (id, contest_id, email, email_normalized, referral_code, created_at) VALUES ('e', 'c', 'a', 'a', 'R', 0);`);
+}
+
 describe('database: migrations and settings', () => {
   it('a new database is created, migrated to the latest version, in WAL mode', () => {
     const db = openDatabase(join(dir, 'fresh.db'));
@@ -42,10 +49,8 @@ describe('database: migrations and settings', () => {
   it('migration 3 upgrades a database that already has ledger rows', () => {
     const db = new Database(':memory:');
     migrate(db, migrations.filter((m) => m.version < 3));
-    db.exec(`INSERT INTO contests (id, title, slug, status, mode, webhook_secret_hash, created_at, updated_at)
-      VALUES ('c', 't', 's', 'active', 'leaderboard', 'h', 0, 0);
-      INSERT INTO entries (id, contest_id, email, email_normalized, referral_code, created_at) VALUES ('e', 'c', 'a', 'a', 'R', 0);
-      INSERT INTO points_ledger (entry_id, contest_id, delta, reason, created_at) VALUES ('e', 'c', 4, 'adjustment', 0);
+    seedContestAndEntry(db);
+    db.exec(`INSERT INTO points_ledger (entry_id, contest_id, delta, reason, created_at) VALUES ('e', 'c', 4, 'adjustment', 0);
       INSERT INTO points_ledger (entry_id, contest_id, delta, reason, created_at) VALUES ('e', 'c', 6, 'adjustment', 0);`);
     expect(migrate(db, migrations.filter((m) => m.version <= 3))).toBe(1);
     expect(db.prepare("SELECT points, ledger_seq FROM entries WHERE id = 'e'").get()).toEqual({ points: 10, ledger_seq: 2 });
@@ -57,10 +62,8 @@ describe('database: migrations and settings', () => {
   it('migration 4 keeps one ledger index: once-only awards still refused, entry lookups still indexed', () => {
     const db = new Database(':memory:');
     migrate(db, migrations.filter((m) => m.version < 4));
-    db.exec(`INSERT INTO contests (id, title, slug, status, mode, webhook_secret_hash, created_at, updated_at)
-      VALUES ('c', 't', 's', 'active', 'leaderboard', 'h', 0, 0);
-      INSERT INTO entries (id, contest_id, email, email_normalized, referral_code, created_at) VALUES ('e', 'c', 'a', 'a', 'R', 0);
-      INSERT INTO points_ledger (entry_id, contest_id, delta, reason, source_id, created_at) VALUES ('e', 'c', 5, 'referral_friend', 'f', 0);
+    seedContestAndEntry(db);
+    db.exec(`INSERT INTO points_ledger (entry_id, contest_id, delta, reason, source_id, created_at) VALUES ('e', 'c', 5, 'referral_friend', 'f', 0);
       INSERT INTO points_ledger (entry_id, contest_id, delta, reason, created_at) VALUES ('e', 'c', 4, 'adjustment', 0);`);
     expect(migrate(db)).toBe(1);
     const ledgerIndexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'points_ledger'").pluck().all();
@@ -76,10 +79,8 @@ describe('database: migrations and settings', () => {
 
   it('the ledger is append-only and points change only through it', () => {
     const db = openDatabase(':memory:');
-    db.exec(`INSERT INTO contests (id, title, slug, status, mode, webhook_secret_hash, created_at, updated_at)
-      VALUES ('c', 't', 's', 'active', 'leaderboard', 'h', 0, 0);
-      INSERT INTO entries (id, contest_id, email, email_normalized, referral_code, created_at) VALUES ('e', 'c', 'a', 'a', 'R', 0);
-      INSERT INTO points_ledger (entry_id, contest_id, delta, reason, created_at) VALUES ('e', 'c', 7, 'adjustment', 0);`);
+    seedContestAndEntry(db);
+    db.exec(`INSERT INTO points_ledger (entry_id, contest_id, delta, reason, created_at) VALUES ('e', 'c', 7, 'adjustment', 0);`);
     expect(db.prepare("SELECT points FROM entries WHERE id = 'e'").pluck().get()).toBe(7);
     expect(() => db.exec('UPDATE points_ledger SET delta = 100')).toThrow(/append-only/);
     expect(() => db.exec('DELETE FROM points_ledger')).toThrow(/append-only/);
