@@ -8,12 +8,18 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire, Module } from 'node:module';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
 import vm from 'node:vm';
 
 const file = fileURLToPath(new URL('../dist/cli.cjs', import.meta.url));
 if (!existsSync(file)) {
   process.stderr.write('refrocket: dist/cli.cjs is missing; run `npm run build` first\n');
   process.exit(1);
+}
+// V8 rejects a code cache made under other V8 flags. The collector sets its heap limits
+// (server/heap-limits.ts) before the cache is written, so they are set here too, before compiling.
+for (const flag of JSON.parse(readFileSync(new URL('../server/heap-limits.json', import.meta.url), 'utf8'))) {
+  v8.setFlagsFromString(flag);
 }
 const cacheFile = `${file}.cache`;
 let cachedData;

@@ -80,8 +80,9 @@ export function buildApp(options: AppOptions = {}) {
   const store = createStore(db);
   const now = options.now ?? Date.now;
   let writer: Writer;
+  let startWriter = () => {};
   if (options.writeThread) {
-    writer = createThreadWriter({
+    const threadWriter = createThreadWriter({
       ...options.writeThread,
       onCommitted({ rankings, contests }) {
         if (rankings) store.changes.bump();
@@ -92,6 +93,8 @@ export function buildApp(options: AppOptions = {}) {
         options.onWriterFatal?.(error);
       },
     });
+    writer = threadWriter;
+    startWriter = () => threadWriter.start();
   } else {
     writer = createLocalWriter({ store, now });
   }
@@ -126,6 +129,8 @@ export function buildApp(options: AppOptions = {}) {
     { prefix: '/api' },
   );
 
+  // The write thread boots once the routes are compiled (see createThreadWriter for why).
+  app.addHook('onReady', async () => startWriter());
   app.addHook('onClose', async () => {
     await writer.close();
     if (closeDb) db.close();

@@ -1,6 +1,7 @@
 import { buildApp, type AppOptions } from './app.js';
 import type { ServerConfig } from './config.js';
 import { openDatabase, type OpenDatabaseOptions } from './db/open-database.js';
+import { keepHeapSmall } from './heap-limits.js';
 import { loggerOptions } from './logging.js';
 
 /**
@@ -12,6 +13,9 @@ export async function serve(
   dbOptions: OpenDatabaseOptions = {},
   appOptions: Pick<AppOptions, 'version'> = {},
 ) {
+  // bin/refrocket.mjs has set these already (before compiling the bundle); the single executable
+  // and programmatic callers get them here, before the app and its write thread are built.
+  keepHeapSmall();
   const db = openDatabase(config.dbPath, { ...dbOptions, synchronous: config.synchronous });
   // Writes get a thread of their own (server/writer/). Not for `:memory:` (a second connection
   // would see another, empty database) nor, for now, inside the single executable, whose

@@ -41,8 +41,6 @@ export const currency = z
 
 /** ISO 8601 timestamp with milliseconds, as the hosted service emits them. */
 export const isoDate = z.string().describe('ISO 8601 UTC timestamp');
-export const toIso = (ms: number) => new Date(ms).toISOString();
-export const toIsoOrNull = (ms: number | null) => (ms === null ? null : toIso(ms));
 
 export const errorResponse = z
   .object({

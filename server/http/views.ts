@@ -1,7 +1,14 @@
 import type { Contest, Entry } from '../store/types.js';
-import { toIso, toIsoOrNull } from './fields.js';
 
-/** The wire shapes of stored records, field for field as the hosted service documents them. */
+/**
+ * The wire shapes of stored records, field for field as the hosted service documents them.
+ * Imports no zod: the write thread builds contest views too, and zod's code would add ~5 MB to its
+ * heap.
+ */
+
+/** ISO 8601 timestamp with milliseconds, as the hosted service emits them. */
+export const toIso = (ms: number) => new Date(ms).toISOString();
+export const toIsoOrNull = (ms: number | null) => (ms === null ? null : toIso(ms));
 
 export function contestView(contest: Contest, entriesCount: number) {
   return {

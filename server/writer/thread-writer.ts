@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { changesContests, type WriteOpName } from '../collector/write-ops.js';
+import { restoreHeapLimits } from '../heap-limits.js';
 import { errorFromWire, type FromWriter, type ToWriter, type WireError } from './protocol.js';
 import type { WriterWorkerData } from './worker.js';
 import type { Writer } from './writer.js';
@@ -48,14 +49,18 @@ interface Pending {
  * writer) and answers a write's request only once the write thread reports its COMMIT. A second
  * thread checkpoints the WAL, so that I/O does not stall the writer either.
  */
-export function createThreadWriter(options: ThreadWriterOptions): Writer {
+export function createThreadWriter(options: ThreadWriterOptions): Writer & { start(): void } {
   const workerData: WriterWorkerData = { dbPath: options.dbPath, synchronous: options.synchronous };
-  const worker = new Worker(options.workerFile ?? distFile('write-worker.cjs'), { workerData, resourceLimits: writerLimits });
+  // Started by start() (buildApp calls it once the app is ready) or by the first write, not
+  // earlier: while a new isolate boots, V8's heap limits are off (see heap-limits.ts), and the
+  // main thread's own start-up would grow its young generation for good in that window.
+  let worker: Worker | undefined;
   // Started with the first commit, not at start-up: without writes there is no WAL to checkpoint,
   // and booting a third isolate while the collector starts delays its first answer.
   let checkpointer: Worker | undefined;
   const startCheckpointer = () => {
     checkpointer = new Worker(distFile('checkpointer.cjs'), { workerData, resourceLimits: checkpointerLimits });
+    checkpointer.once('online', restoreHeapLimits);
     // Losing the checkpointer loses no data: the writer's connection then checkpoints by itself
     // once the WAL reaches its backstop (worker.ts).
     checkpointer.on('error', () => {});
@@ -78,7 +83,7 @@ export function createThreadWriter(options: ThreadWriterOptions): Writer {
     if (!closing) options.onFatal(error);
   };
 
-  worker.on('message', (message: FromWriter) => {
+  const onMessage = (message: FromWriter) => {
     if (message.type !== 'done') return;
     if (!checkpointer && !closing) startCheckpointer();
     let contests = false;
@@ -91,19 +96,30 @@ export function createThreadWriter(options: ThreadWriterOptions): Writer {
       if (ok) p.resolve(value as never);
       else p.reject(errorFromWire(value as WireError));
     }
-  });
-  worker.on('error', (error) => die(error));
-  worker.on('exit', (code) => die(new Error(`the write thread exited (code ${code})`)));
+  };
+
+  function ensureWorker(): Worker {
+    if (worker) return worker;
+    worker = new Worker(options.workerFile ?? distFile('write-worker.cjs'), { workerData, resourceLimits: writerLimits });
+    worker.on('message', onMessage);
+    worker.once('online', restoreHeapLimits);
+    worker.on('error', (error) => die(error));
+    worker.on('exit', (code) => die(new Error(`the write thread exited (code ${code})`)));
+    return worker;
+  }
 
   function send(): void {
     sendScheduled = false;
     if (outbox.ops.length === 0) return;
-    worker.postMessage(outbox);
+    ensureWorker().postMessage(outbox);
     outbox = { type: 'ops', ops: [] };
   }
 
   return {
     kind: 'thread',
+    start() {
+      ensureWorker();
+    },
     run(name, args) {
       if (dead) return Promise.reject(dead);
       if (closing) return Promise.reject(new Error('the writer is closed'));
@@ -128,7 +144,7 @@ export function createThreadWriter(options: ThreadWriterOptions): Writer {
       closing ??= (async () => {
         if (!dead) {
           send();
-          await stop(worker);
+          if (worker) await stop(worker);
         }
         if (checkpointer) await stop(checkpointer);
       })();

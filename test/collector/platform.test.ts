@@ -223,6 +223,51 @@ describe('CLI (the built bin, as npx runs it)', () => {
     expect(readFileSync(cache).length).toBeGreaterThan(10_000);
   });
 
+  it('the code cache a serving collector writes is accepted at its next start', async () => {
+    // serve sets V8 flags (server/heap-limits.ts), and V8 rejects a cache made under other flags:
+    // bin/refrocket.mjs must compile under the same ones, or every start compiles from scratch.
+    // A copy of bin/ and dist/ of its own, so other tests' runs cannot touch its cache.
+    const { copyFileSync, mkdirSync, statSync, symlinkSync } = await import('node:fs');
+    const { spawn } = await import('node:child_process');
+    const copy = join(dir, 'cache-copy');
+    for (const sub of ['bin', 'dist', 'server']) mkdirSync(join(copy, sub), { recursive: true });
+    for (const file of ['bin/refrocket.mjs', 'server/heap-limits.json', 'dist/cli.cjs', 'dist/write-worker.cjs', 'dist/checkpointer.cjs']) {
+      copyFileSync(join(process.cwd(), file), join(copy, file));
+    }
+    symlinkSync(join(process.cwd(), 'node_modules'), join(copy, 'node_modules'));
+    const cache = join(copy, 'dist', 'cli.cjs.cache');
+
+    /** Starts serve, waits for it to listen, stops it with SIGTERM (the cache is written at exit). */
+    const serveOnce = async () => {
+      const child = spawn('node', [join(copy, 'bin/refrocket.mjs'), 'serve', '--port', '0', '--host', '127.0.0.1', '--db', join(copy, 'db.sqlite')], {
+        env: { ...process.env, LOG_LEVEL: 'info' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      try {
+        await new Promise<void>((resolve, reject) => {
+          let out = '';
+          child.stdout.on('data', (chunk) => {
+            out += chunk;
+            if (out.includes('listening on')) resolve();
+          });
+          child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${out}`)));
+        });
+        const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        expect(await exited).toBe(0);
+      } finally {
+        child.kill('SIGKILL');
+      }
+    };
+
+    await serveOnce(); // no cache yet: compiles, then writes one
+    const written = statSync(cache);
+    expect(written.size).toBeGreaterThan(10_000);
+    await serveOnce();
+    // A rejected cache is replaced by a new file (written beside it, then renamed over it).
+    expect(statSync(cache).ino).toBe(written.ino);
+  });
+
   it('--version and --help', async () => {
     expect((await cli('--version')).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
     const help = (await cli('--help')).stdout;

@@ -6,7 +6,7 @@ import { requireEntry } from '../../collector/entries-admin.js';
 import { normalizeEmail } from '../../domain/email.js';
 import { messages, notFound } from '../../domain/errors.js';
 import * as f from '../../http/fields.js';
-import { entryDetailView } from '../../http/views.js';
+import { entryDetailView, toIso, toIsoOrNull } from '../../http/views.js';
 import * as s from './schemas.js';
 
 const tags = ['Entries'];
@@ -91,7 +91,7 @@ export const entryRoutes: FastifyPluginAsyncZod = async (app) => {
       data: {
         entryId: result.entry.id,
         points: result.entry.points,
-        adjustment: { ...result.adjustment, createdAt: f.toIso(result.adjustment.createdAt) },
+        adjustment: { ...result.adjustment, createdAt: toIso(result.adjustment.createdAt) },
       },
     };
   });
@@ -113,7 +113,7 @@ export const entryRoutes: FastifyPluginAsyncZod = async (app) => {
           description: a.description,
           points: a.points,
           completed: a.completed,
-          completedAt: f.toIsoOrNull(a.completedAt),
+          completedAt: toIsoOrNull(a.completedAt),
         })),
       },
     };
