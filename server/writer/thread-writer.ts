@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { changesContests, type WriteOpName } from '../collector/write-ops.js';
 import { restoreHeapLimits } from '../heap-limits.js';
 import { errorFromWire, type FromWriter, type ToWriter, type WireError } from './protocol.js';
@@ -51,16 +51,25 @@ interface Pending {
  */
 export function createThreadWriter(options: ThreadWriterOptions): Writer & { start(): void } {
   const workerData: WriterWorkerData = { dbPath: options.dbPath, synchronous: options.synchronous };
+  /**
+   * A worker of this writer. Creating its isolate puts V8's heap growth factor back to its
+   * default until the worker is online (heap-limits.ts): restored then, or when it exits first.
+   */
+  const spawn = (file: string, resourceLimits: ResourceLimits) => {
+    const thread = new Worker(file, { workerData, resourceLimits });
+    thread.once('online', restoreHeapLimits);
+    thread.once('exit', restoreHeapLimits);
+    return thread;
+  };
   // Started by start() (buildApp calls it once the app is ready) or by the first write, not
-  // earlier: while a new isolate boots, V8's heap limits are off (see heap-limits.ts), and the
-  // main thread's own start-up would grow its young generation for good in that window.
+  // earlier: during that window the main thread's own start-up would grow its young generation
+  // for good.
   let worker: Worker | undefined;
-  // Started with the first commit, not at start-up: without writes there is no WAL to checkpoint,
-  // and booting a third isolate while the collector starts delays its first answer.
+  // Started once the write thread is online, for the same reason: both boot after start-up and
+  // one after the other, never in the middle of a burst of requests.
   let checkpointer: Worker | undefined;
   const startCheckpointer = () => {
-    checkpointer = new Worker(distFile('checkpointer.cjs'), { workerData, resourceLimits: checkpointerLimits });
-    checkpointer.once('online', restoreHeapLimits);
+    checkpointer = spawn(distFile('checkpointer.cjs'), checkpointerLimits);
     // Losing the checkpointer loses no data: the writer's connection then checkpoints by itself
     // once the WAL reaches its backstop (worker.ts).
     checkpointer.on('error', () => {});
@@ -85,7 +94,6 @@ export function createThreadWriter(options: ThreadWriterOptions): Writer & { sta
 
   const onMessage = (message: FromWriter) => {
     if (message.type !== 'done') return;
-    if (!checkpointer && !closing) startCheckpointer();
     let contests = false;
     for (const [id] of message.results) contests ||= changesContests.has(pending.get(id)?.name as WriteOpName);
     options.onCommitted({ rankings: message.rankingsChanged, contests });
@@ -98,11 +106,18 @@ export function createThreadWriter(options: ThreadWriterOptions): Writer & { sta
     }
   };
 
-  function ensureWorker(): Worker {
-    if (worker) return worker;
-    worker = new Worker(options.workerFile ?? distFile('write-worker.cjs'), { workerData, resourceLimits: writerLimits });
+  function ensureWorker(): Worker | undefined {
+    if (worker || dead) return worker;
+    try {
+      worker = spawn(options.workerFile ?? distFile('write-worker.cjs'), writerLimits);
+    } catch (error) {
+      die(error as Error);
+      return undefined;
+    }
     worker.on('message', onMessage);
-    worker.once('online', restoreHeapLimits);
+    worker.once('online', () => {
+      if (!closing) startCheckpointer();
+    });
     worker.on('error', (error) => die(error));
     worker.on('exit', (code) => die(new Error(`the write thread exited (code ${code})`)));
     return worker;
@@ -111,14 +126,14 @@ export function createThreadWriter(options: ThreadWriterOptions): Writer & { sta
   function send(): void {
     sendScheduled = false;
     if (outbox.ops.length === 0) return;
-    ensureWorker().postMessage(outbox);
+    ensureWorker()?.postMessage(outbox); // without a worker, die() has failed these writes
     outbox = { type: 'ops', ops: [] };
   }
 
   return {
     kind: 'thread',
     start() {
-      ensureWorker();
+      if (!closing) ensureWorker();
     },
     run(name, args) {
       if (dead) return Promise.reject(dead);

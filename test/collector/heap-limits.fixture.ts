@@ -23,7 +23,7 @@ function allocationBurst(): number {
   return kept.length;
 }
 
-/** Starts the write thread, and the checkpointer with the first commit; resolves once both ran. */
+/** Starts the write thread (on ready) and its checkpointer (once it is online); resolves once both ran. */
 async function startCollector() {
   const { buildApp } = await import('../../server/app.js');
   const { createContest } = await import('../../server/collector/contests.js');

@@ -111,6 +111,15 @@ describe('writes in the write thread', () => {
   });
 });
 
+describe('the write thread\'s bundle', () => {
+  it('holds the collector and the store, not zod (the routes validate; zod would cost its heap ~5 MB)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const map = JSON.parse(readFileSync(join(process.cwd(), 'dist', 'write-worker.cjs.map'), 'utf8')) as { sources: string[] };
+    expect(map.sources.some((source) => source.includes('server/collector/write-ops.ts'))).toBe(true);
+    expect(map.sources.filter((source) => source.includes('node_modules/'))).toEqual([]);
+  });
+});
+
 describe('a write thread that cannot start', () => {
   it('reports a fatal error and refuses writes instead of hanging', async () => {
     const fatal: Error[] = [];
