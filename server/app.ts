@@ -79,25 +79,20 @@ export function buildApp(options: AppOptions = {}) {
   const db = options.db ?? openDatabase(':memory:');
   const store = createStore(db);
   const now = options.now ?? Date.now;
-  let writer: Writer;
-  let startWriter = () => {};
-  if (options.writeThread) {
-    const threadWriter = createThreadWriter({
-      ...options.writeThread,
-      onCommitted({ rankings, contests }) {
-        if (rankings) store.changes.bump();
-        if (contests) store.contests.forgetCached();
-      },
-      onFatal: (error) => {
-        app.log.fatal({ err: error }, 'the write thread stopped');
-        options.onWriterFatal?.(error);
-      },
-    });
-    writer = threadWriter;
-    startWriter = () => threadWriter.start();
-  } else {
-    writer = createLocalWriter({ store, now });
-  }
+  const threadWriter = options.writeThread
+    ? createThreadWriter({
+        ...options.writeThread,
+        onCommitted({ rankings, contests }) {
+          if (rankings) store.changes.bump();
+          if (contests) store.contests.forgetCached();
+        },
+        onFatal: (error) => {
+          app.log.fatal({ err: error }, 'the write thread stopped');
+          options.onWriterFatal?.(error);
+        },
+      })
+    : undefined;
+  const writer: Writer = threadWriter ?? createLocalWriter({ store, now });
 
   const app = Fastify({
     logger: options.logger ?? false,
@@ -130,7 +125,7 @@ export function buildApp(options: AppOptions = {}) {
   );
 
   // The write thread boots once the routes are compiled (see createThreadWriter for why).
-  app.addHook('onReady', async () => startWriter());
+  if (threadWriter) app.addHook('onReady', async () => threadWriter.start());
   app.addHook('onClose', async () => {
     await writer.close();
     if (closeDb) db.close();

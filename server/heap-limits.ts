@@ -7,8 +7,8 @@ let inForce = false;
  * Keeps V8's heaps close to what the collector really holds (~15 MB live on the main thread).
  * Left to its defaults, V8 sizes the heap for throughput, and a burst of requests leaves the
  * collector ~30 MB heavier for good. Two flags; on `npm run bench -- --scale` RSS at the end went
- * from 163–180 MB to 128–129 MB. In alternating runs on 10,000 entries visits/s stayed within
- * noise (−2%) and signups/s lost ~5%.
+ * from 163–180 MB to 125.6–129.4 MB. In alternating runs on 10,000 entries visits/s stayed within
+ * noise (−2%) and signups/s lost ~6%.
  *
  * - `--semi-space-growth-factor=1`: the young generation keeps its initial 1 MB semi-spaces
  *   instead of growing to 16 MB ones. A request leaves little alive, so most of what a bigger

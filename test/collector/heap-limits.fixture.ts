@@ -5,7 +5,7 @@
 //            factor, which the write thread sets again once they are online), then the burst.
 //   bare:    V8's defaults, nothing loaded: shows that the burst does grow the young generation.
 // The collector's modules are imported dynamically, so that in `bare` mode they are not loaded.
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import v8 from 'node:v8';
@@ -29,6 +29,7 @@ async function startCollector() {
   const { createContest } = await import('../../server/collector/contests.js');
   const { insertEntry } = await import('../../server/collector/entries.js');
   const { openDatabase } = await import('../../server/db/open-database.js');
+  const { entriesInFileAlone } = await import('../helpers/db-file.js');
   const { keepHeapSmall } = await import('../../server/heap-limits.js');
   keepHeapSmall(); // as serve() does
   const dir = mkdtempSync(join(tmpdir(), 'refrocket-heap-'));
@@ -45,18 +46,7 @@ async function startCollector() {
   });
   if (res.statusCode !== 200) throw new Error(`signup failed: ${res.body}`);
   // The row reaches the database file (read without its WAL) only through the checkpointer.
-  for (let tries = 0; ; tries++) {
-    const copy = join(dir, `copy-${tries}.sqlite`);
-    let found: unknown = 0;
-    try {
-      copyFileSync(dbPath, copy);
-      const db = openDatabase(copy);
-      found = db.prepare("SELECT count(*) FROM entries WHERE email = 'friend@example.com'").pluck().get();
-      db.close();
-    } catch {
-      // copied while the checkpointer was writing the file: try again
-    }
-    if (found === 1) break;
+  for (let tries = 0; entriesInFileAlone(dbPath, 'friend@example.com') !== 1; tries++) {
     if (tries > 200) throw new Error('the checkpointer never ran');
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

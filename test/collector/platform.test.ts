@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -15,6 +15,35 @@ import { newReferralCode } from '../../server/domain/ids.js';
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'refrocket-platform-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/**
+ * Runs `node <bin> serve ...args`, waits for its start-up line and hands the port it listens on
+ * to `use`, then stops it with SIGTERM and expects exit code 0.
+ */
+async function whileServing(bin: string, args: string[], env: NodeJS.ProcessEnv, use: (port: number) => Promise<void>) {
+  const child = spawn('node', [bin, 'serve', ...args], {
+    env: { ...process.env, ...env, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  try {
+    // Port 0 lets the OS choose; the start-up log line says which port it got.
+    const port = await new Promise<number>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (chunk) => {
+        out += chunk;
+        const match = out.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
+        if (match) resolve(Number(match[1]));
+      });
+      child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${out}`)));
+    });
+    await use(port);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
 
 /** Contest 'c' with entry 'e', inserted directly (the ledger tests below need no API). */
 function seedContestAndEntry(db: Database.Database) {
@@ -176,7 +205,6 @@ describe('CLI (the built bin, as npx runs it)', () => {
   });
 
   it('backup refuses a source that does not exist, and creates nothing', async () => {
-    const { existsSync } = await import('node:fs');
     const missing = join(dir, 'no-such.db');
     const failure = await cli('backup', '--db', missing, '--out', join(dir, 'copy.db')).catch((e) => e);
     expect(failure.code).toBe(1);
@@ -214,7 +242,6 @@ describe('CLI (the built bin, as npx runs it)', () => {
   });
 
   it('keeps V8 code cache beside the bundle; a corrupt or stale cache is replaced, never fatal', async () => {
-    const { readFileSync, writeFileSync } = await import('node:fs');
     const cache = join(process.cwd(), 'dist', 'cli.cjs.cache');
     await cli('--version');
     expect(readFileSync(cache).length).toBeGreaterThan(10_000);
@@ -227,8 +254,6 @@ describe('CLI (the built bin, as npx runs it)', () => {
     // serve sets V8 flags (server/heap-limits.ts), and V8 rejects a cache made under other flags:
     // bin/refrocket.mjs must compile under the same ones, or every start compiles from scratch.
     // A copy of bin/ and dist/ of its own, so other tests' runs cannot touch its cache.
-    const { copyFileSync, mkdirSync, statSync, symlinkSync } = await import('node:fs');
-    const { spawn } = await import('node:child_process');
     const copy = join(dir, 'cache-copy');
     for (const sub of ['bin', 'dist', 'server']) mkdirSync(join(copy, sub), { recursive: true });
     for (const file of ['bin/refrocket.mjs', 'server/heap-limits.json', 'dist/cli.cjs', 'dist/write-worker.cjs', 'dist/checkpointer.cjs']) {
@@ -236,29 +261,9 @@ describe('CLI (the built bin, as npx runs it)', () => {
     }
     symlinkSync(join(process.cwd(), 'node_modules'), join(copy, 'node_modules'));
     const cache = join(copy, 'dist', 'cli.cjs.cache');
-
-    /** Starts serve, waits for it to listen, stops it with SIGTERM (the cache is written at exit). */
-    const serveOnce = async () => {
-      const child = spawn('node', [join(copy, 'bin/refrocket.mjs'), 'serve', '--port', '0', '--host', '127.0.0.1', '--db', join(copy, 'db.sqlite')], {
-        env: { ...process.env, LOG_LEVEL: 'info' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      try {
-        await new Promise<void>((resolve, reject) => {
-          let out = '';
-          child.stdout.on('data', (chunk) => {
-            out += chunk;
-            if (out.includes('listening on')) resolve();
-          });
-          child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${out}`)));
-        });
-        const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        expect(await exited).toBe(0);
-      } finally {
-        child.kill('SIGKILL');
-      }
-    };
+    // The cache is written when serve exits.
+    const serveOnce = () =>
+      whileServing(join(copy, 'bin/refrocket.mjs'), ['--port', '0', '--host', '127.0.0.1', '--db', join(copy, 'db.sqlite')], {}, async () => {});
 
     await serveOnce(); // no cache yet: compiles, then writes one
     const written = statSync(cache);
@@ -275,29 +280,9 @@ describe('CLI (the built bin, as npx runs it)', () => {
   });
 
   it('serve starts on PORT/HOST/REFROCKET_DB from the environment, answers the seed curl, stops on SIGTERM', async () => {
-    const { spawn } = await import('node:child_process');
-    const child = spawn('node', ['bin/refrocket.mjs', 'serve'], {
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', REFROCKET_DB: db, LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    try {
-      // PORT=0 lets the OS choose; the start-up log line says which port it got.
-      const port = await new Promise<number>((resolve, reject) => {
-        let out = '';
-        child.stdout.on('data', (chunk) => {
-          out += chunk;
-          const match = out.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
-          if (match) resolve(Number(match[1]));
-        });
-        child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${out}`)));
-      });
+    await whileServing('bin/refrocket.mjs', [], { PORT: '0', HOST: '127.0.0.1', REFROCKET_DB: db }, async (port) => {
       const res = await fetch(`http://127.0.0.1:${port}/api/referral/validate-code?code=REF-XYZ789&contestId=clx1abc123`);
       expect(await res.json()).toMatchObject({ valid: true, referrerName: 'Jane Doe' });
-      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      expect(await exited).toBe(0);
-    } finally {
-      child.kill('SIGKILL');
-    }
+    });
   });
 });

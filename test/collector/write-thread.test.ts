@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { createContest } from '../../server/collector/contests.js';
 import { insertEntry } from '../../server/collector/entries.js';
 import { openDatabase } from '../../server/db/open-database.js';
 import { createThreadWriter } from '../../server/writer/thread-writer.js';
+import { entriesInFileAlone } from '../helpers/db-file.js';
 import { postJson } from '../helpers/test-app.js';
 
 // serve runs every write in a worker thread (server/writer/). These run the API that way, on a
@@ -57,17 +58,7 @@ describe('writes in the write thread', () => {
     expect((await signup('checkpointed@example.com')).status).toBe(200);
     // The writer's own automatic checkpoint waits for 8,000 WAL pages; this is one signup. So the
     // row reaches the database file (read here without its WAL) only through the checkpointer.
-    const inFileAlone = () => {
-      const copy = join(dir, `copy-${Date.now()}.sqlite`);
-      copyFileSync(dbFile, copy);
-      const db = openDatabase(copy);
-      try {
-        return db.prepare('SELECT count(*) FROM entries WHERE email = ?').pluck().get('checkpointed@example.com');
-      } finally {
-        db.close();
-      }
-    };
-    await expect.poll(inFileAlone, { timeout: 5000, interval: 50 }).toBe(1);
+    await expect.poll(() => entriesInFileAlone(dbFile, 'checkpointed@example.com'), { timeout: 5000, interval: 50 }).toBe(1);
   });
 
   it('identical signups at the same moment award once', async () => {

@@ -71,8 +71,7 @@ describeBrowser('landing with ?ref', () => {
 
   it('ignores a malformed code', async () => {
     e.serve('/landing', e.html());
-    await e.page.goto(e.url('/landing?ref=%3Cscript%3E'));
-    await e.settle();
+    await e.open('/landing?ref=%3Cscript%3E');
     expect(e.calls()).toEqual([]);
     expect(await e.context.cookies()).toEqual([]);
   });

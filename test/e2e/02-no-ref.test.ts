@@ -14,8 +14,7 @@ describeBrowser('a visit without ?ref', () => {
       }),
     );
     e.serve('/thanks', e.html({ body: '<h1>Thanks</h1>' }));
-    await e.page.goto(e.url('/?utm_source=ads'));
-    await e.settle();
+    await e.open('/?utm_source=ads');
 
     const result = await e.page.evaluate(() => (window as unknown as TrackerWindow).RocketTracker.trackSignup('sam@example.com'));
     expect(result).toEqual({ success: false, error: 'no referral code' });

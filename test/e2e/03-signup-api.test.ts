@@ -7,10 +7,8 @@ describeBrowser('signup through the JS API', () => {
   it('credits the advocate whose link was clicked, on a later page', async () => {
     e.serve('/', e.html());
     e.serve('/signup', e.html());
-    await e.page.goto(e.url('/?ref=REF-XYZ789'));
-    await e.settle();
-    await e.page.goto(e.url('/signup'));
-    await e.settle();
+    await e.open('/?ref=REF-XYZ789');
+    await e.open('/signup');
 
     const result = await e.page.evaluate(() =>
       (window as unknown as TrackerWindow).RocketTracker.trackSignup('friend@example.com', 'Fred Friend'),
@@ -32,8 +30,7 @@ describeBrowser('signup through the JS API', () => {
 
   it("resolves with the collector's error instead of rejecting", async () => {
     e.serve('/', e.html());
-    await e.page.goto(e.url('/?ref=REF-XYZ789'));
-    await e.settle();
+    await e.open('/?ref=REF-XYZ789');
     const result = await e.page.evaluate(() => (window as unknown as TrackerWindow).RocketTracker.trackSignup('not-an-email'));
     expect(result).toMatchObject({ success: false, error: expect.any(String) });
     await e.settle();

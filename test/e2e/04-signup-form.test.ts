@@ -16,10 +16,8 @@ describeBrowser('signup through a data-rocket-signup form', () => {
       }),
     );
     e.serve('/welcome', '<!doctype html><h1>Welcome</h1>');
-    await e.page.goto(e.url('/?ref=REF-XYZ789'));
-    await e.settle();
-    await e.page.goto(e.url('/join'));
-    await e.settle();
+    await e.open('/?ref=REF-XYZ789');
+    await e.open('/join');
 
     // A plain form navigates at once; the keepalive request still reaches the collector.
     await Promise.all([e.page.waitForURL('**/welcome?*'), e.page.click('button:text("Join")')]);
@@ -32,11 +30,9 @@ describeBrowser('signup through a data-rocket-signup form', () => {
     await expect.poll(() => e.entry('fred@example.com')?.referred_by).toBe(e.advocateId);
 
     // A form without data-rocket-signup is left alone.
-    await e.page.goto(e.url('/join'));
-    await e.settle();
+    await e.open('/join');
     await Promise.all([e.page.waitForURL('**/other?*'), e.page.click('#other')]);
-    await e.page.goto(e.url('/join'));
-    await e.settle();
+    await e.open('/join');
     expect(e.calls('track-signup')).toHaveLength(1);
     expect(e.entry('other@example.com')).toBeUndefined();
   });

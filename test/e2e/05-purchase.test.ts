@@ -13,10 +13,8 @@ describeBrowser('purchase on a later page', () => {
           data-currency="EUR" data-email="buyer@example.com"></div>`,
       }),
     );
-    await e.page.goto(e.url('/?ref=REF-XYZ789'));
-    await e.settle();
-    await e.page.goto(e.url('/thank-you'));
-    await e.settle();
+    await e.open('/?ref=REF-XYZ789');
+    await e.open('/thank-you');
 
     const [purchase] = e.calls('track-purchase');
     expect(purchase.body).toEqual({
@@ -41,8 +39,7 @@ describeBrowser('purchase on a later page', () => {
 
   it('an element added later (single-page checkout) is tracked too', async () => {
     e.serve('/', e.html());
-    await e.page.goto(e.url('/?ref=REF-XYZ789'));
-    await e.settle();
+    await e.open('/?ref=REF-XYZ789');
     await e.page.evaluate(() => {
       document.body.insertAdjacentHTML(
         'beforeend',
@@ -56,10 +53,8 @@ describeBrowser('purchase on a later page', () => {
   it('RocketTracker.trackPurchase(orderId, amount, currency, email) credits the advocate', async () => {
     e.serve('/', e.html());
     e.serve('/checkout', e.html());
-    await e.page.goto(e.url('/?ref=REF-XYZ789'));
-    await e.settle();
-    await e.page.goto(e.url('/checkout'));
-    await e.settle();
+    await e.open('/?ref=REF-XYZ789');
+    await e.open('/checkout');
     const result = await e.page.evaluate(() =>
       (window as unknown as TrackerWindow).RocketTracker.trackPurchase('order-456', 99.99, 'USD', 'api-buyer@example.com'),
     );

@@ -6,10 +6,8 @@ describeBrowser('first vs last click', () => {
 
   async function clickBothThenSignUp(attrs: string, email: string) {
     e.serve('/', e.html({ attrs }));
-    await e.page.goto(e.url(`/?ref=${ADVOCATE.referralCode}`));
-    await e.settle();
-    await e.page.goto(e.url(`/?ref=${SECOND_ADVOCATE.referralCode}`));
-    await e.settle();
+    await e.open(`/?ref=${ADVOCATE.referralCode}`);
+    await e.open(`/?ref=${SECOND_ADVOCATE.referralCode}`);
     const code = await e.page.evaluate(() => (window as unknown as TrackerWindow).RocketTracker.getReferralCode());
     await e.page.evaluate((address) => (window as unknown as TrackerWindow).RocketTracker.trackSignup(address), email);
     return code;

@@ -7,8 +7,7 @@ describeBrowser('single-page app navigation', () => {
   it('captures ?ref reached by pushState, replaceState and popstate', async () => {
     // The app keeps the browser's own pushState, to reach a URL without the tracker noticing.
     e.serve('/', e.html({ head: '<script>window.rawPushState = history.pushState.bind(history);</script>' }));
-    await e.page.goto(e.url('/'));
-    await e.settle();
+    await e.open('/');
     expect(e.calls()).toEqual([]);
 
     await e.page.evaluate(() => history.pushState({}, '', '/pricing?ref=REF-XYZ789'));

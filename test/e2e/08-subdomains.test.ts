@@ -7,13 +7,11 @@ describeBrowser('cookie shared across subdomains', () => {
   it('a code captured on www. is read on app. and credits the signup', async () => {
     e.serve('/', e.html());
     e.serve('/signup', e.html());
-    await e.page.goto(e.url('/?ref=REF-XYZ789', 'www'));
-    await e.settle();
+    await e.open('/?ref=REF-XYZ789', 'www');
     const cookies = await e.context.cookies();
     expect(cookies.map((c) => [c.name, c.domain])).toEqual([['rocket_ref', '.shop.test']]);
 
-    await e.page.goto(e.url('/signup', 'app'));
-    await e.settle();
+    await e.open('/signup', 'app');
     expect(await e.page.evaluate(() => (window as unknown as TrackerWindow).RocketTracker.getReferralCode())).toBe(
       ADVOCATE.referralCode,
     );
@@ -24,11 +22,9 @@ describeBrowser('cookie shared across subdomains', () => {
 
   it('data-cookie-domain pins the cookie to one host', async () => {
     e.serve('/', e.html({ attrs: 'data-cookie-domain="www.shop.test"' }));
-    await e.page.goto(e.url('/?ref=REF-XYZ789', 'www'));
-    await e.settle();
+    await e.open('/?ref=REF-XYZ789', 'www');
     expect((await e.context.cookies()).map((c) => c.domain)).toEqual(['.www.shop.test']);
-    await e.page.goto(e.url('/', 'app'));
-    await e.settle();
+    await e.open('/', 'app');
     expect(await e.page.evaluate(() => (window as unknown as TrackerWindow).RocketTracker.getReferralCode())).toBeNull();
   });
 });

@@ -9,8 +9,7 @@ describeBrowser('cookies blocked', () => {
     await cdp.send('Emulation.setDocumentCookieDisabled', { disabled: true });
     e.serve('/', e.html());
     e.serve('/signup', e.html());
-    await e.page.goto(e.url('/?ref=REF-XYZ789'));
-    await e.settle();
+    await e.open('/?ref=REF-XYZ789');
 
     expect(await e.context.cookies()).toEqual([]);
     const saved = JSON.parse((await e.page.evaluate(() => localStorage.getItem('rocket_ref')))!);
@@ -18,8 +17,7 @@ describeBrowser('cookies blocked', () => {
     expect((saved.expires - Date.now()) / 864e5).toBeGreaterThan(29.9);
     expect(e.calls('track-visit')).toHaveLength(1);
 
-    await e.page.goto(e.url('/signup'));
-    await e.settle();
+    await e.open('/signup');
     const result = await e.page.evaluate(() => (window as unknown as TrackerWindow).RocketTracker.trackSignup('nocookie@example.com'));
     expect(result).toMatchObject({ success: true });
     expect(e.entry('nocookie@example.com')!.referred_by).toBe(e.advocateId);

@@ -15,8 +15,7 @@ describeBrowser('autoInject=stripe', () => {
 
   it('adds the code as client_reference_id to Payment Links and Stripe embeds, also ones added later', async () => {
     e.serve('/', e.html({ query: '&autoInject=stripe', body }));
-    await e.page.goto(e.url('/?ref=REF-XYZ789'));
-    await e.settle();
+    await e.open('/?ref=REF-XYZ789');
 
     expect(await href('link')).toBe('https://buy.stripe.com/test_abc?prefilled_email=a%40b.c&client_reference_id=REF-XYZ789');
     expect(await href('own')).toBe('https://buy.stripe.com/test_own?client_reference_id=user_42'); // the site's own value stays
@@ -39,13 +38,10 @@ describeBrowser('autoInject=stripe', () => {
     e.serve('/', e.html());
     e.serve('/pricing', e.html({ query: '&autoInject=stripe', body }));
     e.serve('/plain', e.html({ body }));
-    await e.page.goto(e.url('/?ref=REF-XYZ789'));
-    await e.settle();
-    await e.page.goto(e.url('/plain'));
-    await e.settle();
+    await e.open('/?ref=REF-XYZ789');
+    await e.open('/plain');
     expect(await href('link')).toBe('https://buy.stripe.com/test_abc?prefilled_email=a%40b.c');
-    await e.page.goto(e.url('/pricing'));
-    await e.settle();
+    await e.open('/pricing');
     expect(await attr('table')).toBe('REF-XYZ789');
     expect(await e.page.evaluate(() => (window as unknown as TrackerWindow).RocketTracker.getReferralCode())).toBe('REF-XYZ789');
   });

@@ -46,8 +46,7 @@ describeBrowser('data-consent="required"', () => {
 
   it('consent(false) deletes the stored code and stops tracking', async () => {
     e.serve('/', e.html({ attrs: 'data-consent="required"' }));
-    await e.page.goto(e.url('/?ref=REF-XYZ789'));
-    await e.settle();
+    await e.open('/?ref=REF-XYZ789');
     await e.page.evaluate(() => (window as unknown as TrackerWindow).RocketTracker.consent(true));
     await e.settle();
     expect(await e.context.cookies()).toHaveLength(1);

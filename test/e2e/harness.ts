@@ -87,6 +87,8 @@ export interface E2E {
   calls(endpoint?: string): Recorded[];
   /** Waits for the tracker to load in `page`, then for every request it has started to finish. */
   settle(page?: Page): Promise<void>;
+  /** Opens `url(path, host)` in the test's page and settles it. */
+  open(path: string, host?: string): Promise<void>;
   /** Waits until `count` collector requests to `endpoint` were seen and finished. */
   waitForCalls(endpoint: string, count: number): Promise<Recorded[]>;
   newPage(): Promise<Page>;
@@ -234,6 +236,10 @@ export function useE2E(): E2E {
     // A request the page starts now is seen after any the tracker started before it.
     await page.evaluate((url) => fetch(url, { mode: 'no-cors' }).then(() => undefined), `${env.collector}/healthz`);
     await expect.poll(() => env.log.filter((r) => r.api && !r.done).length, { timeout: 5000 }).toBe(0);
+  };
+  env.open = async (path, host) => {
+    await env.page.goto(env.url(path, host));
+    await env.settle();
   };
   env.waitForCalls = async (endpoint, count) => {
     await expect

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { copyFileSync, statSync } from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
-import { cli, getJson, invariantViolations, noViolations, postJson, seed, startCollector, tempDir, type Collector } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { cli, getJson, invariantViolations, noViolations, postJson, seed, sleep, useWorkspace } from './harness.js';
 
 /**
  * `refrocket backup` while the collector keeps writing: the copy is a consistent snapshot (a prefix
@@ -9,25 +9,18 @@ import { cli, getJson, invariantViolations, noViolations, postJson, seed, startC
  */
 const CONTEST = 'bk';
 const WRITERS = 8;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const tmp = tempDir('backup');
-const running: Collector[] = [];
-afterAll(async () => {
-  for (const c of running) await c.stop('SIGKILL');
-  tmp.cleanup();
-});
+const workspace = useWorkspace('backup');
 
 type Row = Record<string, unknown>;
 const byId = (rows: Row[], key = 'id') => new Map(rows.map((r) => [String(r[key]), r]));
 
 describe('backup while the collector is writing', () => {
   it('produces a consistent prefix of the live database that a new collector can serve', { timeout: 30_000 }, async () => {
-    const livePath = tmp.path('live.db');
-    const backupPath = tmp.path('backup.db');
+    const livePath = workspace.path('live.db');
+    const backupPath = workspace.path('backup.db');
     const { advocates, privateKey, webhookSecret } = await seed(livePath, CONTEST, 3);
-    const server = await startCollector(livePath);
-    running.push(server);
+    const server = await workspace.startCollector(livePath);
 
     // Background writers: signups (referred), purchases through a code, webhook purchases, visits.
     let stop = false;
@@ -135,10 +128,9 @@ describe('backup while the collector is writing', () => {
         .get() as { email: string; name: string | null; referral_code: string };
       expect(friend).toBeDefined();
 
-      const restoredPath = tmp.path('restored.db');
+      const restoredPath = workspace.path('restored.db');
       copyFileSync(backupPath, restoredPath);
-      const restored = await startCollector(restoredPath);
-      running.push(restored);
+      const restored = await workspace.startCollector(restoredPath);
       const analytics = await getJson(`${restored.base}/api/v1/contests/${CONTEST}/analytics`, { 'x-api-key': privateKey });
       expect(analytics.status).toBe(200);
       expect(analytics.body.data).toMatchObject({

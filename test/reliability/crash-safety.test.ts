@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { existsSync, statSync } from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
-import { invariantViolations, noViolations, postJson, runBounded, seed, startCollector, tempDir, type Collector } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { invariantViolations, noViolations, postJson, runBounded, seed, useWorkspace } from './harness.js';
 
 /**
  * Crash safety: kill -9 the collector in the middle of a few thousand concurrent mixed writes, then
@@ -15,12 +15,7 @@ const CONCURRENCY = 64;
 const KILL_AFTER_RESPONSES = 1_500;
 const ADVOCATES = 5;
 
-const tmp = tempDir('crash');
-const running: Collector[] = [];
-afterAll(async () => {
-  for (const c of running) await c.stop('SIGKILL');
-  tmp.cleanup();
-});
+const workspace = useWorkspace('crash');
 
 type Op =
   | { kind: 'visit'; body: object }
@@ -67,12 +62,11 @@ function makeOps(advocates: Array<{ id: string; email: string; code: string }>):
 
 describe('crash safety (kill -9 under concurrent writes)', () => {
   it('keeps every acknowledged write and every invariant across a SIGKILL and restart', { timeout: 45_000 }, async () => {
-    const dbPath = tmp.path('crash.db');
+    const dbPath = workspace.path('crash.db');
     const { webhookSecret, advocates, privateKey } = await seed(dbPath, CONTEST, ADVOCATES);
     const ops = makeOps(advocates);
 
-    const server = await startCollector(dbPath);
-    running.push(server);
+    const server = await workspace.startCollector(dbPath);
 
     const acked = {
       visits: 0,
@@ -148,8 +142,7 @@ describe('crash safety (kill -9 under concurrent writes)', () => {
     // The committed writes still sit in the WAL (not yet checkpointed): recovery has work to do.
     const walBytesAfterKill = existsSync(`${dbPath}-wal`) ? statSync(`${dbPath}-wal`).size : 0;
 
-    const restarted = await startCollector(dbPath);
-    running.push(restarted);
+    const restarted = await workspace.startCollector(dbPath);
     const health = await fetch(`${restarted.base}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'ok' });

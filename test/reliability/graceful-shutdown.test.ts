@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
 import { existsSync, statSync } from 'node:fs';
 import { request, type ClientRequest } from 'node:http';
-import { afterAll, describe, expect, it } from 'vitest';
-import { invariantViolations, noViolations, probe, seed, startCollector, tempDir, type Collector } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { invariantViolations, noViolations, probe, seed, sleep, useWorkspace } from './harness.js';
 
 /**
  * Graceful shutdown: SIGTERM / SIGINT while ~200 requests are in flight.
@@ -18,14 +18,8 @@ import { invariantViolations, noViolations, probe, seed, startCollector, tempDir
  */
 const CONTEST = 'shutdown';
 const REQUESTS = 200;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const tmp = tempDir('shutdown');
-const running: Collector[] = [];
-afterAll(async () => {
-  for (const c of running) await c.stop('SIGKILL');
-  tmp.cleanup();
-});
+const workspace = useWorkspace('shutdown');
 
 interface Pending {
   kind: 'signup' | 'purchase';
@@ -71,11 +65,10 @@ function startHalfRequest(port: number, path: string, payload: object): { req: C
 }
 
 async function shutdownWhileInFlight(signal: 'SIGTERM' | 'SIGINT') {
-  const dbPath = tmp.path(`${signal}.db`);
+  const dbPath = workspace.path(`${signal}.db`);
   const { advocates } = await seed(dbPath, CONTEST, 1);
   const code = advocates[0]!.code;
-  const server = await startCollector(dbPath);
-  running.push(server);
+  const server = await workspace.startCollector(dbPath);
 
   const pending: Pending[] = [];
   const written: Promise<void>[] = [];

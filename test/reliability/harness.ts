@@ -11,14 +11,30 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(repoRoot, 'bin', 'refrocket.mjs');
 
-/** A fresh directory under os.tmpdir(); `cleanup()` removes it with everything in it. */
-export function tempDir(prefix: string) {
+/**
+ * A test file's scratch space: a fresh directory under os.tmpdir() and the collectors started in
+ * it. After the file's tests every collector still running is killed and the directory removed.
+ */
+export function useWorkspace(prefix: string) {
   const dir = mkdtempSync(join(tmpdir(), `refrocket-${prefix}-`));
-  return { dir, path: (name: string) => join(dir, name), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  const running: Collector[] = [];
+  afterAll(async () => {
+    for (const collector of running) await collector.stop('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    path: (name: string) => join(dir, name),
+    async startCollector(dbPath: string, extraArgs?: string[]): Promise<Collector> {
+      const collector = await startCollector(dbPath, extraArgs);
+      running.push(collector);
+      return collector;
+    },
+  };
 }
 
 /** Runs `node bin/refrocket.mjs ...args` from the repo root and parses its JSON output. */
@@ -65,7 +81,7 @@ export interface Collector {
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<Exit>;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Starts `refrocket serve` on a free port of 127.0.0.1 with rate limits off and warn-level logs,
