@@ -68,11 +68,12 @@ export function procStatusMb(pid, field) {
  * One autocannon run. `next(i)` (optional) returns {path?, body?} for the i-th request, so bodies
  * can carry unique emails/orderIds. Returns the figures the report uses.
  */
-export async function load({ url, method = 'GET', path, headers = {}, next, duration, connections = 50 }) {
+export async function load({ url, method = 'GET', path, headers = {}, next, duration, connections = 50, serverPid }) {
   let i = 0;
   const request = { method, path, headers: { 'content-type': 'application/json', ...headers } };
   if (method === 'GET') delete request.headers['content-type'];
   if (next) request.setupRequest = (req) => ({ ...req, ...next(i++) });
+  const cpuBefore = cpuSnapshot(serverPid);
   const r = await autocannon({ url, connections, duration, requests: [request] });
   const ok = r['2xx'];
   return {
@@ -85,7 +86,62 @@ export async function load({ url, method = 'GET', path, headers = {}, next, dura
     errors: r.errors,
     timeouts: r.timeouts,
     durationS: r.duration,
+    cpuUsPerRequest: cpuPerRequest(cpuBefore, cpuSnapshot(serverPid), ok + r.non2xx),
   };
+}
+
+// CPU time per request: what each side of a run spends, so a ratio can be read against the cores
+// the box has. Linux only (/proc); elsewhere the figures are null.
+const TICK_US = 10_000; // /proc reports clock ticks; USER_HZ is 100 on Linux
+
+/** utime + stime of a process or thread, in µs, from /proc/<pid>[/task/<tid>]/stat. */
+function procCpuUs(statPath) {
+  const fields = readFileSync(statPath, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * TICK_US;
+}
+
+function cpuSnapshot(serverPid) {
+  const own = process.cpuUsage();
+  const snapshot = { loadGenerator: own.user + own.system, server: null, serverMain: null };
+  if (!serverPid) return snapshot;
+  try {
+    snapshot.server = procCpuUs(`/proc/${serverPid}/stat`); // all threads, including exited ones
+    snapshot.serverMain = procCpuUs(`/proc/${serverPid}/task/${serverPid}/stat`);
+  } catch {
+    // no /proc (not Linux), or the server is gone
+  }
+  return snapshot;
+}
+
+/**
+ * µs of CPU per request: the server's main thread (HTTP, validation, reads), its other threads
+ * (the write thread, the checkpointer, libuv's pool), and the load generator (this process, which
+ * does nothing else during a run).
+ */
+function cpuPerRequest(before, after, requests) {
+  if (!requests) return null;
+  const per = (a, b) => (a === null || b === null ? null : Math.round(((b - a) / requests) * 10) / 10);
+  const main = per(before.serverMain, after.serverMain);
+  const server = per(before.server, after.server);
+  return {
+    serverMain: main,
+    serverThreads: server === null || main === null ? null : Math.round((server - main) * 10) / 10,
+    server,
+    loadGenerator: per(before.loadGenerator, after.loadGenerator),
+  };
+}
+
+/**
+ * On a box where the load generator shares the cores, the most CPU per request the collector may
+ * spend and still reach `targetPct` of the baseline: with every core busy, req/s is cores ÷ (server
+ * + load generator µs per request), so reaching targetPct × baseline needs
+ * server ≤ (baseline server + load generator) ÷ target − load generator.
+ * (The load generator's cost per request is taken from the baseline run, at the higher rate.)
+ */
+export function serverCpuBudgetUs(baselineCpu, targetPct) {
+  if (!baselineCpu || baselineCpu.server === null) return null;
+  const perRequest = baselineCpu.server + baselineCpu.loadGenerator;
+  return Math.round((perRequest / (targetPct / 100) - baselineCpu.loadGenerator) * 10) / 10;
 }
 
 /** n sequential requests (keep-alive), client-side latency in ms. */

@@ -4,7 +4,9 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { collectorArgs, freePort, load, measureStartup, printTargets, ROOT, startServer, table, target, writeResults } from './lib.mjs';
+import {
+  collectorArgs, freePort, load, measureStartup, printTargets, ROOT, serverCpuBudgetUs, startServer, table, target, writeResults,
+} from './lib.mjs';
 import { codeFor, CONTEST_ID, emailFor, seedDatabase } from './seed.mjs';
 
 const argv = process.argv.slice(2);
@@ -59,8 +61,8 @@ async function main() {
     const c = collector.url;
     const v1 = `/api/v1/contests/${CONTEST_ID}`;
     const baselineCases = {
-      POST: { url: baseline.url, method: 'POST', next: (i) => ({ path: '/post', body: signupBody(i) }) },
-      GET: { url: baseline.url, next: (i) => ({ path: `/get${query(i)}` }) },
+      POST: { url: baseline.url, method: 'POST', next: (i) => ({ path: '/post', body: signupBody(i) }), serverPid: baseline.child.pid },
+      GET: { url: baseline.url, next: (i) => ({ path: `/get${query(i)}` }), serverPid: baseline.child.pid },
     };
     const cases = [
       { name: 'track-visit', shape: 'POST', url: c, method: 'POST', next: (i) => ({ path: '/api/referral/track-visit', body: visitBody(i) }) },
@@ -87,7 +89,10 @@ async function main() {
         }
       }
       const base = await load({ ...baselineCases[cs.shape], duration: DURATION, connections: CONNECTIONS });
-      const opts = { url: cs.url, method: cs.method, path: cs.path, headers: cs.headers, next: cs.next, connections: CONNECTIONS };
+      const opts = {
+        url: cs.url, method: cs.method, path: cs.path, headers: cs.headers, next: cs.next, connections: CONNECTIONS,
+        serverPid: collector.child.pid,
+      };
       const warm = await load({ ...opts, duration: WARMUP });
       const r = await load({ ...opts, duration: DURATION });
       const ratioPct = Math.round((r.reqPerSec / base.reqPerSec) * 1000) / 10;
@@ -117,11 +122,13 @@ async function main() {
       : { endpoint: name, 'req/s': 'unavailable', baseline: `HTTP ${e.status}` }));
     console.log(`\nResults (${CONNECTIONS} connections, ${DURATION} s per run; ratio = req/s ÷ req/s of the paired baseline run)`);
     table(rows, ['endpoint', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'baseline', 'base p99', 'ratio']);
+    printCpu(endpoints);
     console.log(`\nStart-up on existing DB: ${startup.runsMs.join(', ')} ms (median ${startup.medianMs}; bare Fastify baseline ${startup.bareFastifyMs} ms); collector RSS after load ${rssMb} MB`);
     console.log(`Durability after kill -9: ${Object.entries(durability).map(([n, d]) => `${n} ${d.stored} stored ≥ ${d.acknowledged} acknowledged: ${d.pass ? 'ok' : 'MISS'}`).join('; ')}`);
 
     const ratioTarget = (name, min) => {
       const e = endpoints[name];
+      if (e.available) e.serverCpuBudgetUs = { targetPct: min, us: serverCpuBudgetUs(e.baseline.cpuUsPerRequest, min) };
       return target(`${name} ≥ ${min}% of baseline req/s`, e.available ? e.ratioPct : null, min, e.available ? e.ratioPct >= min : null, '%');
     };
     const targets = [
@@ -150,6 +157,33 @@ async function main() {
     for (const s of servers) await s.stop('SIGKILL').catch(() => {});
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+const WRITE_TARGETS = { 'track-visit': 80, 'track-signup': 50, 'track-purchase': 50 };
+
+/**
+ * CPU per request on each side, and what it implies. When the load generator shares the box, a
+ * ratio is bounded by CPU: with every core busy it is (baseline server + load generator) ÷
+ * (collector + load generator), per request. The budget is the most the collector may spend per
+ * request to reach its target on this box (lib.mjs, serverCpuBudgetUs).
+ */
+function printCpu(endpoints) {
+  const rows = Object.entries(endpoints).filter(([, e]) => e.available && e.cpuUsPerRequest?.server != null).map(([name, e]) => {
+    const c = e.cpuUsPerRequest;
+    const b = e.baseline.cpuUsPerRequest;
+    const bound = Math.round(((b.server + b.loadGenerator) / (c.server + c.loadGenerator)) * 1000) / 10;
+    const budget = WRITE_TARGETS[name] ? serverCpuBudgetUs(b, WRITE_TARGETS[name]) : null;
+    return {
+      endpoint: name, 'main': c.serverMain, 'threads': c.serverThreads, 'load gen': c.loadGenerator,
+      'base server': b.server, 'base load gen': b.loadGenerator, 'cpu-bound ratio': `${bound}%`,
+      'budget at target': budget === null ? '' : `${budget} (${WRITE_TARGETS[name]}%)`,
+    };
+  });
+  if (rows.length === 0) return; // no /proc here
+  console.log('\nCPU µs per request: collector main thread, its other threads (write thread, checkpointer), the load');
+  console.log('generator; the paired baseline; the ratio if every core were busy at these costs; and the most the');
+  console.log('collector (main + threads) may spend per request to reach its target with this load generator on this box');
+  table(rows, ['endpoint', 'main', 'threads', 'load gen', 'base server', 'base load gen', 'cpu-bound ratio', 'budget at target']);
 }
 
 await main();
