@@ -93,6 +93,7 @@ export async function load({ url, method = 'GET', path, headers = {}, next, dura
 // CPU time per request: what each side of a run spends, so a ratio can be read against the cores
 // the box has. Linux only (/proc); elsewhere the figures are null.
 const TICK_US = 10_000; // /proc reports clock ticks; USER_HZ is 100 on Linux
+const tenths = (value) => Math.round(value * 10) / 10;
 
 /** utime + stime of a process or thread, in µs, from /proc/<pid>[/task/<tid>]/stat. */
 function procCpuUs(statPath) {
@@ -120,28 +121,34 @@ function cpuSnapshot(serverPid) {
  */
 function cpuPerRequest(before, after, requests) {
   if (!requests) return null;
-  const per = (a, b) => (a === null || b === null ? null : Math.round(((b - a) / requests) * 10) / 10);
+  const per = (a, b) => (a === null || b === null ? null : tenths((b - a) / requests));
   const main = per(before.serverMain, after.serverMain);
   const server = per(before.server, after.server);
   return {
     serverMain: main,
-    serverThreads: server === null || main === null ? null : Math.round((server - main) * 10) / 10,
+    serverThreads: server === null || main === null ? null : tenths(server - main),
     server,
     loadGenerator: per(before.loadGenerator, after.loadGenerator),
   };
 }
 
 /**
- * On a box where the load generator shares the cores, the most CPU per request the collector may
- * spend and still reach `targetPct` of the baseline: with every core busy, req/s is cores ÷ (server
- * + load generator µs per request), so reaching targetPct × baseline needs
- * server ≤ (baseline server + load generator) ÷ target − load generator.
- * (The load generator's cost per request is taken from the baseline run, at the higher rate.)
+ * What CPU per request implies when the load generator shares the cores. With every core busy,
+ * req/s is cores ÷ (server + load generator µs per request), so:
+ * - cpuBoundRatioPct: the collector's ratio at these costs, (baseline server + load generator) ÷
+ *   (collector + load generator);
+ * - serverCpuBudgetUs: the most the collector may spend per request to reach `targetPct` of the
+ *   baseline, (baseline server + load generator) ÷ target − load generator (the load generator's
+ *   cost taken from the baseline run, at the higher rate).
+ * Null without /proc figures.
  */
-export function serverCpuBudgetUs(baselineCpu, targetPct) {
-  if (!baselineCpu || baselineCpu.server === null) return null;
-  const perRequest = baselineCpu.server + baselineCpu.loadGenerator;
-  return Math.round((perRequest / (targetPct / 100) - baselineCpu.loadGenerator) * 10) / 10;
+export function cpuBounds(collectorCpu, baselineCpu, targetPct) {
+  if (collectorCpu?.server == null || baselineCpu?.server == null) return null;
+  const baselinePerRequest = baselineCpu.server + baselineCpu.loadGenerator;
+  return {
+    cpuBoundRatioPct: tenths((baselinePerRequest / (collectorCpu.server + collectorCpu.loadGenerator)) * 100),
+    serverCpuBudgetUs: targetPct ? tenths(baselinePerRequest / (targetPct / 100) - baselineCpu.loadGenerator) : null,
+  };
 }
 
 /** n sequential requests (keep-alive), client-side latency in ms. */

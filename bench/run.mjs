@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import {
-  collectorArgs, freePort, load, measureStartup, printTargets, ROOT, serverCpuBudgetUs, startServer, table, target, writeResults,
+  collectorArgs, cpuBounds, freePort, load, measureStartup, printTargets, ROOT, startServer, table, target, writeResults,
 } from './lib.mjs';
 import { codeFor, CONTEST_ID, emailFor, seedDatabase } from './seed.mjs';
 
@@ -16,6 +16,8 @@ const CONNECTIONS = 50;
 const DURATION = QUICK ? 3 : 8;
 const WARMUP = QUICK ? 0.5 : 1;
 const ENTRIES = 10_000;
+/** The issue's ratio targets, % of the paired baseline's req/s. */
+const WRITE_TARGETS = { 'track-visit': 80, 'track-signup': 50, 'track-purchase': 50 };
 
 async function main() {
   if (argv.includes('--scale')) {
@@ -61,8 +63,8 @@ async function main() {
     const c = collector.url;
     const v1 = `/api/v1/contests/${CONTEST_ID}`;
     const baselineCases = {
-      POST: { url: baseline.url, method: 'POST', next: (i) => ({ path: '/post', body: signupBody(i) }), serverPid: baseline.child.pid },
-      GET: { url: baseline.url, next: (i) => ({ path: `/get${query(i)}` }), serverPid: baseline.child.pid },
+      POST: { url: baseline.url, method: 'POST', next: (i) => ({ path: '/post', body: signupBody(i) }) },
+      GET: { url: baseline.url, next: (i) => ({ path: `/get${query(i)}` }) },
     };
     const cases = [
       { name: 'track-visit', shape: 'POST', url: c, method: 'POST', next: (i) => ({ path: '/api/referral/track-visit', body: visitBody(i) }) },
@@ -88,7 +90,7 @@ async function main() {
           continue;
         }
       }
-      const base = await load({ ...baselineCases[cs.shape], duration: DURATION, connections: CONNECTIONS });
+      const base = await load({ ...baselineCases[cs.shape], duration: DURATION, connections: CONNECTIONS, serverPid: baseline.child.pid });
       const opts = {
         url: cs.url, method: cs.method, path: cs.path, headers: cs.headers, next: cs.next, connections: CONNECTIONS,
         serverPid: collector.child.pid,
@@ -96,7 +98,10 @@ async function main() {
       const warm = await load({ ...opts, duration: WARMUP });
       const r = await load({ ...opts, duration: DURATION });
       const ratioPct = Math.round((r.reqPerSec / base.reqPerSec) * 1000) / 10;
-      endpoints[cs.name] = { available: true, ...r, acknowledged: warm.ok + r.ok, baseline: { shape: cs.shape, ...base }, ratioPct };
+      endpoints[cs.name] = {
+        available: true, ...r, acknowledged: warm.ok + r.ok, baseline: { shape: cs.shape, ...base }, ratioPct,
+        ...cpuBounds(r.cpuUsPerRequest, base.cpuUsPerRequest, WRITE_TARGETS[cs.name]),
+      };
       console.log(`${cs.name.padEnd(15)} ${String(r.reqPerSec).padStart(6)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  non-2xx ${r.non2xx + r.errors}`
         + ` | baseline ${cs.shape} ${base.reqPerSec} req/s  p99 ${base.p99} ms → ${ratioPct}%`);
     }
@@ -128,13 +133,10 @@ async function main() {
 
     const ratioTarget = (name, min) => {
       const e = endpoints[name];
-      if (e.available) e.serverCpuBudgetUs = { targetPct: min, us: serverCpuBudgetUs(e.baseline.cpuUsPerRequest, min) };
       return target(`${name} ≥ ${min}% of baseline req/s`, e.available ? e.ratioPct : null, min, e.available ? e.ratioPct >= min : null, '%');
     };
     const targets = [
-      ratioTarget('track-visit', 80),
-      ratioTarget('track-signup', 50),
-      ratioTarget('track-purchase', 50),
+      ...Object.entries(WRITE_TARGETS).map(([name, min]) => ratioTarget(name, min)),
       ...Object.entries(endpoints).map(([name, e]) =>
         target(`${name} p99 ≤ 10 ms @${CONNECTIONS} conns`, e.available ? e.p99 : null, 10, e.available ? e.p99 <= 10 : null, ' ms')),
       target('start-up to first answer (median of 3)', startup.medianMs, 300, startup.medianMs <= 300, ' ms'),
@@ -159,24 +161,15 @@ async function main() {
   }
 }
 
-const WRITE_TARGETS = { 'track-visit': 80, 'track-signup': 50, 'track-purchase': 50 };
-
-/**
- * CPU per request on each side, and what it implies. When the load generator shares the box, a
- * ratio is bounded by CPU: with every core busy it is (baseline server + load generator) ÷
- * (collector + load generator), per request. The budget is the most the collector may spend per
- * request to reach its target on this box (lib.mjs, serverCpuBudgetUs).
- */
+/** CPU per request on each side and what it implies (lib.mjs, cpuBounds). */
 function printCpu(endpoints) {
-  const rows = Object.entries(endpoints).filter(([, e]) => e.available && e.cpuUsPerRequest?.server != null).map(([name, e]) => {
+  const rows = Object.entries(endpoints).filter(([, e]) => e.cpuBoundRatioPct !== undefined).map(([name, e]) => {
     const c = e.cpuUsPerRequest;
     const b = e.baseline.cpuUsPerRequest;
-    const bound = Math.round(((b.server + b.loadGenerator) / (c.server + c.loadGenerator)) * 1000) / 10;
-    const budget = WRITE_TARGETS[name] ? serverCpuBudgetUs(b, WRITE_TARGETS[name]) : null;
     return {
       endpoint: name, 'main': c.serverMain, 'threads': c.serverThreads, 'load gen': c.loadGenerator,
-      'base server': b.server, 'base load gen': b.loadGenerator, 'cpu-bound ratio': `${bound}%`,
-      'budget at target': budget === null ? '' : `${budget} (${WRITE_TARGETS[name]}%)`,
+      'base server': b.server, 'base load gen': b.loadGenerator, 'cpu-bound ratio': `${e.cpuBoundRatioPct}%`,
+      'budget at target': e.serverCpuBudgetUs === null ? '' : `${e.serverCpuBudgetUs} (${WRITE_TARGETS[name]}%)`,
     };
   });
   if (rows.length === 0) return; // no /proc here

@@ -1,5 +1,6 @@
 import { badRequest } from '../domain/errors.js';
 import { newContestId, newSecret } from '../domain/ids.js';
+import { contestView } from '../http/views.js';
 import { hashSecret } from '../store/api-keys.js';
 import {
   defaultContestSettings,
@@ -117,4 +118,13 @@ export function rotateWebhookSecret(ctx: CollectorContext, id: string): string {
   const secret = newWebhookSecret();
   ctx.store.contests.setWebhookSecretHash(id, hashSecret(secret), ctx.now());
   return secret;
+}
+
+/** A contest as GET /contests/:id shows it, with its bonus actions. */
+export function contestDetail(ctx: CollectorContext, contest: Contest) {
+  const stats = ctx.store.contests.stats(contest.id)!;
+  const bonusActions = ctx.store.bonusActions
+    .listForContest(contest.id)
+    .map(({ id, action, description, points }) => ({ id, action, description, points }));
+  return { ...contestView(contest, stats.entriesCount), settings: { ...contest.settings }, bonusActions };
 }

@@ -1,22 +1,11 @@
 import { isContestRunning } from '../domain/contest-rules.js';
-import { contestView } from '../http/views.js';
-import type { Contest } from '../store/types.js';
 import { checkBonusActions, completeBonusAction, configureBonusActions, type BonusActionInput } from './bonus-actions.js';
-import { createContest, updateContest, type ContestInput } from './contests.js';
+import { contestDetail, createContest, updateContest, type ContestInput } from './contests.js';
 import { requireContest, type CollectorContext } from './context.js';
 import { adjustPoints, disqualifyEntry, eraseEntry, updateEntry, type EntryUpdate } from './entries-admin.js';
 import { recordPurchase, type Crediting, type PurchaseInput } from './purchase.js';
 import { registerEntry, signup, type SignupInput } from './signup.js';
 import { trackVisit, type VisitInput } from './visit.js';
-
-/** A contest as GET /contests/:id shows it, with its bonus actions. */
-export function contestDetail(ctx: CollectorContext, contest: Contest) {
-  const stats = ctx.store.contests.stats(contest.id)!;
-  const bonusActions = ctx.store.bonusActions
-    .listForContest(contest.id)
-    .map(({ id, action, description, points }) => ({ id, action, description, points }));
-  return { ...contestView(contest, stats.entriesCount), settings: { ...contest.settings }, bonusActions };
-}
 
 /**
  * Every write the HTTP API makes, by name. A route asks for one with plain data (no closures), so

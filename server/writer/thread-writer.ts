@@ -131,7 +131,6 @@ export function createThreadWriter(options: ThreadWriterOptions): Writer & { sta
   }
 
   return {
-    kind: 'thread',
     start() {
       if (!closing) ensureWorker();
     },

@@ -13,9 +13,8 @@ import { createWriteQueue } from '../write-queue.js';
  */
 export interface Writer {
   run<K extends WriteOpName>(name: K, args: WriteOpArgs<K>): Promise<WriteOpResult<K>>;
-  /** Commits what is queued and releases the writer; later runs fail. */
+  /** Commits what is queued and releases the writer (the thread writer then refuses new runs). */
   close(): Promise<void>;
-  readonly kind: 'local' | 'thread';
 }
 
 export function createLocalWriter(ctx: CollectorContext): Writer {
@@ -27,7 +26,6 @@ export function createLocalWriter(ctx: CollectorContext): Writer {
     },
   });
   return {
-    kind: 'local',
     run: (name, args) => queue.run(() => runWriteOp(ctx, name, args), writeOpCost(name)),
     async close() {
       queue.flush();

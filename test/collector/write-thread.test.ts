@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -91,20 +91,18 @@ describe('writes in the write thread', () => {
   });
 
   it('writes still queued when the app closes are committed first', async () => {
-    const file = join(dir, 'db.sqlite');
     const write = (email: string) => app.writes.run('signup', { contestId: 'c1', email, referralCode: 'REF-JANE22' });
     const queued = Promise.all([write('a@example.com'), write('b@example.com')]);
     await app.close(); // before they were even sent to the thread
     expect((await queued).map((r) => r.pointsAwarded)).toEqual([{ advocate: 10, friend: 5 }, { advocate: 10, friend: 5 }]);
-    const reopened = openDatabase(file);
+    const reopened = openDatabase(dbFile);
     expect(reopened.prepare("SELECT count(*) FROM entries WHERE email IN ('a@example.com', 'b@example.com')").pluck().get()).toBe(2);
     reopened.close();
   });
 });
 
 describe('the write thread\'s bundle', () => {
-  it('holds the collector and the store, not zod (the routes validate; zod would cost its heap ~5 MB)', async () => {
-    const { readFileSync } = await import('node:fs');
+  it('holds the collector and the store, not zod (the routes validate; zod would cost its heap ~5 MB)', () => {
     const map = JSON.parse(readFileSync(join(process.cwd(), 'dist', 'write-worker.cjs.map'), 'utf8')) as { sources: string[] };
     expect(map.sources.some((source) => source.includes('server/collector/write-ops.ts'))).toBe(true);
     expect(map.sources.filter((source) => source.includes('node_modules/'))).toEqual([]);

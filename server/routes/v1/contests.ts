@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { contestDetail } from '../../collector/contests.js';
 import { requireContest } from '../../collector/context.js';
 import { analytics, leaderboard } from '../../collector/reports.js';
-import { contestDetail } from '../../collector/write-ops.js';
 import { badRequest, messages } from '../../domain/errors.js';
 import * as f from '../../http/fields.js';
 import { contestView, entryDetailView, entryView, leaderboardRowView } from '../../http/views.js';
