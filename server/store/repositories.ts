@@ -1,0 +1,267 @@
+import type { ChangeCounter } from './changes.js';
+import type { ApiKeyType, Contest, ContestStats, Entry, LedgerReason, Purchase } from './types.js';
+
+/**
+ * The engine boundary. The rules (server/collector/) ask these interfaces what they need, by
+ * meaning, and never see SQL; each engine implements them in its own folder (store/sqlite/,
+ * store/postgres/) and a shared contract suite runs the same tests against both.
+ *
+ * Every method is async because PostgreSQL needs it; on SQLite the promises are already settled.
+ * Invariants the database can hold (unique keys, the ledger sum, the counters) are held by it on
+ * both engines, so two collectors cannot race past them and the rules never re-check them.
+ */
+
+export type NewContest = Omit<Contest, 'createdAt' | 'updatedAt'> & { webhookSecretHash: string };
+
+export interface ContestsRepo {
+  insert(contest: NewContest, now: number): Promise<Contest>;
+  update(contest: Contest, now: number): Promise<Contest>;
+  /** Read on every tracking request: remembered for at most CROSS_PROCESS_STALENESS_MS. */
+  get(id: string): Promise<Contest | undefined>;
+  getBySlug(slug: string): Promise<Contest | undefined>;
+  list(): Promise<Array<Contest & { entriesCount: number }>>;
+  webhookSecretHash(id: string): Promise<string | undefined>;
+  setWebhookSecretHash(id: string, hash: string, now: number): Promise<void>;
+  stats(id: string): Promise<ContestStats | undefined>;
+}
+
+export interface NewEntry {
+  id: string;
+  contestId: string;
+  email: string | null;
+  emailNormalized: string | null;
+  name: string | null;
+  phone: string | null;
+  referralCode: string;
+  referredBy: string | null;
+  emailConfirmed: boolean;
+  createdAt: number;
+}
+
+export interface EntryPatch {
+  email?: string | null;
+  emailNormalized?: string | null;
+  name?: string | null;
+  phone?: string | null;
+  emailConfirmed?: boolean;
+}
+
+export interface EntriesRepo {
+  insert(entry: NewEntry): Promise<Entry>;
+  get(id: string): Promise<Entry | undefined>;
+  findByEmail(contestId: string, emailNormalized: string): Promise<Entry | undefined>;
+  findByPhone(contestId: string, phone: string): Promise<Entry | undefined>;
+  findByCode(contestId: string, code: string): Promise<Entry | undefined>;
+  /** Codes never change once given, so code → id may be remembered (bounded). */
+  findIdByCode(contestId: string, code: string): Promise<string | undefined>;
+  update(entry: Entry, patch: EntryPatch, emailNormalized: string | null): Promise<void>;
+  disqualify(id: string, reason: string | null): Promise<void>;
+  /** Blanks email, name and phone; the row, its code and its points stay. */
+  erase(id: string, now: number): Promise<void>;
+  /** Oldest first; `search` matches email or name as a literal substring. */
+  list(contestId: string, opts: { limit: number; offset: number; search?: string }): Promise<{ rows: Entry[]; total: number }>;
+  /** Points desc, then earlier createdAt, then id; not disqualified; confirmed only if asked. */
+  leaderboard(contestId: string, limit: number, confirmedOnly: boolean): Promise<Entry[]>;
+}
+
+export interface LedgerRow {
+  id: number;
+  entryId: string;
+  delta: number;
+  reason: LedgerReason;
+  sourceId: string | null;
+  note: string | null;
+  createdAt: number;
+}
+
+export interface LedgerRepo {
+  /**
+   * Appends one ledger row (zero deltas are not recorded) and returns the delta. The database
+   * applies it to the entry's points and the contest's total; an automatic award names its cause
+   * (`sourceId`) and can exist once per (entry, reason, source).
+   */
+  award(
+    entry: { id: string; contestId: string },
+    delta: number,
+    reason: LedgerReason,
+    sourceId: string | null,
+    now: number,
+    note?: string | null,
+  ): Promise<number>;
+  forEntry(entryId: string): Promise<LedgerRow[]>;
+}
+
+export interface NewPurchase extends Purchase {
+  email: string | null;
+  emailNormalized: string | null;
+  source: 'referral' | 'webhook' | 'api';
+}
+
+export interface PurchasesRepo {
+  insert(purchase: NewPurchase): Promise<Purchase>;
+  findByOrder(contestId: string, orderId: string): Promise<Purchase | undefined>;
+  /** Blanks the purchaser email on the entry's purchases, and on those made under its email before it existed. */
+  erasePurchaserEmail(entry: { id: string; contestId: string }, emailNormalized: string | null): Promise<void>;
+}
+
+export interface NewVisit {
+  contestId: string;
+  entryId: string;
+  url: string | null;
+  referrer: string | null;
+  visitorKey: string | null;
+  createdAt: number;
+}
+
+export interface VisitsRepo {
+  insert(visit: NewVisit): Promise<void>;
+  /**
+   * The day's visitor salt, created on first use (the first writer wins; every collector then
+   * reads the same one); older salts are deleted so old visitor keys cannot be re-derived.
+   */
+  saltForDay(day: string): Promise<string>;
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  type: ApiKeyType;
+  keyHash: string;
+}
+
+export interface ApiKeyListing {
+  id: string;
+  type: ApiKeyType;
+  /** The first characters of the key, to recognise it by; the key itself is not stored. */
+  prefix: string;
+  label: string | null;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+export interface ApiKeysRepo {
+  insert(id: string, type: ApiKeyType, key: string, label: string | null, now: number): Promise<void>;
+  list(): Promise<ApiKeyListing[]>;
+  /** Revokes by key id (`key_…`) or by the key itself; true when a live key was revoked. */
+  revoke(idOrKey: string, now: number): Promise<boolean>;
+  /** Looks the key up by its hash (remembered for at most CROSS_PROCESS_STALENESS_MS). */
+  find(key: string): Promise<ApiKeyRecord | undefined>;
+}
+
+export interface BonusAction {
+  id: string;
+  contestId: string;
+  action: string;
+  description: string | null;
+  points: number;
+  position: number;
+}
+
+export interface BonusActionStatus extends BonusAction {
+  completed: boolean;
+  completedAt: number | null;
+  pointsAwarded: number | null;
+}
+
+export interface BonusActionsRepo {
+  insert(action: BonusAction, now: number): Promise<void>;
+  update(action: BonusAction): Promise<void>;
+  archive(id: string): Promise<void>;
+  listForContest(contestId: string): Promise<BonusAction[]>;
+  get(id: string): Promise<(BonusAction & { archived: boolean }) | undefined>;
+  findByAction(contestId: string, action: string): Promise<BonusAction | undefined>;
+  statusForEntry(entryId: string, contestId: string): Promise<BonusActionStatus[]>;
+  completion(entryId: string, bonusActionId: string): Promise<{ completedAt: number; pointsAwarded: number } | undefined>;
+  complete(entryId: string, action: BonusAction, points: number, now: number): Promise<void>;
+}
+
+/** What the rules see: one set of repositories, on the store (reads) or inside a transaction. */
+export interface Repositories {
+  contests: ContestsRepo;
+  entries: EntriesRepo;
+  ledger: LedgerRepo;
+  purchases: PurchasesRepo;
+  visits: VisitsRepo;
+  apiKeys: ApiKeysRepo;
+  bonusActions: BonusActionsRepo;
+}
+
+/**
+ * How long a collector may serve a cached contest or API key after another process changed it
+ * (a contest paused, a key revoked through another collector or the CLI). Caches expire after
+ * this, on both engines; a change made through this process drops its entry at once.
+ */
+export const CROSS_PROCESS_STALENESS_MS = 500;
+
+/** The tables, in an order where every row's references come before it (migrate-store copies in it). */
+export const TABLES = [
+  'contests',
+  'api_keys',
+  'visitor_salts',
+  'entries',
+  'points_ledger',
+  'visits',
+  'purchases',
+  'bonus_actions',
+  'bonus_completions',
+] as const;
+export type TableName = (typeof TABLES)[number];
+
+/** A stored row as both engines return it: column name → number, string or null. */
+export type Row = Record<string, number | string | null>;
+
+/**
+ * Raw table access, for moving an install between engines (`refrocket migrate-store`) and for
+ * tests that check what was stored. The rules never use it.
+ */
+export interface TableAccess {
+  count(table: TableName): Promise<number>;
+  /** Rows in primary-key order, a page at a time: pass the last row of a page to get the next. */
+  page(table: TableName, after: Row | undefined, limit: number): Promise<Row[]>;
+  /**
+   * Inserts rows copied from another store, in one transaction. Counters the database keeps
+   * (entries.points, referrals_count, ledger_seq, contest_stats) must arrive zeroed: the target
+   * recomputes them from the rows, which is what verification then compares.
+   */
+  insertCopied(table: TableName, rows: Row[]): Promise<void>;
+  /** After a copy: move id sequences past the copied ids (PostgreSQL), nothing on SQLite. */
+  finishCopy(): Promise<void>;
+}
+
+/** One write's result in a group commit: [true, value] or [false, error]. */
+export type Outcome = [ok: boolean, value: unknown];
+
+/** A write the group-commit queue runs inside a transaction, on that transaction's repositories. */
+export type TransactionalOp = (tx: Repositories) => Promise<unknown>;
+
+export interface Store extends Repositories {
+  /** Bumped by every write of this process that can change a ranking; see VersionedCache. */
+  readonly changes: ChangeCounter;
+  readonly tables: TableAccess;
+  /** The database, for logs: a file path, or a URL without its password. */
+  readonly description: string;
+  /** Runs fn in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>;
+  /**
+   * Runs a batch of writes in ONE transaction and resolves after its COMMIT (group commit; see
+   * writer/write-queue.ts). `isolated` gives each write a savepoint. Without it, a write that
+   * fails having changed nothing is simply reported; one that fails after changing something makes
+   * the engine throw ReplayBatch, and the queue runs the batch again isolated.
+   */
+  runBatch(ops: TransactionalOp[], isolated: boolean): Promise<Outcome[]>;
+  /** Drops cached reads after a rolled-back write: they may hold rows that no longer exist. */
+  forgetCachedReads(): void;
+  /** Resolves when the database answers a query; rejects (503 ApiError) when it does not. */
+  ping(): Promise<void>;
+  /** Entries whose points differ from their ledger sum, and contests whose counters are off. */
+  invariantViolations(): Promise<string[]>;
+  /** A consistent online copy of the database into a file (SQLite); PostgreSQL refuses. */
+  backup(destination: string): Promise<{ source: string; destination: string; bytes: number; ms: number }>;
+  close(): Promise<void>;
+}
+
+/** Thrown by Store.runBatch: a write failed after changing rows, so the batch must run again isolated. */
+export class ReplayBatch extends Error {
+  constructor() {
+    super('batch rolled back to isolate a failed write');
+  }
+}
