@@ -15,8 +15,8 @@ export const packageVersion = JSON.parse(readFileSync(new URL('package.json', ro
 export async function buildServer({ trackerScript }) {
   await Promise.all([
     buildCli({ trackerScript }),
-    buildWorker('server/writer/worker.ts', 'dist/write-worker.cjs'),
-    buildWorker('server/writer/checkpointer.ts', 'dist/checkpointer.cjs'),
+    buildWorker('server/store/sqlite/worker.ts', 'dist/write-worker.cjs'),
+    buildWorker('server/store/sqlite/checkpointer.ts', 'dist/checkpointer.cjs'),
   ]);
 }
 
@@ -44,7 +44,7 @@ async function buildCli({ trackerScript }) {
   });
 }
 
-/** The worker threads' entries (server/writer/): dist/write-worker.cjs and dist/checkpointer.cjs. */
+/** The worker threads' entries (server/store/sqlite/): dist/write-worker.cjs and dist/checkpointer.cjs. */
 async function buildWorker(entry, outfile) {
   await build({
     entryPoints: [new URL(entry, root).pathname],

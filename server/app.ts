@@ -6,7 +6,6 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
-import { openDatabase, type Db } from './db/open-database.js';
 import { bodyParsersPlugin } from './plugins/body-parsers.js';
 import { errorHandlerPlugin } from './plugins/errors.js';
 import { noRateLimitsPlugin, rateLimitsPlugin } from './plugins/rate-limits.js';
@@ -17,15 +16,15 @@ import { trackerScriptRoutes } from './routes/tracker-script.js';
 import { v1Routes } from './routes/v1/index.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { openApiPlugin } from './plugins/openapi.js';
-import { createStore } from './store/store.js';
-import { createThreadWriter, type ThreadWriterOptions } from './writer/thread-writer.js';
-import { createLocalWriter, type Writer } from './writer/writer.js';
+import { typedWrites, writeOpRunner } from './collector/write-ops.js';
+import type { Store } from './store/repositories.js';
+import { createSqliteStore } from './store/sqlite/sqlite-store.js';
 
 export interface AppOptions {
-  /** An open, migrated database. Default: a fresh private `:memory:` one. */
-  db?: Db;
-  /** Close `db` when the app closes, after the last queued writes are committed. */
-  closeDb?: boolean;
+  /** An open, migrated store (see store/open-store.ts). Default: a fresh private SQLite `:memory:` one. */
+  store?: Store;
+  /** Close `store` when the app closes, after the last queued writes are committed. */
+  closeStore?: boolean;
   /** The clock, in epoch ms; tests pin it. */
   now?: () => number;
   logger?: FastifyServerOptions['logger'];
@@ -45,12 +44,7 @@ export interface AppOptions {
   version?: string;
   /** The browser script to serve; default: the embedded build. */
   trackerScript?: string;
-  /**
-   * Run writes in a worker thread with its own connection to this database file (serve does);
-   * default: on this thread, through `db`. The thread uses the real clock, not `now`.
-   */
-  writeThread?: Pick<ThreadWriterOptions, 'dbPath' | 'synchronous' | 'workerFile'>;
-  /** The write thread died (default: logged); serve exits so a supervisor restarts it. */
+  /** The writer can no longer commit (default: logged); serve exits so a supervisor restarts it. */
   onWriterFatal?: (error: Error) => void;
 }
 
@@ -75,24 +69,16 @@ const plainSerializerCompiler = () => (data: unknown) => JSON.stringify(data);
  * Each call is independent, so tests build one per case on its own in-memory database.
  */
 export function buildApp(options: AppOptions = {}) {
-  const closeDb = options.db === undefined || options.closeDb === true;
-  const db = options.db ?? openDatabase(':memory:');
-  const store = createStore(db);
+  const closeStore = options.store === undefined || options.closeStore === true;
+  const store = options.store ?? createSqliteStore(':memory:');
   const now = options.now ?? Date.now;
-  const threadWriter = options.writeThread
-    ? createThreadWriter({
-        ...options.writeThread,
-        onCommitted({ rankings, contests }) {
-          if (rankings) store.changes.bump();
-          if (contests) store.contests.forgetCached();
-        },
-        onFatal: (error) => {
-          app.log.fatal({ err: error }, 'the write thread stopped');
-          options.onWriterFatal?.(error);
-        },
-      })
-    : undefined;
-  const writer: Writer = threadWriter ?? createLocalWriter({ store, now });
+  // A write thread (SQLite files under serve) uses the real clock, not `now`.
+  const writer = store.openWriter(writeOpRunner(now), {
+    onFatal: (error) => {
+      app.log.fatal({ err: error }, 'the writer stopped');
+      options.onWriterFatal?.(error);
+    },
+  });
 
   const app = Fastify({
     logger: options.logger ?? false,
@@ -107,7 +93,12 @@ export function buildApp(options: AppOptions = {}) {
 
   app.register(errorHandlerPlugin);
   app.register(bodyParsersPlugin);
-  app.register(servicesPlugin, { store, now, writes: writer });
+  app.register(servicesPlugin, {
+    collector: { store, now },
+    writes: typedWrites(writer),
+    checkDatabase: () => store.ping(),
+    rankingChanges: store.changes,
+  });
 
   app.register(openApiPlugin, { version: options.version ?? '0.0.0-dev' });
   app.register(healthRoutes);
@@ -124,11 +115,11 @@ export function buildApp(options: AppOptions = {}) {
     { prefix: '/api' },
   );
 
-  // The write thread boots once the routes are compiled (see createThreadWriter for why).
-  if (threadWriter) app.addHook('onReady', async () => threadWriter.start());
+  // A write thread boots once the routes are compiled (see store/sqlite/thread-writer.ts for why).
+  app.addHook('onReady', async () => writer.start());
   app.addHook('onClose', async () => {
     await writer.close();
-    if (closeDb) db.close();
+    if (closeStore) await store.close();
   });
   return app;
 }

@@ -1,23 +1,26 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { createApiKey } from './collector/api-keys.js';
+import { createApiKey, listApiKeys, revokeApiKey } from './collector/api-keys.js';
 import { createContest, rotateWebhookSecret } from './collector/contests.js';
-import { requireContest, type CollectorContext } from './collector/context.js';
-import { insertEntry, findExistingEntry } from './collector/entries.js';
+import type { CollectorContext } from './collector/context.js';
+import { createEntryAsAdmin } from './collector/entries.js';
 import { z } from 'zod';
 import { ConfigError, parseServerConfig } from './config.js';
 import * as f from './http/fields.js';
-import { openDatabase, type OpenDatabaseOptions } from './db/open-database.js';
 import { ApiError } from './domain/errors.js';
 import { contestView, entryView } from './http/views.js';
 import { serve } from './serve.js';
-import { createStore } from './store/store.js';
-import { backupDatabase } from './db/backup.js';
+import { backupStore, openStore } from './store/open-store.js';
+import type { Store } from './store/repositories.js';
+import type { SqliteStoreOptions } from './store/sqlite/sqlite-store.js';
 
 declare const __REFROCKET_VERSION__: string | undefined;
 const version = typeof __REFROCKET_VERSION__ === 'string' ? __REFROCKET_VERSION__ : '0.0.0-dev';
 
 const DEFAULT_DB = './refrocket.db';
-const dbOption = () => new Option('--db <path>', 'SQLite database file').env('REFROCKET_DB').default(DEFAULT_DB);
+const DB_HELP = 'SQLite database file, or a postgres:// URL';
+const dbOption = () => new Option('--db <path|url>', DB_HELP).env('REFROCKET_DB').default(DEFAULT_DB);
+
+type StoreOptions = Pick<SqliteStoreOptions, 'nativeBinding'>;
 
 function integer(name: string, min = 0) {
   return (value: string) => {
@@ -44,22 +47,26 @@ const ID_PATTERN = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 lette
 
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
-/** Runs a CLI command against the database and closes it, whatever happens. */
-function withCollector<T>(dbPath: string, dbOptions: OpenDatabaseOptions, fn: (ctx: CollectorContext) => T): T {
-  const db = openDatabase(dbPath, dbOptions);
+/** Opens the store a CLI command names, runs fn, and closes it, whatever happens. */
+async function withStore<T>(target: string, storeOptions: StoreOptions, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(target, storeOptions);
   try {
-    const store = createStore(db);
-    return store.transaction(() => fn({ store, now: Date.now }));
+    return await fn(store);
   } finally {
-    db.close();
+    await store.close();
   }
+}
+
+/** Runs a CLI command's rules in one transaction. */
+function withCollector<T>(target: string, storeOptions: StoreOptions, fn: (ctx: CollectorContext) => Promise<T>): Promise<T> {
+  return withStore(target, storeOptions, (store) => store.transaction((tx) => fn({ store: tx, now: Date.now })));
 }
 
 /**
  * The `refrocket` command line. Output is JSON on stdout; errors go to stderr with exit code 1.
- * `dbOptions` lets the single executable hand over the native addon it unpacked.
+ * `storeOptions` lets the single executable hand over the native addon it unpacked.
  */
-export function buildCli(dbOptions: OpenDatabaseOptions = {}): Command {
+export function buildCli(storeOptions: StoreOptions = {}): Command {
   const program = new Command('refrocket')
     .description('Self-hostable referral tracking: collector, API and browser script')
     .version(version, '-v, --version');
@@ -69,17 +76,17 @@ export function buildCli(dbOptions: OpenDatabaseOptions = {}): Command {
     .description('start the collector (creates and migrates the database)')
     .addOption(new Option('--port <port>', 'port to listen on (env PORT, default 3000)'))
     .addOption(new Option('--host <host>', 'interface to bind (env HOST, default 0.0.0.0)'))
-    .addOption(new Option('--db <path>', `SQLite database file (env REFROCKET_DB, default ${DEFAULT_DB})`))
+    .addOption(new Option('--db <path|url>', `${DB_HELP} (env REFROCKET_DB, default ${DEFAULT_DB})`))
     .addOption(new Option('--rate-limit <perMinute>', 'per-IP requests per minute, or "off" (env REFROCKET_RATE_LIMIT, default 100)'))
     .option('--trust-proxy [hops|addresses]', 'take the client IP from X-Forwarded-For set by your proxy: hop count (default 1) or proxy addresses/CIDRs')
     .addOption(new Option('--durability <level>', 'normal: survives process crashes; full: also power loss').choices(['normal', 'full']))
     .addOption(new Option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent'))
     .action(async (flags) => {
       const config = parseServerConfig(flags);
-      const app = await serve(config, dbOptions, { version });
+      const { app, database } = await serve(config, storeOptions, { version });
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
-      app.log.info(`refrocket ${version} listening on http://${config.host}:${port} (db ${config.dbPath})`);
+      app.log.info(`refrocket ${version} listening on http://${config.host}:${port} (db ${database})`);
     });
 
   const contests = program.command('contests').description('manage contests');
@@ -98,7 +105,7 @@ export function buildCli(dbOptions: OpenDatabaseOptions = {}): Command {
     .option('--require-email-confirmation', 'only confirmed entries appear on the leaderboard')
     .option('--cookie-days <n>', 'referral cookie lifetime in days (default 30)', integer('--cookie-days', 1))
     .addOption(dbOption())
-    .action((opts) => {
+    .action(async (opts) => {
       const settings = Object.fromEntries(
         Object.entries({
           advocatePoints: opts.advocatePoints,
@@ -108,7 +115,7 @@ export function buildCli(dbOptions: OpenDatabaseOptions = {}): Command {
           cookieDays: opts.cookieDays,
         }).filter(([, v]) => v !== undefined),
       );
-      const result = withCollector(opts.db, dbOptions, (ctx) =>
+      const result = await withCollector(opts.db, storeOptions, (ctx) =>
         createContest(ctx, {
           id: opts.id === undefined ? undefined : checked(ID_PATTERN, '--id', opts.id),
           title: opts.title,
@@ -126,8 +133,8 @@ export function buildCli(dbOptions: OpenDatabaseOptions = {}): Command {
     .description('replace a contest webhook secret; prints the new one')
     .requiredOption('--contest <id>', 'contest id')
     .addOption(dbOption())
-    .action((opts) => {
-      const webhookSecret = withCollector(opts.db, dbOptions, (ctx) => rotateWebhookSecret(ctx, opts.contest));
+    .action(async (opts) => {
+      const webhookSecret = await withCollector(opts.db, storeOptions, (ctx) => rotateWebhookSecret(ctx, opts.contest));
       print({ contestId: opts.contest, webhookSecret });
     });
 
@@ -141,18 +148,13 @@ export function buildCli(dbOptions: OpenDatabaseOptions = {}): Command {
     .option('--name <name>', 'display name')
     .option('--code <code>', 'referral code to use (default: a fresh REF-XXXXXX)')
     .addOption(dbOption())
-    .action((opts) => {
-      const entry = withCollector(opts.db, dbOptions, (ctx) => {
-        const contest = requireContest(ctx, opts.contest);
-        if (findExistingEntry(ctx, contest.id, opts.email, null)) {
-          throw new ApiError(400, `email ${opts.email} already has an entry in contest ${contest.id}`);
-        }
-        return insertEntry(ctx, contest, {
-          email: checked(f.email, '--email', opts.email),
-          name: opts.name,
-          referralCode: opts.code === undefined ? undefined : checked(CODE_PATTERN, '--code', opts.code),
-        });
-      });
+    .action(async (opts) => {
+      const input = {
+        email: checked(f.email, '--email', opts.email),
+        name: opts.name,
+        referralCode: opts.code === undefined ? undefined : checked(CODE_PATTERN, '--code', opts.code),
+      };
+      const entry = await withCollector(opts.db, storeOptions, (ctx) => createEntryAsAdmin(ctx, opts.contest, input));
       print(entryView(entry));
     });
 
@@ -163,36 +165,36 @@ export function buildCli(dbOptions: OpenDatabaseOptions = {}): Command {
     .addOption(new Option('--type <type>', 'key type').choices(['private', 'public']).makeOptionMandatory())
     .option('--label <label>', 'a note to recognise the key by')
     .addOption(dbOption())
-    .action((opts) => {
-      const { key, type } = withCollector(opts.db, dbOptions, (ctx) => createApiKey(ctx, opts.type, opts.label ?? null));
+    .action(async (opts) => {
+      const { key, type } = await withCollector(opts.db, storeOptions, (ctx) => createApiKey(ctx, opts.type, opts.label ?? null));
       print({ key, type });
     });
   keys
     .command('list')
     .description('list API keys (ids, types, prefixes; never the keys)')
     .addOption(dbOption())
-    .action((opts) => {
-      const listing = withCollector(opts.db, dbOptions, (ctx) => ctx.store.apiKeys.list());
+    .action(async (opts) => {
+      const listing = await withCollector(opts.db, storeOptions, listApiKeys);
       print(listing.map((k) => ({ ...k, createdAt: new Date(k.createdAt).toISOString(), revokedAt: k.revokedAt && new Date(k.revokedAt).toISOString() })));
     });
   keys
     .command('revoke')
-    .description('revoke an API key by its id (key_…) or the key itself; a running server stops accepting it within 10 s')
+    .description('revoke an API key by its id (key_…) or the key itself; running collectors stop accepting it within a second')
     .requiredOption('--key <idOrKey>', 'the key id from `keys list`, or the key')
     .addOption(dbOption())
-    .action((opts) => {
-      const revoked = withCollector(opts.db, dbOptions, (ctx) => ctx.store.apiKeys.revoke(opts.key, ctx.now()));
+    .action(async (opts) => {
+      const revoked = await withCollector(opts.db, storeOptions, (ctx) => revokeApiKey(ctx, opts.key));
       if (!revoked) throw new ApiError(404, 'no live API key matches --key');
       print({ revoked: true });
     });
 
   program
     .command('backup')
-    .description('write a consistent copy of the database, safe while the server runs')
+    .description('write a consistent copy of a SQLite database, safe while the server runs (PostgreSQL: use pg_dump)')
     .requiredOption('--out <file>', 'destination file')
     .addOption(dbOption())
     .action(async (opts) => {
-      const result = await backupDatabase(opts.db, opts.out, dbOptions);
+      const result = await backupStore(opts.db, opts.out, storeOptions);
       print(result);
     });
 
@@ -200,9 +202,9 @@ export function buildCli(dbOptions: OpenDatabaseOptions = {}): Command {
 }
 
 /** Entry point: parses argv, prints errors to stderr, exits non-zero on failure. */
-export async function runCli(argv: string[] = process.argv, dbOptions: OpenDatabaseOptions = {}) {
+export async function runCli(argv: string[] = process.argv, storeOptions: StoreOptions = {}) {
   try {
-    await buildCli(dbOptions).parseAsync(argv);
+    await buildCli(storeOptions).parseAsync(argv);
   } catch (error) {
     const message = error instanceof ApiError || error instanceof ConfigError ? error.message : (error as Error)?.message ?? String(error);
     process.stderr.write(`refrocket: ${message}\n`);

@@ -5,7 +5,8 @@
 export interface ServerConfig {
   port: number;
   host: string;
-  dbPath: string;
+  /** A SQLite file path, or a postgres:// URL (see store/open-store.ts). */
+  db: string;
   /** Requests per minute per client IP on public routes; false disables per-IP limits. */
   rateLimit: number | false;
   /** false, a hop count, or proxy addresses/CIDRs (comma-separated). */
@@ -78,7 +79,7 @@ export function parseServerConfig(flags: RawServerSettings, env: NodeJS.ProcessE
   return {
     port: parsePort(port, flags.port !== undefined ? '--port' : 'PORT'),
     host: flags.host ?? env.HOST ?? '0.0.0.0',
-    dbPath: flags.db ?? env.REFROCKET_DB ?? './refrocket.db',
+    db: flags.db ?? env.REFROCKET_DB ?? './refrocket.db',
     rateLimit: parseRateLimit(rateLimit, flags.rateLimit !== undefined ? '--rate-limit' : 'REFROCKET_RATE_LIMIT'),
     trustProxy,
     synchronous: durability === 'full' ? 'FULL' : 'NORMAL',

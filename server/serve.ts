@@ -1,31 +1,33 @@
 import { buildApp, type AppOptions } from './app.js';
 import type { ServerConfig } from './config.js';
-import { openDatabase, type OpenDatabaseOptions } from './db/open-database.js';
 import { keepHeapSmall } from './heap-limits.js';
 import { loggerOptions } from './logging.js';
+import { openStore } from './store/open-store.js';
+import type { SqliteStoreOptions } from './store/sqlite/sqlite-store.js';
 
 /**
- * Opens and migrates the database, builds the app and listens. SIGTERM/SIGINT close it
- * gracefully: stop accepting, finish in-flight requests, commit queued writes, close the database.
+ * Opens and migrates the store, builds the app and listens. SIGTERM/SIGINT close it gracefully:
+ * stop accepting, finish in-flight requests, commit queued writes, close the database.
  */
 export async function serve(
   config: ServerConfig,
-  dbOptions: OpenDatabaseOptions = {},
+  storeOptions: Pick<SqliteStoreOptions, 'nativeBinding'> = {},
   appOptions: Pick<AppOptions, 'version'> = {},
 ) {
   // bin/refrocket.mjs has set these already (before compiling the bundle); the single executable
   // and programmatic callers get them here, before the app and its write thread are built.
   keepHeapSmall();
-  const db = openDatabase(config.dbPath, { ...dbOptions, synchronous: config.synchronous });
-  // Writes get a thread of their own (server/writer/). Not for `:memory:` (a second connection
-  // would see another, empty database) nor, for now, inside the single executable, whose
-  // better-sqlite3 addon is loaded from its assets on the main thread only.
-  const useWriteThread = config.writeThread && config.dbPath !== ':memory:' && !dbOptions.nativeBinding;
+  const store = await openStore(config.db, {
+    ...storeOptions,
+    synchronous: config.synchronous,
+    // A SQLite file gets a write thread (store/sqlite/thread-writer.ts), except inside the single
+    // executable for now, whose better-sqlite3 addon is loaded from its assets on the main thread.
+    writeThread: config.writeThread && !storeOptions.nativeBinding,
+  });
   const app = buildApp({
     ...appOptions,
-    db,
-    closeDb: true,
-    writeThread: useWriteThread ? { dbPath: config.dbPath, synchronous: config.synchronous } : undefined,
+    store,
+    closeStore: true,
     // A collector that can no longer commit must not keep answering: exit, and let the
     // supervisor (systemd Restart=on-failure) start a fresh one.
     onWriterFatal: () => process.exit(1),
@@ -51,5 +53,5 @@ export async function serve(
   process.once('SIGINT', () => void shutdown('SIGINT'));
 
   await app.listen({ port: config.port, host: config.host });
-  return app;
+  return { app, database: store.description };
 }

@@ -1,6 +1,6 @@
 import { badRequest, notFound } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
-import type { BonusAction } from '../store/bonus-actions.js';
+import type { BonusAction } from '../store/repositories.js';
 import { requireRunningContest, type CollectorContext } from './context.js';
 import { requireEntry } from './entries-admin.js';
 
@@ -10,10 +10,6 @@ export interface BonusActionInput {
   points: number;
 }
 
-/**
- * Makes the contest's bonus actions match `inputs` (keyed by `action`): new ones are created,
- * existing ones updated, missing ones archived — never deleted, so past completions stay valid.
- */
 /** Refuses a list that names an action twice. Call before writing anything else. */
 export function checkBonusActions(inputs: BonusActionInput[]): void {
   const seen = new Set<string>();
@@ -23,42 +19,50 @@ export function checkBonusActions(inputs: BonusActionInput[]): void {
   }
 }
 
-export function configureBonusActions(ctx: CollectorContext, contestId: string, inputs: BonusActionInput[]): BonusAction[] {
+/**
+ * Makes the contest's bonus actions match `inputs` (keyed by `action`): new ones are created,
+ * existing ones updated, missing ones archived — never deleted, so past completions stay valid.
+ */
+export async function configureBonusActions(
+  ctx: CollectorContext,
+  contestId: string,
+  inputs: BonusActionInput[],
+): Promise<BonusAction[]> {
   checkBonusActions(inputs);
   const now = ctx.now();
-  const current = new Map(ctx.store.bonusActions.listForContest(contestId).map((a) => [a.action, a]));
-  inputs.forEach((input, position) => {
-    const existing = ctx.store.bonusActions.findByAction(contestId, input.action);
+  const current = new Map((await ctx.store.bonusActions.listForContest(contestId)).map((a) => [a.action, a]));
+  for (const [position, input] of inputs.entries()) {
+    const existing = await ctx.store.bonusActions.findByAction(contestId, input.action);
     const fields = { description: input.description ?? null, points: input.points, position };
-    if (existing) ctx.store.bonusActions.update({ ...existing, ...fields });
-    else ctx.store.bonusActions.insert({ id: newId('ba'), contestId, action: input.action, ...fields }, now);
+    if (existing) await ctx.store.bonusActions.update({ ...existing, ...fields });
+    else await ctx.store.bonusActions.insert({ id: newId('ba'), contestId, action: input.action, ...fields }, now);
     current.delete(input.action);
-  });
-  for (const stale of current.values()) ctx.store.bonusActions.archive(stale.id);
+  }
+  for (const stale of current.values()) await ctx.store.bonusActions.archive(stale.id);
   return ctx.store.bonusActions.listForContest(contestId);
 }
 
 /** Completing is idempotent per (entry, action): the second call awards nothing. */
-export function completeBonusAction(ctx: CollectorContext, entryId: string, bonusActionId: string) {
-  const entry = requireEntry(ctx, entryId);
-  const action = ctx.store.bonusActions.get(bonusActionId);
+export async function completeBonusAction(ctx: CollectorContext, entryId: string, bonusActionId: string) {
+  const entry = await requireEntry(ctx, entryId);
+  const action = await ctx.store.bonusActions.get(bonusActionId);
   if (!action || action.contestId !== entry.contestId) throw notFound('Bonus action not found');
-  const previous = ctx.store.bonusActions.completion(entry.id, action.id);
+  const previous = await ctx.store.bonusActions.completion(entry.id, action.id);
   if (previous) {
     return { entryId, bonusActionId, pointsAwarded: 0, alreadyCompleted: true, totalPoints: entry.points };
   }
   if (action.archived) throw notFound('Bonus action not found');
-  requireRunningContest(ctx, entry.contestId);
+  await requireRunningContest(ctx, entry.contestId);
   const points = entry.disqualified ? 0 : action.points;
   const now = ctx.now();
-  ctx.store.bonusActions.complete(entry.id, action, points, now);
-  ctx.store.ledger.award(entry, points, 'bonus_action', action.id, now);
+  await ctx.store.bonusActions.complete(entry.id, action, points, now);
+  await ctx.store.ledger.award(entry, points, 'bonus_action', action.id, now);
   return { entryId, bonusActionId, pointsAwarded: points, alreadyCompleted: false, totalPoints: entry.points + points };
 }
 
-export function bonusActionsForEntry(ctx: CollectorContext, entryId: string) {
-  const entry = requireEntry(ctx, entryId);
-  const actions = ctx.store.bonusActions.statusForEntry(entry.id, entry.contestId);
+export async function bonusActionsForEntry(ctx: CollectorContext, entryId: string) {
+  const entry = await requireEntry(ctx, entryId);
+  const actions = await ctx.store.bonusActions.statusForEntry(entry.id, entry.contestId);
   const completed = actions.filter((a) => a.completed);
   return {
     entry,

@@ -1,7 +1,7 @@
 import { badRequest } from '../domain/errors.js';
 import { newContestId, newSecret } from '../domain/ids.js';
 import { contestView } from '../http/views.js';
-import { hashSecret } from '../store/api-keys.js';
+import { hashSecret, secretMatchesHash } from '../domain/secrets.js';
 import {
   defaultContestSettings,
   type Contest,
@@ -37,10 +37,10 @@ export function slugify(title: string): string {
   return slug || 'contest';
 }
 
-function uniqueSlug(ctx: CollectorContext, base: string, ownId?: string): string {
+async function uniqueSlug(ctx: CollectorContext, base: string, ownId?: string): Promise<string> {
   for (let n = 1; ; n++) {
     const candidate = n === 1 ? base : `${base}-${n}`;
-    const holder = ctx.store.contests.getBySlug(candidate);
+    const holder = await ctx.store.contests.getBySlug(candidate);
     if (!holder || holder.id === ownId) return candidate;
   }
 }
@@ -55,24 +55,25 @@ function checkDates(startDate: number | null, endDate: number | null) {
  * Creates a contest with a fresh webhook secret, returned once in clear (only its hash is kept).
  * New contests are active and evergreen unless told otherwise, so a quick start works at once.
  */
-export function createContest(
+export async function createContest(
   ctx: CollectorContext,
   input: ContestInput,
-): { contest: Contest; webhookSecret: string } {
+): Promise<{ contest: Contest; webhookSecret: string }> {
   const id = input.id ?? newContestId(ctx.now());
-  if (ctx.store.contests.get(id)) throw badRequest(`id ${id} is already used by another contest`);
-  if (input.slug && ctx.store.contests.getBySlug(input.slug)) {
+  if (await ctx.store.contests.get(id)) throw badRequest(`id ${id} is already used by another contest`);
+  if (input.slug && (await ctx.store.contests.getBySlug(input.slug))) {
     throw badRequest(`slug ${input.slug} is already used by another contest`);
   }
   const startDate = input.startDate ?? null;
   const endDate = input.endDate ?? null;
   checkDates(startDate, endDate);
   const webhookSecret = newWebhookSecret();
-  const contest = ctx.store.contests.insert(
+  const slug = input.slug ?? (await uniqueSlug(ctx, slugify(input.title)));
+  const contest = await ctx.store.contests.insert(
     {
       id,
       title: input.title,
-      slug: input.slug ?? uniqueSlug(ctx, slugify(input.title)),
+      slug,
       description: input.description ?? null,
       status: input.status ?? 'active',
       mode: input.mode ?? 'leaderboard',
@@ -87,13 +88,13 @@ export function createContest(
   return { contest, webhookSecret };
 }
 
-export function updateContest(
+export async function updateContest(
   ctx: CollectorContext,
   id: string,
   patch: Partial<Omit<ContestInput, 'id'>>,
-): Contest {
-  const current = requireContest(ctx, id);
-  if (patch.slug && patch.slug !== current.slug && ctx.store.contests.getBySlug(patch.slug)) {
+): Promise<Contest> {
+  const current = await requireContest(ctx, id);
+  if (patch.slug && patch.slug !== current.slug && (await ctx.store.contests.getBySlug(patch.slug))) {
     throw badRequest(`slug ${patch.slug} is already used by another contest`);
   }
   const next: Contest = {
@@ -112,19 +113,34 @@ export function updateContest(
   return ctx.store.contests.update(next, ctx.now());
 }
 
+/** Every contest, newest first, with its entry count. */
+export async function listContests(ctx: CollectorContext) {
+  return (await ctx.store.contests.list()).map((c) => contestView(c, c.entriesCount));
+}
+
+/** Whether `secret` is the contest's webhook secret, compared in constant time against its hash. */
+export async function checkWebhookSecret(
+  ctx: CollectorContext,
+  contestId: string,
+  secret: string | null,
+): Promise<'ok' | 'unknown_contest' | 'wrong_secret'> {
+  const storedHash = await ctx.store.contests.webhookSecretHash(contestId);
+  if (!storedHash) return 'unknown_contest';
+  return secret !== null && secretMatchesHash(secret, storedHash) ? 'ok' : 'wrong_secret';
+}
+
 /** Replaces the contest's webhook secret; the old one stops working at once. */
-export function rotateWebhookSecret(ctx: CollectorContext, id: string): string {
-  requireContest(ctx, id);
+export async function rotateWebhookSecret(ctx: CollectorContext, id: string): Promise<string> {
+  await requireContest(ctx, id);
   const secret = newWebhookSecret();
-  ctx.store.contests.setWebhookSecretHash(id, hashSecret(secret), ctx.now());
+  await ctx.store.contests.setWebhookSecretHash(id, hashSecret(secret), ctx.now());
   return secret;
 }
 
 /** A contest as GET /contests/:id shows it, with its bonus actions. */
-export function contestDetail(ctx: CollectorContext, contest: Contest) {
-  const stats = ctx.store.contests.stats(contest.id)!;
-  const bonusActions = ctx.store.bonusActions
-    .listForContest(contest.id)
+export async function contestDetail(ctx: CollectorContext, contest: Contest) {
+  const stats = (await ctx.store.contests.stats(contest.id))!;
+  const bonusActions = (await ctx.store.bonusActions.listForContest(contest.id))
     .map(({ id, action, description, points }) => ({ id, action, description, points }));
   return { ...contestView(contest, stats.entriesCount), settings: { ...contest.settings }, bonusActions };
 }

@@ -2,11 +2,35 @@ import { normalizeEmail } from '../domain/email.js';
 import { badRequest, messages, notFound } from '../domain/errors.js';
 import type { Entry } from '../store/types.js';
 import type { CollectorContext } from './context.js';
+import { requireContest } from './context.js';
 
-export function requireEntry(ctx: CollectorContext, entryId: string): Entry {
-  const entry = ctx.store.entries.get(entryId);
+export async function requireEntry(ctx: CollectorContext, entryId: string): Promise<Entry> {
+  const entry = await ctx.store.entries.get(entryId);
   if (!entry) throw notFound(messages.entryNotFound);
   return entry;
+}
+
+/** An entry found by email in a contest (the bonus-actions lookup); unknown → 404. */
+export async function requireEntryByEmail(ctx: CollectorContext, contestId: string, email: string): Promise<Entry> {
+  const contest = await requireContest(ctx, contestId);
+  const entry = await ctx.store.entries.findByEmail(contest.id, normalizeEmail(email));
+  if (!entry) throw notFound(messages.entryNotFound);
+  return entry;
+}
+
+/** A page of a contest's entries, oldest first; `search` matches email or name. */
+export async function listEntries(
+  ctx: CollectorContext,
+  contestId: string,
+  opts: { page: number; limit: number; search?: string },
+) {
+  const contest = await requireContest(ctx, contestId);
+  const { rows, total } = await ctx.store.entries.list(contest.id, {
+    limit: opts.limit,
+    offset: (opts.page - 1) * opts.limit,
+    search: opts.search,
+  });
+  return { rows, total };
 }
 
 export interface EntryUpdate {
@@ -17,23 +41,23 @@ export interface EntryUpdate {
 }
 
 /** Updates contact fields; an email or phone already used in the contest is refused. */
-export function updateEntry(ctx: CollectorContext, entryId: string, patch: EntryUpdate): Entry {
-  const entry = requireEntry(ctx, entryId);
+export async function updateEntry(ctx: CollectorContext, entryId: string, patch: EntryUpdate): Promise<Entry> {
+  const entry = await requireEntry(ctx, entryId);
   const email = patch.email === undefined ? undefined : patch.email?.trim() || null;
   const phone = patch.phone === undefined ? undefined : patch.phone?.trim() || null;
   const emailNormalized = email ? normalizeEmail(email) : null;
   if (emailNormalized) {
-    const holder = ctx.store.entries.findByEmail(entry.contestId, emailNormalized);
+    const holder = await ctx.store.entries.findByEmail(entry.contestId, emailNormalized);
     if (holder && holder.id !== entry.id) throw badRequest('email is already used by another entry in this contest');
   }
   if (phone) {
-    const holder = ctx.store.entries.findByPhone(entry.contestId, phone);
+    const holder = await ctx.store.entries.findByPhone(entry.contestId, phone);
     if (holder && holder.id !== entry.id) throw badRequest('phone is already used by another entry in this contest');
   }
   const nextEmail = email === undefined ? entry.email : email;
   const nextPhone = phone === undefined ? entry.phone : phone;
   if (!nextEmail && !nextPhone) throw badRequest(messages.emailOrPhoneRequired);
-  ctx.store.entries.update(
+  await ctx.store.entries.update(
     entry,
     { email, emailNormalized, name: patch.name === undefined ? undefined : patch.name?.trim() || null, phone, emailConfirmed: patch.emailConfirmed },
     entry.email ? normalizeEmail(entry.email) : null,
@@ -42,27 +66,27 @@ export function updateEntry(ctx: CollectorContext, entryId: string, patch: Entry
 }
 
 /** Takes the entry off the leaderboard; its ledger (and so its points) stays as it was. */
-export function disqualifyEntry(ctx: CollectorContext, entryId: string, reason: string | null): Entry {
-  const entry = requireEntry(ctx, entryId);
-  if (!entry.disqualified) ctx.store.entries.disqualify(entryId, reason);
+export async function disqualifyEntry(ctx: CollectorContext, entryId: string, reason: string | null): Promise<Entry> {
+  const entry = await requireEntry(ctx, entryId);
+  if (!entry.disqualified) await ctx.store.entries.disqualify(entryId, reason);
   return requireEntry(ctx, entryId);
 }
 
 /** A manual adjustment is one ledger row like any other award. */
-export function adjustPoints(ctx: CollectorContext, entryId: string, points: number, reason: string) {
-  const entry = requireEntry(ctx, entryId);
+export async function adjustPoints(ctx: CollectorContext, entryId: string, points: number, reason: string) {
+  const entry = await requireEntry(ctx, entryId);
   const now = ctx.now();
-  ctx.store.ledger.award(entry, points, 'adjustment', null, now, reason);
-  return { entry: requireEntry(ctx, entryId), adjustment: { points, reason, createdAt: now } };
+  await ctx.store.ledger.award(entry, points, 'adjustment', null, now, reason);
+  return { entry: await requireEntry(ctx, entryId), adjustment: { points, reason, createdAt: now } };
 }
 
 /**
  * Erases an entry's personal data (email, name, phone, and the email on its purchases). The entry
  * row, its code, its ledger and every count stay, so totals and the leaderboard remain consistent.
  */
-export function eraseEntry(ctx: CollectorContext, entryId: string): Entry {
-  const entry = requireEntry(ctx, entryId);
-  ctx.store.purchases.erasePurchaserEmail(entry, entry.email ? normalizeEmail(entry.email) : null);
-  ctx.store.entries.erase(entryId, ctx.now());
+export async function eraseEntry(ctx: CollectorContext, entryId: string): Promise<Entry> {
+  const entry = await requireEntry(ctx, entryId);
+  await ctx.store.purchases.erasePurchaserEmail(entry, entry.email ? normalizeEmail(entry.email) : null);
+  await ctx.store.entries.erase(entryId, ctx.now());
   return requireEntry(ctx, entryId);
 }

@@ -2,7 +2,7 @@ import { normalizeEmail } from '../domain/email.js';
 import { badRequest, messages } from '../domain/errors.js';
 import { newId, newReferralCode, normalizeReferralCode } from '../domain/ids.js';
 import type { Contest, Entry } from '../store/types.js';
-import type { CollectorContext } from './context.js';
+import { requireContest, type CollectorContext } from './context.js';
 
 export interface NewEntryInput {
   email?: string | null;
@@ -16,43 +16,43 @@ export interface NewEntryInput {
 
 const MAX_CODE_ATTEMPTS = 20;
 
-function freshReferralCode(ctx: CollectorContext, contestId: string): string {
+async function freshReferralCode(ctx: CollectorContext, contestId: string): Promise<string> {
   // 31^6 ≈ 887M codes: collisions are rare until a contest has millions of entries.
   for (let attempt = 0; attempt < MAX_CODE_ATTEMPTS; attempt++) {
     const code = newReferralCode();
-    if (ctx.store.entries.findIdByCode(contestId, code) === undefined) return code;
+    if ((await ctx.store.entries.findIdByCode(contestId, code)) === undefined) return code;
   }
   throw new Error(`could not find a free referral code in contest ${contestId}`);
 }
 
 /** Finds the entry an email or phone already has in the contest, if any. */
-export function findExistingEntry(
+export async function findExistingEntry(
   ctx: CollectorContext,
   contestId: string,
   email: string | null | undefined,
   phone: string | null | undefined,
-): Entry | undefined {
+): Promise<Entry | undefined> {
   if (email) return ctx.store.entries.findByEmail(contestId, normalizeEmail(email));
   if (phone) return ctx.store.entries.findByPhone(contestId, phone);
   return undefined;
 }
 
 /** Inserts a new entry with its own referral code. Call inside a transaction. */
-export function insertEntry(ctx: CollectorContext, contest: Contest, input: NewEntryInput): Entry {
+export async function insertEntry(ctx: CollectorContext, contest: Contest, input: NewEntryInput): Promise<Entry> {
   const email = input.email?.trim() || null;
   const phone = input.phone?.trim() || null;
   if (!email && !phone) throw badRequest(messages.emailOrPhoneRequired);
-  if (phone && ctx.store.entries.findByPhone(contest.id, phone)) {
+  if (phone && (await ctx.store.entries.findByPhone(contest.id, phone))) {
     throw badRequest('phone is already used by another entry in this contest');
   }
   let referralCode: string;
   if (input.referralCode) {
     referralCode = normalizeReferralCode(input.referralCode);
-    if (ctx.store.entries.findIdByCode(contest.id, referralCode) !== undefined) {
+    if ((await ctx.store.entries.findIdByCode(contest.id, referralCode)) !== undefined) {
       throw badRequest(`referralCode ${referralCode} is already used in this contest`);
     }
   } else {
-    referralCode = freshReferralCode(ctx, contest.id);
+    referralCode = await freshReferralCode(ctx, contest.id);
   }
   return ctx.store.entries.insert({
     id: newId('entry'),
@@ -66,4 +66,13 @@ export function insertEntry(ctx: CollectorContext, contest: Contest, input: NewE
     emailConfirmed: input.emailConfirmed ?? false,
     createdAt: ctx.now(),
   });
+}
+
+/** An entry created by an operator (CLI): refused when the email already has one in the contest. */
+export async function createEntryAsAdmin(ctx: CollectorContext, contestId: string, input: NewEntryInput & { email: string }): Promise<Entry> {
+  const contest = await requireContest(ctx, contestId);
+  if (await findExistingEntry(ctx, contest.id, input.email, null)) {
+    throw badRequest(`email ${input.email} already has an entry in contest ${contest.id}`);
+  }
+  return insertEntry(ctx, contest, input);
 }

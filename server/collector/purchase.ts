@@ -35,15 +35,15 @@ export type Crediting =
   | { kind: 'advocate'; referralCode?: string | null; cookieCode?: string | null }
   | { kind: 'purchaser'; requireEntry: boolean };
 
-function findAdvocate(
+async function findAdvocate(
   ctx: CollectorContext,
   contest: Contest,
   purchaser: Entry | undefined,
   codes: Array<string | null | undefined>,
-): Entry | undefined {
+): Promise<Entry | undefined> {
   for (const code of codes) {
     if (!code) continue;
-    const entry = ctx.store.entries.findByCode(contest.id, normalizeReferralCode(code));
+    const entry = await ctx.store.entries.findByCode(contest.id, normalizeReferralCode(code));
     if (entry) return entry;
   }
   return purchaser?.referredBy ? ctx.store.entries.get(purchaser.referredBy) : undefined;
@@ -64,27 +64,27 @@ function alreadyRecorded(purchase: Purchase): PurchaseResult {
  * credited entry. A repeated orderId returns the original purchase and awards nothing. Runs inside
  * one transaction, so two identical requests can never both pass the duplicate check.
  */
-export function recordPurchase(
+export async function recordPurchase(
   ctx: CollectorContext,
   input: PurchaseInput,
   crediting: Crediting,
-): PurchaseResult {
+): Promise<PurchaseResult> {
   const amountMinor = toMinorUnits(input.amount, input.currency);
   if (amountMinor < 1) {
     throw badRequest(`amount must be at least ${10 ** -currencyExponent(input.currency)} ${input.currency}`);
   }
-  const contest = requireRunningContest(ctx, input.contestId);
-  const existing = ctx.store.purchases.findByOrder(contest.id, input.orderId);
+  const contest = await requireRunningContest(ctx, input.contestId);
+  const existing = await ctx.store.purchases.findByOrder(contest.id, input.orderId);
   if (existing) return alreadyRecorded(existing);
 
   const emailNormalized = normalizeEmail(input.email);
-  const purchaser = ctx.store.entries.findByEmail(contest.id, emailNormalized);
+  const purchaser = await ctx.store.entries.findByEmail(contest.id, emailNormalized);
   let credited: Entry | undefined;
   if (crediting.kind === 'purchaser') {
     if (!purchaser && crediting.requireEntry) throw notFound(messages.entryNotFound);
     credited = purchaser;
   } else {
-    credited = findAdvocate(ctx, contest, purchaser, [crediting.referralCode, crediting.cookieCode]);
+    credited = await findAdvocate(ctx, contest, purchaser, [crediting.referralCode, crediting.cookieCode]);
     // Buying through your own link is not a referral.
     if (credited && purchaser && credited.id === purchaser.id) credited = undefined;
   }
@@ -94,7 +94,7 @@ export function recordPurchase(
       ? purchasePoints(input.amount, contest.settings.purchasePointsPerUnit)
       : 0;
   const now = ctx.now();
-  const purchase = ctx.store.purchases.insert({
+  const purchase = await ctx.store.purchases.insert({
     id: newId('purchase'),
     contestId: contest.id,
     orderId: input.orderId,
@@ -109,7 +109,7 @@ export function recordPurchase(
     createdAt: now,
   });
   const awarded = credited && points > 0
-    ? ctx.store.ledger.award(credited, points, 'purchase', purchase.id, now)
+    ? await ctx.store.ledger.award(credited, points, 'purchase', purchase.id, now)
     : 0;
   return {
     purchase,

@@ -5,15 +5,15 @@ import { requireContest } from './context.js';
  * Leaderboard: points desc, then earlier joinedAt, then id; non-disqualified entries, and only
  * confirmed ones when the contest requires email confirmation. Ranks are positions 1..n.
  */
-export function leaderboard(ctx: CollectorContext, contestId: string, limit: number) {
-  const contest = requireContest(ctx, contestId);
+export async function leaderboard(ctx: CollectorContext, contestId: string, limit: number) {
+  const contest = await requireContest(ctx, contestId);
   return ctx.store.entries.leaderboard(contest.id, limit, contest.settings.requireEmailConfirmation);
 }
 
-/** Analytics from counters the schema keeps current (see migrations.ts), so nothing is scanned. */
-export function analytics(ctx: CollectorContext, contestId: string) {
-  const contest = requireContest(ctx, contestId);
-  const stats = ctx.store.contests.stats(contest.id)!;
+/** Analytics from counters the database keeps current (see the migrations), so nothing is scanned. */
+export async function analytics(ctx: CollectorContext, contestId: string) {
+  const contest = await requireContest(ctx, contestId);
+  const stats = (await ctx.store.contests.stats(contest.id))!;
   const average = stats.entriesCount === 0 ? 0 : Math.round((stats.pointsTotal / stats.entriesCount) * 10) / 10;
   return {
     totalEntries: stats.entriesCount,

@@ -35,8 +35,8 @@ const noPoints = () => ({ advocate: 0, friend: 0 });
  * friend, ever — awards the contest's advocate and friend points when another entry referred it.
  * Runs inside one transaction (entry + ledger rows + totals commit together).
  */
-export function signup(ctx: CollectorContext, input: SignupInput): SignupResult {
-  return registerEntry(ctx, requireRunningContest(ctx, input.contestId), input);
+export async function signup(ctx: CollectorContext, input: SignupInput): Promise<SignupResult> {
+  return registerEntry(ctx, await requireRunningContest(ctx, input.contestId), input);
 }
 
 /**
@@ -44,15 +44,15 @@ export function signup(ctx: CollectorContext, input: SignupInput): SignupResult 
  * in any status (imports, corrections) but passes `awardPoints: false` when it is not running:
  * the referral is recorded, the points are not.
  */
-export function registerEntry(
+export async function registerEntry(
   ctx: CollectorContext,
   contest: Contest,
   input: Omit<SignupInput, 'contestId' | 'email'> & { email?: string | null },
   { awardPoints = true }: { awardPoints?: boolean } = {},
-): SignupResult {
+): Promise<SignupResult> {
   const email = input.email ? normalizeEmail(input.email) : null;
   const code = input.referralCode ? normalizeReferralCode(input.referralCode) : null;
-  const advocate = code ? ctx.store.entries.findByCode(contest.id, code) : undefined;
+  const advocate = code ? await ctx.store.entries.findByCode(contest.id, code) : undefined;
 
   const isSelf =
     advocate &&
@@ -67,7 +67,7 @@ export function registerEntry(
       outcome: 'self_referral',
     };
   }
-  const existing = findExistingEntry(ctx, contest.id, email, input.phone);
+  const existing = await findExistingEntry(ctx, contest.id, email, input.phone);
   if (existing) {
     return {
       entry: existing,
@@ -78,7 +78,7 @@ export function registerEntry(
     };
   }
 
-  const friend = insertEntry(ctx, contest, {
+  const friend = await insertEntry(ctx, contest, {
     email: input.email,
     name: input.name,
     phone: input.phone,
@@ -98,11 +98,11 @@ export function registerEntry(
   }
   const now = ctx.now();
   const { advocatePoints, friendPoints } = contest.settings;
-  const friendAward = ctx.store.ledger.award(friend, friendPoints, 'referral_friend', friend.id, now);
+  const friendAward = await ctx.store.ledger.award(friend, friendPoints, 'referral_friend', friend.id, now);
   // A disqualified advocate keeps the referral link (the friend is still referred) but earns nothing.
   const advocateAward = advocate.disqualified
     ? 0
-    : ctx.store.ledger.award(advocate, advocatePoints, 'referral_advocate', friend.id, now);
+    : await ctx.store.ledger.award(advocate, advocatePoints, 'referral_advocate', friend.id, now);
   return {
     entry: { ...friend, points: friendAward },
     alreadyExists: false,

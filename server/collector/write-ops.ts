@@ -1,4 +1,6 @@
 import { isContestRunning } from '../domain/contest-rules.js';
+import type { Repositories } from '../store/repositories.js';
+import type { Writer, WriteOpRunner } from '../store/writer.js';
 import { checkBonusActions, completeBonusAction, configureBonusActions, type BonusActionInput } from './bonus-actions.js';
 import { contestDetail, createContest, updateContest, type ContestInput } from './contests.js';
 import { requireContest, type CollectorContext } from './context.js';
@@ -9,35 +11,35 @@ import { trackVisit, type VisitInput } from './visit.js';
 
 /**
  * Every write the HTTP API makes, by name. A route asks for one with plain data (no closures), so
- * the same operation can run here on the main thread or in the write thread (server/writer/):
- * arguments and results cross a thread boundary as structured clones. Each runs inside the write
- * queue's transaction; the ApiErrors they throw come before their first write (see write-queue.ts).
+ * the same operation can run here or in a write thread: arguments and results cross a thread
+ * boundary as structured clones. Each runs inside a group-commit transaction (store/write-queue.ts)
+ * on that transaction's repositories; the 4xx ApiErrors they throw come before their first write.
  */
 export const writeOps = {
-  trackVisit(ctx: CollectorContext, input: VisitInput): true {
-    trackVisit(ctx, input);
+  async trackVisit(ctx: CollectorContext, input: VisitInput): Promise<true> {
+    await trackVisit(ctx, input);
     return true;
   },
   signup: (ctx: CollectorContext, input: SignupInput) => signup(ctx, input),
   recordPurchase: (ctx: CollectorContext, args: { input: PurchaseInput; crediting: Crediting }) =>
     recordPurchase(ctx, args.input, args.crediting),
-  createContest(ctx: CollectorContext, args: { input: ContestInput; bonusActions?: BonusActionInput[] }) {
+  async createContest(ctx: CollectorContext, args: { input: ContestInput; bonusActions?: BonusActionInput[] }) {
     if (args.bonusActions) checkBonusActions(args.bonusActions);
-    const { contest, webhookSecret } = createContest(ctx, args.input);
-    if (args.bonusActions) configureBonusActions(ctx, contest.id, args.bonusActions);
-    return { ...contestDetail(ctx, contest), webhookSecret };
+    const { contest, webhookSecret } = await createContest(ctx, args.input);
+    if (args.bonusActions) await configureBonusActions(ctx, contest.id, args.bonusActions);
+    return { ...(await contestDetail(ctx, contest)), webhookSecret };
   },
-  updateContest(ctx: CollectorContext, args: { contestId: string; patch: Partial<Omit<ContestInput, 'id'>>; bonusActions?: BonusActionInput[] }) {
+  async updateContest(ctx: CollectorContext, args: { contestId: string; patch: Partial<Omit<ContestInput, 'id'>>; bonusActions?: BonusActionInput[] }) {
     if (args.bonusActions) checkBonusActions(args.bonusActions);
-    const contest = updateContest(ctx, args.contestId, args.patch);
-    if (args.bonusActions) configureBonusActions(ctx, contest.id, args.bonusActions);
+    const contest = await updateContest(ctx, args.contestId, args.patch);
+    if (args.bonusActions) await configureBonusActions(ctx, contest.id, args.bonusActions);
     return contestDetail(ctx, contest);
   },
   /** REST entry creation: on a contest in any status, awarding points only while it runs. */
-  createEntry(ctx: CollectorContext, args: { contestId: string; input: Parameters<typeof registerEntry>[2] }) {
-    const contest = requireContest(ctx, args.contestId);
-    const result = registerEntry(ctx, contest, args.input, { awardPoints: isContestRunning(contest, ctx.now()) });
-    return { entry: ctx.store.entries.get(result.entry.id)!, alreadyExists: result.alreadyExists };
+  async createEntry(ctx: CollectorContext, args: { contestId: string; input: Parameters<typeof registerEntry>[2] }) {
+    const contest = await requireContest(ctx, args.contestId);
+    const result = await registerEntry(ctx, contest, args.input, { awardPoints: isContestRunning(contest, ctx.now()) });
+    return { entry: (await ctx.store.entries.get(result.entry.id))!, alreadyExists: result.alreadyExists };
   },
   updateEntry: (ctx: CollectorContext, args: { entryId: string; update: EntryUpdate }) =>
     updateEntry(ctx, args.entryId, args.update),
@@ -48,15 +50,12 @@ export const writeOps = {
     adjustPoints(ctx, args.entryId, args.points, args.reason),
   completeBonusAction: (ctx: CollectorContext, args: { entryId: string; bonusActionId: string }) =>
     completeBonusAction(ctx, args.entryId, args.bonusActionId),
-} satisfies Record<string, (ctx: CollectorContext, args: never) => unknown>;
+} satisfies Record<string, (ctx: CollectorContext, args: never) => Promise<unknown>>;
 
 export type WriteOps = typeof writeOps;
 export type WriteOpName = keyof WriteOps;
 export type WriteOpArgs<K extends WriteOpName> = Parameters<WriteOps[K]>[1];
-export type WriteOpResult<K extends WriteOpName> = ReturnType<WriteOps[K]>;
-
-/** Operations after which cached contests (status, settings, secrets) must be read again. */
-export const changesContests: ReadonlySet<WriteOpName> = new Set<WriteOpName>(['createContest', 'updateContest']);
+export type WriteOpResult<K extends WriteOpName> = Awaited<ReturnType<WriteOps[K]>>;
 
 /**
  * What each operation costs the write thread, in visits (one indexed insert, ≈ 15 µs there). The
@@ -66,13 +65,28 @@ export const changesContests: ReadonlySet<WriteOpName> = new Set<WriteOpName>(['
  * instead of all 50 connections waiting on one long batch: +20–25% signups/s measured. Visits
  * gain nothing from smaller batches and lose to the extra commits.
  */
-export function writeOpCost(name: WriteOpName): number {
+export function writeOpCost(name: string): number {
   return name === 'trackVisit' ? 1 : 4;
 }
 
-/** Runs one named operation. */
-export function runWriteOp<K extends WriteOpName>(ctx: CollectorContext, name: K, args: WriteOpArgs<K>): WriteOpResult<K> {
-  const op = writeOps[name] as (ctx: CollectorContext, args: WriteOpArgs<K>) => WriteOpResult<K>;
+/** Runs one named operation on a transaction's repositories. */
+export function runWriteOp<K extends WriteOpName>(ctx: CollectorContext, name: K, args: WriteOpArgs<K>): Promise<WriteOpResult<K>> {
+  const op = writeOps[name] as (ctx: CollectorContext, args: WriteOpArgs<K>) => Promise<WriteOpResult<K>>;
   if (typeof op !== 'function') throw new Error(`unknown write operation ${String(name)}`);
   return op(ctx, args);
 }
+
+/** The named operations, as a store's writer runs them (with this clock). */
+export function writeOpRunner(now: () => number): WriteOpRunner {
+  return {
+    run: (tx: Repositories, name: string, args: unknown) => runWriteOp({ store: tx, now }, name as WriteOpName, args as never),
+    cost: writeOpCost,
+  };
+}
+
+/** The API's view of a store's writer: typed by operation name. */
+export interface Writes {
+  run<K extends WriteOpName>(name: K, args: WriteOpArgs<K>): Promise<WriteOpResult<K>>;
+}
+
+export const typedWrites = (writer: Writer): Writes => writer as unknown as Writes;

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { findApiKey } from '../collector/api-keys.js';
 import { forbidden, messages, unauthorized } from '../domain/errors.js';
 import type { ApiKeyType } from '../store/types.js';
 
@@ -25,7 +26,7 @@ export const apiKeyAuthPlugin = fp(
       const header = request.headers['x-api-key'];
       const query = (request.query as { apiKey?: unknown }).apiKey;
       const key = typeof header === 'string' && header ? header : typeof query === 'string' ? query : undefined;
-      const record = key ? app.store.apiKeys.find(key) : undefined;
+      const record = await findApiKey(app.collector, key);
       if (!record) throw unauthorized(messages.invalidApiKey);
       if (request.routeOptions.config.access === 'private' && record.type !== 'private') {
         throw forbidden(messages.privateKeyRequired);

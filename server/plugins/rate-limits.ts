@@ -2,8 +2,9 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ApiError, messages } from '../domain/errors.js';
+import { findApiKey } from '../collector/api-keys.js';
+import { checkWebhookSecret } from '../collector/contests.js';
 import { presentedWebhookSecret } from '../routes/webhooks.js';
-import { secretMatchesHash } from '../store/api-keys.js';
 
 export interface RateLimitOptions {
   /** General limit: requests per minute per client IP. */
@@ -24,17 +25,16 @@ declare module 'fastify' {
  * A trusted backend sends many users' events from one IP: a request that carries a valid private
  * API key, or the contest's webhook secret, is exempt from per-IP limits.
  */
-function isTrustedBackend(app: FastifyInstance, request: FastifyRequest): boolean {
+async function isTrustedBackend(app: FastifyInstance, request: FastifyRequest): Promise<boolean> {
   const key = request.headers['x-api-key'];
-  if (typeof key === 'string' && app.store.apiKeys.find(key)?.type === 'private') return true;
+  if (typeof key === 'string' && (await findApiKey(app.collector, key))?.type === 'private') return true;
   // Webhooks name the contest in the path; referral endpoints in the body.
   const contestId =
     (request.params as { contestId?: unknown } | undefined)?.contestId ??
     (request.body as { contestId?: unknown } | undefined)?.contestId;
   const secret = presentedWebhookSecret(request);
   if (typeof contestId !== 'string' || !secret) return false;
-  const storedHash = app.store.contests.webhookSecretHash(contestId);
-  return storedHash !== undefined && secretMatchesHash(secret, storedHash);
+  return (await checkWebhookSecret(app.collector, contestId, secret)) === 'ok';
 }
 
 const tooManyRequests = () => new ApiError(429, messages.rateLimited);

@@ -14,7 +14,7 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   }, async (_request, reply) => {
     try {
-      app.store.isReachable();
+      await app.checkDatabase();
       return { status: 'ok' as const };
     } catch (error) {
       return reply.code(503).send({ status: 'unavailable' as const, error: (error as Error).message });

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { validateCode } from '../collector/visit.js';
-import { utcDay, visitorKey } from '../domain/visitor-key.js';
 import { readCookie } from '../http/cookies.js';
 import * as f from '../http/fields.js';
 import { REFERRAL_COOKIE } from '../wire.js';
@@ -47,14 +46,8 @@ export const referralRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: z.object({ success: z.literal(true) }), 400: f.errorResponse, 404: f.errorResponse },
     },
   }, async (request) => {
-    const { body } = request;
-    const ip = request.ip;
-    const userAgent = request.headers['user-agent'] ?? '';
-    // Read (or create, autocommitted, once a day) the salt outside the batch, so a rolled-back
-    // visit can never leave a salt in the cache that the database does not have.
-    const salt = collector.store.visits.saltForDay(utcDay(collector.now()));
-    const key = visitorKey(salt, body.contestId, ip, userAgent);
-    await writes.run('trackVisit', { ...body, visitorKey: key });
+    // The writer hashes the IP and user agent with the day's salt into a visitor key; neither is stored.
+    await writes.run('trackVisit', { ...request.body, ip: request.ip, userAgent: request.headers['user-agent'] ?? '' });
     return { success: true as const };
   });
 

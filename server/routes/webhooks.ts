@@ -2,8 +2,8 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { PurchaseResult } from '../collector/purchase.js';
+import { checkWebhookSecret } from '../collector/contests.js';
 import { messages, notFound, unauthorized } from '../domain/errors.js';
-import { secretMatchesHash } from '../store/api-keys.js';
 import * as f from '../http/fields.js';
 import { signupPointsSchema } from './referral.js';
 
@@ -29,10 +29,9 @@ export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
 
   async function verifyWebhookSecret(request: FastifyRequest) {
     const { contestId } = request.params as { contestId?: string };
-    const storedHash = contestId ? collector.store.contests.webhookSecretHash(contestId) : undefined;
-    if (!storedHash) throw notFound(messages.contestNotFound);
-    const secret = presentedWebhookSecret(request);
-    if (!secret || !secretMatchesHash(secret, storedHash)) throw unauthorized(messages.invalidWebhookSecret);
+    const check = contestId ? await checkWebhookSecret(collector, contestId, presentedWebhookSecret(request)) : 'unknown_contest';
+    if (check === 'unknown_contest') throw notFound(messages.contestNotFound);
+    if (check === 'wrong_secret') throw unauthorized(messages.invalidWebhookSecret);
   }
   // Appended as the route's last preValidation hook, so the per-IP rate limit (an earlier
   // preValidation hook) counts failed guesses before they are refused.

@@ -18,13 +18,15 @@ export class VersionedCache<T> {
     private readonly maxEntries = 100,
   ) {}
 
-  get(key: string, compute: () => T): T {
+  async get(key: string, compute: () => Promise<T>): Promise<T> {
     const hit = this.entries.get(key);
     const now = Date.now();
     if (hit && hit.version === this.changes.version && hit.until > now) return hit.value;
-    const value = compute();
+    // The version before the read: a write committed while it runs makes the answer stale.
+    const version = this.changes.version;
+    const value = await compute();
     if (this.entries.size >= this.maxEntries) this.entries.clear();
-    this.entries.set(key, { version: this.changes.version, until: now + this.maxAgeMs, value });
+    this.entries.set(key, { version, until: now + this.maxAgeMs, value });
     return value;
   }
 }

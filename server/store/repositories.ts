@@ -1,4 +1,5 @@
 import type { ChangeCounter } from './changes.js';
+import type { WriteOpRunner, Writer } from './writer.js';
 import type { ApiKeyType, Contest, ContestStats, Entry, LedgerReason, Purchase } from './types.js';
 
 /**
@@ -248,6 +249,11 @@ export interface Store extends Repositories {
    * the engine throw ReplayBatch, and the queue runs the batch again isolated.
    */
   runBatch(ops: TransactionalOp[], isolated: boolean): Promise<Outcome[]>;
+  /**
+   * Where the API's writes run, group-committed (store/writer.ts): on this thread, or for a
+   * SQLite file in a write thread of its own. `onFatal`: the writer can no longer commit.
+   */
+  openWriter(runner: WriteOpRunner, options: { onFatal(error: Error): void }): Writer;
   /** Drops cached reads after a rolled-back write: they may hold rows that no longer exist. */
   forgetCachedReads(): void;
   /** Resolves when the database answers a query; rejects (503 ApiError) when it does not. */

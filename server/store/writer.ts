@@ -1,34 +1,47 @@
-import { runWriteOp, writeOpCost, type WriteOpArgs, type WriteOpName, type WriteOpResult } from '../collector/write-ops.js';
-import type { CollectorContext } from '../collector/context.js';
 import { ApiError } from '../domain/errors.js';
-import { createWriteQueue } from '../write-queue.js';
+import type { Repositories, Store } from './repositories.js';
+import { createWriteQueue, type WriteQueueOptions } from './write-queue.js';
 
 /**
- * Where the API's writes run. Two implementations with one contract — the promise settles only
- * after the write's transaction has committed:
- *  - createLocalWriter: on the calling thread, through a write queue (tests, `:memory:`, and
- *    inside the write thread itself);
- *  - createThreadWriter (thread-writer.ts): in a worker thread that owns the write connection,
- *    so SQLite's work runs on the second core while this thread parses and answers HTTP.
+ * Where the API's writes run. Every implementation keeps one contract: the promise settles only
+ * after the write's transaction has committed. Writes are named operations with plain-data
+ * arguments (server/collector/write-ops.ts), so a write thread can run them too.
  */
 export interface Writer {
-  run<K extends WriteOpName>(name: K, args: WriteOpArgs<K>): Promise<WriteOpResult<K>>;
-  /** Commits what is queued and releases the writer (the thread writer then refuses new runs). */
+  run(name: string, args: unknown): Promise<unknown>;
+  /** Boots what the writer needs once the app is ready (the SQLite write thread); optional. */
+  start(): void;
+  /** Commits what is queued and releases the writer (a thread writer then refuses new runs). */
   close(): Promise<void>;
 }
 
-export function createLocalWriter(ctx: CollectorContext): Writer {
-  const queue = createWriteQueue(ctx.store.db, {
-    // Collector steps throw ApiError (404, 400 …) only before they write anything, so those
-    // leave no trace to forget; anything else may have been read into a cache and rolled back.
+/** How a writer runs a named operation: supplied by the rules' layer, so the store imports no rule. */
+export interface WriteOpRunner {
+  run(tx: Repositories, name: string, args: unknown): Promise<unknown>;
+  /** Roughly how many simple inserts the operation is worth (closes batches by cost). */
+  cost(name: string): number;
+}
+
+/**
+ * A group-commit writer on the calling thread (tests, `:memory:`, PostgreSQL, and inside the
+ * SQLite write thread itself).
+ */
+export function createLocalWriter(
+  store: Store,
+  runner: WriteOpRunner,
+  options: Pick<WriteQueueOptions, 'maxConcurrentBatches'> = {},
+): Writer {
+  const queue = createWriteQueue(store, {
+    ...options,
+    // Collector steps throw 4xx ApiErrors only before they write anything, so those leave no
+    // trace to forget; anything else may have been read into a cache and rolled back.
     onRollback: (error) => {
-      if (!(error instanceof ApiError)) ctx.store.forgetCachedReads();
+      if (!(error instanceof ApiError && error.statusCode < 500)) store.forgetCachedReads();
     },
   });
   return {
-    run: (name, args) => queue.run(() => runWriteOp(ctx, name, args), writeOpCost(name)),
-    async close() {
-      queue.flush();
-    },
+    run: (name, args) => queue.run((tx) => runner.run(tx, name, args), runner.cost(name)),
+    start() {},
+    close: () => queue.flush(),
   };
 }

@@ -1,63 +1,101 @@
-import { afterEach, beforeEach, expect } from 'vitest';
+import { afterEach, beforeEach, describe, expect, inject } from 'vitest';
 import { buildApp, type App, type AppOptions } from '../../server/app.js';
 import { createApiKey } from '../../server/collector/api-keys.js';
 import { createContest, type ContestInput } from '../../server/collector/contests.js';
-import { insertEntry, type NewEntryInput } from '../../server/collector/entries.js';
+import type { CollectorContext } from '../../server/collector/context.js';
 import { requireContest } from '../../server/collector/context.js';
+import { insertEntry, type NewEntryInput } from '../../server/collector/entries.js';
+import { openStore } from '../../server/store/open-store.js';
+import type { Row, Store, TableName } from '../../server/store/repositories.js';
+import type { Entry } from '../../server/store/types.js';
+import { dropDatabase, freshDatabase } from './postgres.js';
 
 export const T0 = Date.parse('2026-01-15T12:00:00.000Z');
 
+/** The storage engines every behaviour suite runs on. */
+export const ENGINES = ['sqlite', 'postgres'] as const;
+export type Engine = (typeof ENGINES)[number];
+
+/** Runs a suite once per engine, from one source: `forEachEngine((engine) => { … })`. */
+export function forEachEngine(suite: (engine: Engine) => void): void {
+  describe.each(ENGINES)('on %s', (engine) => suite(engine));
+}
+
+/**
+ * A fresh, empty, migrated store: SQLite `:memory:`, or a new PostgreSQL database on the test
+ * server (test/global-setup.ts starts one, or REFROCKET_TEST_PG_URL names one). `close()` also
+ * drops the PostgreSQL database.
+ */
+export async function openTestStore(engine: Engine): Promise<Store> {
+  if (engine === 'sqlite') return openStore(':memory:');
+  const url = await freshDatabase(inject('pgUrl'));
+  const store = await openStore(url);
+  const close = store.close.bind(store);
+  return Object.assign(store, {
+    async close() {
+      await close();
+      await dropDatabase(url);
+    },
+  });
+}
+
 export interface TestApp {
   app: App;
+  /** The app's store: the repositories for direct reads, `tables` for raw rows. */
+  store: Store;
+  engine: Engine;
+  /** The rules' context on the store, with the pinned clock. */
+  ctx: CollectorContext;
   /** Moves the pinned clock. */
   setNow(ms: number): void;
   advance(ms: number): void;
-  contest(input?: Partial<ContestInput>): { id: string; webhookSecret: string };
-  entry(contestId: string, input: NewEntryInput): ReturnType<typeof insertEntry>;
-  apiKey(type: 'public' | 'private'): string;
+  contest(input?: Partial<ContestInput>): Promise<{ id: string; webhookSecret: string }>;
+  entry(contestId: string, input: NewEntryInput): Promise<Entry>;
+  apiKey(type: 'public' | 'private'): Promise<string>;
   /** Row counts of every table that holds tracked data: "nothing changed" checks compare these. */
-  counts(): Record<string, number>;
-  /** Fails when any entry's points differ from its ledger sum, or a contest total is off. */
-  expectInvariants(): void;
+  counts(): Promise<Record<string, number>>;
+  /** Every row of a table, in primary-key order, as the engine stored it. */
+  rows(table: TableName): Promise<Row[]>;
+  /** Fails when any entry's points differ from its ledger sum, or a contest's counters are off. */
+  expectInvariants(): Promise<void>;
 }
 
-const TRACKED_TABLES = ['contests', 'entries', 'visits', 'purchases', 'points_ledger', 'bonus_completions', 'api_keys'];
+const TRACKED_TABLES: TableName[] = ['contests', 'entries', 'visits', 'purchases', 'points_ledger', 'bonus_completions', 'api_keys'];
 
-export async function createTestApp(options: AppOptions = {}): Promise<TestApp> {
+export async function createTestApp(options: AppOptions & { engine?: Engine } = {}): Promise<TestApp> {
+  const { engine = 'sqlite', ...appOptions } = options;
   let now = T0;
-  const app = buildApp({ now: () => now, validateResponses: true, ...options });
+  const store = appOptions.store ?? (await openTestStore(engine));
+  const app = buildApp({ now: () => now, validateResponses: true, store, closeStore: true, ...appOptions });
   await app.ready();
-  const ctx = app.collector;
-  const db = app.store.db;
+  const ctx: CollectorContext = { store, now: () => now };
+  const inTransaction = <T>(fn: (tx: CollectorContext) => Promise<T>) =>
+    store.transaction((tx) => fn({ store: tx, now: () => now }));
+  const rows = async (table: TableName) => store.tables.page(table, undefined, 1_000_000);
   return {
     app,
+    store,
+    engine,
+    ctx,
     setNow: (ms) => void (now = ms),
     advance: (ms) => void (now += ms),
-    contest(input = {}) {
-      const { contest, webhookSecret } = createContest(ctx, { title: 'Summer Giveaway 2025', ...input });
+    async contest(input = {}) {
+      const { contest, webhookSecret } = await inTransaction((tx) =>
+        createContest(tx, { title: 'Summer Giveaway 2025', ...input }),
+      );
       return { id: contest.id, webhookSecret };
     },
-    entry(contestId, input) {
-      return app.store.transaction(() => insertEntry(ctx, requireContest(ctx, contestId), input));
+    entry: (contestId, input) =>
+      inTransaction(async (tx) => insertEntry(tx, await requireContest(tx, contestId), input)),
+    apiKey: async (type) => (await inTransaction((tx) => createApiKey(tx, type))).key,
+    async counts() {
+      const counts: Record<string, number> = {};
+      for (const table of TRACKED_TABLES) counts[table] = await store.tables.count(table);
+      return counts;
     },
-    apiKey: (type) => createApiKey(ctx, type).key,
-    counts() {
-      return Object.fromEntries(
-        TRACKED_TABLES.map((t) => [t, db.prepare(`SELECT count(*) FROM ${t}`).pluck().get() as number]),
-      );
-    },
-    expectInvariants() {
-      expect(app.store.ledger.mismatches(), 'entries whose points differ from their ledger sum').toEqual([]);
-      const totals = db
-        .prepare(`SELECT s.contest_id, s.points_total, coalesce(sum(e.points), 0) AS entries_sum,
-            s.entries_count, count(e.id) AS entries_rows
-          FROM contest_stats s LEFT JOIN entries e ON e.contest_id = s.contest_id
-          GROUP BY s.contest_id`)
-        .all() as Array<{ points_total: number; entries_sum: number; entries_count: number; entries_rows: number }>;
-      for (const row of totals) {
-        expect(row.points_total).toBe(row.entries_sum);
-        expect(row.entries_count).toBe(row.entries_rows);
-      }
+    rows,
+    async expectInvariants() {
+      expect(await store.invariantViolations(), 'ledger sums and contest counters').toEqual([]);
     },
   };
 }
@@ -66,16 +104,19 @@ export async function createTestApp(options: AppOptions = {}): Promise<TestApp> 
  * One fresh app per test, closed afterwards, with the ledger invariant checked after every test.
  * Use `t()` inside a test to get the current one.
  */
-export function useTestApp(options: AppOptions = {}): () => TestApp {
+export function useTestApp(options: AppOptions & { engine?: Engine } = {}): () => TestApp {
   let current: TestApp | undefined;
   beforeEach(async () => {
     current = await createTestApp(options);
   });
   afterEach(async () => {
     if (!current) return;
-    current.expectInvariants();
-    await current.app.close();
-    current = undefined;
+    try {
+      await current.expectInvariants();
+    } finally {
+      await current.app.close();
+      current = undefined;
+    }
   });
   return () => {
     if (!current) throw new Error('useTestApp: no app outside a test');

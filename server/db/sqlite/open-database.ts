@@ -14,6 +14,8 @@ export interface OpenDatabaseOptions {
   nativeBinding?: Database.Options['nativeBinding'];
   /** Open an existing file without creating, migrating or changing any setting (backups). */
   readonly?: boolean;
+  /** WAL pages before this connection checkpoints by itself (SQLite's default: 1,000). */
+  walAutocheckpoint?: number;
 }
 
 /** Opens (creating if needed) and migrates a database. `:memory:` gives a private, empty one. */
@@ -28,11 +30,12 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
     db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
   }
   db.pragma('foreign_keys = ON');
-  // Each queued write runs in a savepoint (see write-queue.ts); SQLite keeps a savepoint's undo
+  // A batch re-run isolates each write in a savepoint (see store/write-queue.ts); SQLite keeps a savepoint's undo
   // pages in a temp file unless told otherwise, which on the hot path costs more than the write.
   db.pragma('temp_store = MEMORY');
   // A second writer (backup, CLI while the server runs) waits instead of failing at once.
   db.pragma('busy_timeout = 5000');
+  if (options.walAutocheckpoint !== undefined) db.pragma(`wal_autocheckpoint = ${options.walAutocheckpoint}`);
   if (!options.readonly) migrate(db);
   return db;
 }

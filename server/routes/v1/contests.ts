@@ -1,12 +1,14 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { contestDetail } from '../../collector/contests.js';
+import { contestDetail, listContests } from '../../collector/contests.js';
+import { listEntries } from '../../collector/entries-admin.js';
 import { requireContest } from '../../collector/context.js';
 import { analytics, leaderboard } from '../../collector/reports.js';
 import { badRequest, messages } from '../../domain/errors.js';
 import * as f from '../../http/fields.js';
-import { contestView, entryDetailView, entryView, leaderboardRowView } from '../../http/views.js';
+import { entryDetailView, entryView, leaderboardRowView } from '../../http/views.js';
 import { VersionedCache } from '../../store/changes.js';
+import { CROSS_PROCESS_STALENESS_MS } from '../../store/repositories.js';
 import { purchaseResponse, purchaseResponseSchema } from '../webhooks.js';
 import * as s from './schemas.js';
 
@@ -16,15 +18,12 @@ const params = z.object({ contestId: f.contestId });
 export const contestRoutes: FastifyPluginAsyncZod = async (app) => {
   const { collector, writes } = app;
   // Leaderboard widgets poll: between changes to entries or points the same answer is served
-  // from memory, already serialized (for at most 1 s, so another process's writes show too).
-  const leaderboardResponses = new VersionedCache<string>(collector.store.changes, 1_000);
+  // from memory, already serialized (briefly, so another process's writes show too).
+  const leaderboardResponses = new VersionedCache<string>(app.rankingChanges, CROSS_PROCESS_STALENESS_MS);
 
   app.get('/contests', {
     schema: { tags, summary: 'List contests', security: s.security, response: { 200: s.ok(z.array(s.contestSchema)), ...s.errors } },
-  }, async () => ({
-    success: true as const,
-    data: collector.store.contests.list().map((c) => contestView(c, c.entriesCount)),
-  }));
+  }, async () => ({ success: true as const, data: await listContests(collector) }));
 
   app.post('/contests', {
     config: { access: 'private' },
@@ -45,7 +44,7 @@ export const contestRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: { tags, summary: 'Get contest details', security: s.security, params, response: { 200: s.ok(s.contestDetailSchema), ...s.errors } },
   }, async (request) => ({
     success: true as const,
-    data: contestDetail(collector, requireContest(collector, request.params.contestId)),
+    data: await contestDetail(collector, await requireContest(collector, request.params.contestId)),
   }));
 
   app.put('/contests/:contestId', {
@@ -75,8 +74,7 @@ export const contestRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   }, async (request) => {
     const { page, limit, search } = request.query;
-    const contest = requireContest(collector, request.params.contestId);
-    const { rows, total } = collector.store.entries.list(contest.id, { limit, offset: (page - 1) * limit, search });
+    const { rows, total } = await listEntries(collector, request.params.contestId, { page, limit, search });
     return {
       success: true as const,
       data: rows.map(entryView),
@@ -124,10 +122,10 @@ export const contestRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request, reply) => {
     const { contestId } = request.params;
     const { limit } = request.query;
-    const body = leaderboardResponses.get(`${contestId}\0${limit}`, () =>
+    const body = await leaderboardResponses.get(`${contestId}\0${limit}`, async () =>
       JSON.stringify({
         success: true,
-        data: leaderboard(collector, contestId, limit).map((e, i) => leaderboardRowView(e, i + 1)),
+        data: (await leaderboard(collector, contestId, limit)).map((e, i) => leaderboardRowView(e, i + 1)),
       }),
     );
     // A string payload is sent as is; the schema above still documents (and types) its shape.
@@ -142,7 +140,7 @@ export const contestRoutes: FastifyPluginAsyncZod = async (app) => {
       params,
       response: { 200: s.ok(s.analyticsSchema), ...s.errors },
     },
-  }, async (request) => ({ success: true as const, data: analytics(collector, request.params.contestId) }));
+  }, async (request) => ({ success: true as const, data: await analytics(collector, request.params.contestId) }));
 
   app.post('/contests/:contestId/purchases', {
     config: { access: 'private' },

@@ -1,10 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { bonusActionsForEntry } from '../../collector/bonus-actions.js';
-import { requireContest } from '../../collector/context.js';
-import { requireEntry } from '../../collector/entries-admin.js';
-import { normalizeEmail } from '../../domain/email.js';
-import { messages, notFound } from '../../domain/errors.js';
+import { requireEntry, requireEntryByEmail } from '../../collector/entries-admin.js';
 import * as f from '../../http/fields.js';
 import { entryDetailView, toIso, toIsoOrNull } from '../../http/views.js';
 import * as s from './schemas.js';
@@ -17,7 +14,7 @@ export const entryRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get('/entries/:entryId', {
     schema: { tags, summary: 'Get an entry with its referral stats', security: s.security, params, response: { 200: s.ok(s.entryDetailSchema), ...s.errors } },
-  }, async (request) => ({ success: true as const, data: entryDetailView(requireEntry(collector, request.params.entryId)) }));
+  }, async (request) => ({ success: true as const, data: entryDetailView(await requireEntry(collector, request.params.entryId)) }));
 
   app.put('/entries/:entryId', {
     config: { access: 'private' },
@@ -96,8 +93,8 @@ export const entryRoutes: FastifyPluginAsyncZod = async (app) => {
     };
   });
 
-  function bonusActionsView(entryId: string) {
-    const view = bonusActionsForEntry(collector, entryId);
+  async function bonusActionsView(entryId: string) {
+    const view = await bonusActionsForEntry(collector, entryId);
     return {
       success: true as const,
       data: {
@@ -129,9 +126,7 @@ export const entryRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: s.ok(s.entryBonusActionsSchema), ...s.errors },
     },
   }, async (request) => {
-    const contest = requireContest(collector, request.query.contestId);
-    const entry = collector.store.entries.findByEmail(contest.id, normalizeEmail(request.query.email));
-    if (!entry) throw notFound(messages.entryNotFound);
+    const entry = await requireEntryByEmail(collector, request.query.contestId, request.query.email);
     return bonusActionsView(entry.id);
   });
 

@@ -10,7 +10,7 @@ import type { ApiKeyType } from '../types.js';
  */
 const CACHE_MAX = 1_000;
 
-export function createApiKeysRepo(db: Db): ApiKeysRepo {
+export function createApiKeysRepo(db: Db): ApiKeysRepo & { forgetCached(): void } {
   const cache = new Map<string, { record: ApiKeyRecord; until: number }>();
   const insert = db.prepare(`INSERT INTO api_keys (id, type, key_hash, key_prefix, label, created_at)
     VALUES (?, ?, ?, ?, ?, ?)`);
@@ -24,6 +24,9 @@ export function createApiKeysRepo(db: Db): ApiKeysRepo {
   return {
     async insert(id: string, type: ApiKeyType, key: string, label: string | null, now: number): Promise<void> {
       insert.run(id, type, hashSecret(key), key.slice(0, 12), label, now);
+    },
+    forgetCached(): void {
+      cache.clear();
     },
     async list(): Promise<ApiKeyListing[]> {
       return all.all();

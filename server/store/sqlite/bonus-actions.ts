@@ -1,21 +1,7 @@
-import type { Db } from '../db/open-database.js';
+import type { Db } from '../../db/sqlite/open-database.js';
+import type { BonusAction, BonusActionsRepo, BonusActionStatus } from '../repositories.js';
 
-export interface BonusAction {
-  id: string;
-  contestId: string;
-  action: string;
-  description: string | null;
-  points: number;
-  position: number;
-}
-
-export interface BonusActionStatus extends BonusAction {
-  completed: boolean;
-  completedAt: number | null;
-  pointsAwarded: number | null;
-}
-
-export function createBonusActionsRepo(db: Db) {
+export function createBonusActionsRepo(db: Db): BonusActionsRepo {
   const insert = db.prepare(`INSERT INTO bonus_actions (id, contest_id, action, description, points,
       position, created_at) VALUES (@id, @contestId, @action, @description, @points, @position, @now)`);
   const update = db.prepare(`UPDATE bonus_actions SET description = @description, points = @points,
@@ -45,26 +31,26 @@ export function createBonusActionsRepo(db: Db) {
       (entry_id, bonus_action_id, contest_id, points_awarded, completed_at) VALUES (?, ?, ?, ?, ?)`);
 
   return {
-    insert(action: BonusAction, now: number): void {
+    async insert(action: BonusAction, now: number): Promise<void> {
       insert.run({ ...action, now });
     },
-    update(action: BonusAction): void {
+    async update(action: BonusAction): Promise<void> {
       update.run(action);
     },
-    archive(id: string): void {
+    async archive(id: string): Promise<void> {
       archive.run(id);
     },
-    listForContest(contestId: string): BonusAction[] {
+    async listForContest(contestId: string): Promise<BonusAction[]> {
       return forContest.all(contestId);
     },
-    get(id: string): (BonusAction & { archived: boolean }) | undefined {
+    async get(id: string): Promise<(BonusAction & { archived: boolean }) | undefined> {
       const row = byId.get(id);
       return row && { ...row, archived: row.archived === 1 };
     },
-    findByAction(contestId: string, action: string): BonusAction | undefined {
+    async findByAction(contestId: string, action: string): Promise<BonusAction | undefined> {
       return byAction.get(contestId, action);
     },
-    statusForEntry(entryId: string, contestId: string): BonusActionStatus[] {
+    async statusForEntry(entryId: string, contestId: string): Promise<BonusActionStatus[]> {
       return statusForEntry.all(entryId, contestId).map(({ completed_at, points_awarded, ...a }) => ({
         ...a,
         completed: completed_at !== null,
@@ -72,13 +58,12 @@ export function createBonusActionsRepo(db: Db) {
         pointsAwarded: points_awarded,
       }));
     },
-    completion(entryId: string, bonusActionId: string) {
-      return completion.get(entryId, bonusActionId);
+    async completion(entryId: string, bonusActionId: string) {
+      const row = completion.get(entryId, bonusActionId);
+      return row && { completedAt: row.completed_at, pointsAwarded: row.points_awarded };
     },
-    complete(entryId: string, action: BonusAction, points: number, now: number): void {
+    async complete(entryId: string, action: BonusAction, points: number, now: number): Promise<void> {
       complete.run(entryId, action.id, action.contestId, points, now);
     },
   };
 }
-
-export type BonusActionsRepo = ReturnType<typeof createBonusActionsRepo>;

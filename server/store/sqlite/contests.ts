@@ -1,6 +1,7 @@
-import type { Db } from '../db/open-database.js';
-import type { ChangeCounter } from './changes.js';
-import type { Contest, ContestMode, ContestStats, ContestStatus } from './types.js';
+import type { Db } from '../../db/sqlite/open-database.js';
+import type { ChangeCounter } from '../changes.js';
+import { CROSS_PROCESS_STALENESS_MS, type ContestsRepo, type NewContest } from '../repositories.js';
+import type { Contest, ContestMode, ContestStats, ContestStatus } from '../types.js';
 
 interface ContestRow {
   id: string;
@@ -42,8 +43,6 @@ const toContest = (row: ContestRow): Contest => ({
   updatedAt: row.updated_at,
 });
 
-export type NewContest = Omit<Contest, 'createdAt' | 'updatedAt'> & { webhookSecretHash: string };
-
 const contestParams = (c: Omit<Contest, 'createdAt'>) => ({
   id: c.id,
   title: c.title,
@@ -65,11 +64,13 @@ const contestParams = (c: Omit<Contest, 'createdAt'>) => ({
 /**
  * Contests are read on every tracking request and change rarely, so reads are cached in memory:
  * dropped on every change made here, on any rolled-back write (see store.forgetCachedReads), and
- * after CACHE_MS so a change made by another process (the CLI) is seen within seconds.
+ * after CROSS_PROCESS_STALENESS_MS so a change made by another process (the CLI) is seen too.
  */
-const CACHE_MS = 5_000;
-
-export function createContestsRepo(db: Db, changes: ChangeCounter) {
+export function createContestsRepo(
+  db: Db,
+  changes: ChangeCounter,
+  contestChanges: ChangeCounter,
+): ContestsRepo & { forgetCached(): void } {
   const cache = new Map<string, { contest: Contest; until: number }>();
   const insert = db.prepare(`INSERT INTO contests (id, title, slug, description, status, mode,
       start_date, end_date, is_evergreen, advocate_points, friend_points, purchase_points_per_unit,
@@ -104,8 +105,9 @@ export function createContestsRepo(db: Db, changes: ChangeCounter) {
     FROM contest_stats s WHERE contest_id = ?`);
 
   return {
-    insert(contest: NewContest, now: number): Contest {
+    async insert(contest: NewContest, now: number): Promise<Contest> {
       cache.delete(contest.id);
+      contestChanges.bump();
       insert.run({
         ...contestParams({ ...contest, updatedAt: now }),
         webhook_secret_hash: contest.webhookSecretHash,
@@ -113,41 +115,42 @@ export function createContestsRepo(db: Db, changes: ChangeCounter) {
       });
       return { ...contest, createdAt: now, updatedAt: now };
     },
-    update(contest: Contest, now: number): Contest {
+    async update(contest: Contest, now: number): Promise<Contest> {
       cache.delete(contest.id);
       changes.bump();
+      contestChanges.bump();
       update.run(contestParams({ ...contest, updatedAt: now }));
       return { ...contest, updatedAt: now };
     },
-    get(id: string): Contest | undefined {
+    async get(id: string): Promise<Contest | undefined> {
       const hit = cache.get(id);
       if (hit && hit.until > Date.now()) return hit.contest;
       const row = byId.get(id);
       if (!row) return undefined;
       const contest = toContest(row);
-      cache.set(id, { contest, until: Date.now() + CACHE_MS });
+      cache.set(id, { contest, until: Date.now() + CROSS_PROCESS_STALENESS_MS });
       return contest;
     },
     forgetCached(): void {
       cache.clear();
     },
-    getBySlug(slug: string): Contest | undefined {
+    async getBySlug(slug: string): Promise<Contest | undefined> {
       const row = bySlug.get(slug);
       return row && toContest(row);
     },
-    list(): Array<Contest & { entriesCount: number }> {
+    async list(): Promise<Array<Contest & { entriesCount: number }>> {
       return all.all().map((row) => ({ ...toContest(row), entriesCount: row.entries_count }));
     },
-    webhookSecretHash(id: string): string | undefined {
+    async webhookSecretHash(id: string): Promise<string | undefined> {
       return secretHash.get(id)?.webhook_secret_hash;
     },
-    setWebhookSecretHash(id: string, hash: string, now: number): void {
+    async setWebhookSecretHash(id: string, hash: string, now: number): Promise<void> {
+      cache.delete(id);
+      contestChanges.bump();
       setSecretHash.run(hash, now, id);
     },
-    stats(id: string): ContestStats | undefined {
+    async stats(id: string): Promise<ContestStats | undefined> {
       return stats.get(id);
     },
   };
 }
-
-export type ContestsRepo = ReturnType<typeof createContestsRepo>;

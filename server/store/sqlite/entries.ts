@@ -1,6 +1,7 @@
-import type { Db } from '../db/open-database.js';
-import type { ChangeCounter } from './changes.js';
-import type { Entry } from './types.js';
+import type { Db } from '../../db/sqlite/open-database.js';
+import type { ChangeCounter } from '../changes.js';
+import type { EntriesRepo, EntryPatch, NewEntry } from '../repositories.js';
+import type { Entry } from '../types.js';
 
 interface EntryRow {
   id: string;
@@ -35,31 +36,10 @@ export const toEntry = (row: EntryRow): Entry => ({
   createdAt: row.created_at,
 });
 
-export interface NewEntry {
-  id: string;
-  contestId: string;
-  email: string | null;
-  emailNormalized: string | null;
-  name: string | null;
-  phone: string | null;
-  referralCode: string;
-  referredBy: string | null;
-  emailConfirmed: boolean;
-  createdAt: number;
-}
-
-export interface EntryPatch {
-  email?: string | null;
-  emailNormalized?: string | null;
-  name?: string | null;
-  phone?: string | null;
-  emailConfirmed?: boolean;
-}
-
 /** `%` and `_` in a search term are literal characters, not wildcards. */
 const likePattern = (term: string) => `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-export function createEntriesRepo(db: Db, changes: ChangeCounter) {
+export function createEntriesRepo(db: Db, changes: ChangeCounter): EntriesRepo & { forgetCached(): void } {
   const insert = db.prepare(`INSERT INTO entries (id, contest_id, email, email_normalized, name,
       phone, referral_code, referred_by, email_confirmed, created_at)
     VALUES (@id, @contestId, @email, @emailNormalized, @name, @phone, @referralCode, @referredBy,
@@ -103,7 +83,7 @@ export function createEntriesRepo(db: Db, changes: ChangeCounter) {
     ORDER BY points DESC, created_at, id LIMIT ?`);
 
   return {
-    insert(entry: NewEntry): Entry {
+    async insert(entry: NewEntry): Promise<Entry> {
       changes.bump();
       insert.run({ ...entry, emailConfirmed: entry.emailConfirmed ? 1 : 0 });
       return {
@@ -121,23 +101,23 @@ export function createEntriesRepo(db: Db, changes: ChangeCounter) {
         createdAt: entry.createdAt,
       };
     },
-    get(id: string): Entry | undefined {
+    async get(id: string): Promise<Entry | undefined> {
       const row = byId.get(id);
       return row && toEntry(row);
     },
-    findByEmail(contestId: string, emailNormalized: string): Entry | undefined {
+    async findByEmail(contestId: string, emailNormalized: string): Promise<Entry | undefined> {
       const row = byEmail.get(contestId, emailNormalized);
       return row && toEntry(row);
     },
-    findByPhone(contestId: string, phone: string): Entry | undefined {
+    async findByPhone(contestId: string, phone: string): Promise<Entry | undefined> {
       const row = byPhone.get(contestId, phone);
       return row && toEntry(row);
     },
-    findByCode(contestId: string, code: string): Entry | undefined {
+    async findByCode(contestId: string, code: string): Promise<Entry | undefined> {
       const row = byCode.get(contestId, code);
       return row && toEntry(row);
     },
-    findIdByCode(contestId: string, code: string): string | undefined {
+    async findIdByCode(contestId: string, code: string): Promise<string | undefined> {
       const key = `${contestId}\0${code}`;
       let id = idByCodeCache.get(key);
       if (id === undefined) {
@@ -152,7 +132,7 @@ export function createEntriesRepo(db: Db, changes: ChangeCounter) {
     forgetCached(): void {
       idByCodeCache.clear();
     },
-    update(entry: Entry, patch: EntryPatch, emailNormalized: string | null): void {
+    async update(entry: Entry, patch: EntryPatch, emailNormalized: string | null): Promise<void> {
       changes.bump();
       update.run({
         id: entry.id,
@@ -163,15 +143,15 @@ export function createEntriesRepo(db: Db, changes: ChangeCounter) {
         emailConfirmed: (patch.emailConfirmed ?? entry.emailConfirmed) ? 1 : 0,
       });
     },
-    disqualify(id: string, reason: string | null): void {
+    async disqualify(id: string, reason: string | null): Promise<void> {
       changes.bump();
       disqualify.run(reason, id);
     },
-    erase(id: string, now: number): void {
+    async erase(id: string, now: number): Promise<void> {
       changes.bump();
       erase.run(now, id);
     },
-    list(contestId: string, opts: { limit: number; offset: number; search?: string }) {
+    async list(contestId: string, opts: { limit: number; offset: number; search?: string }) {
       if (opts.search) {
         const pattern = likePattern(opts.search);
         return {
@@ -185,10 +165,8 @@ export function createEntriesRepo(db: Db, changes: ChangeCounter) {
       };
     },
     /** Points desc, then earlier joinedAt, then id: ranks 1..n follow this order exactly. */
-    leaderboard(contestId: string, limit: number, confirmedOnly: boolean): Entry[] {
+    async leaderboard(contestId: string, limit: number, confirmedOnly: boolean): Promise<Entry[]> {
       return ranking.all(contestId, confirmedOnly ? 1 : 0, limit).map(toEntry);
     },
   };
 }
-
-export type EntriesRepo = ReturnType<typeof createEntriesRepo>;

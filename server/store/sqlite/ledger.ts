@@ -1,22 +1,13 @@
-import type { Db } from '../db/open-database.js';
-import type { ChangeCounter } from './changes.js';
-import type { LedgerReason } from './types.js';
-
-export interface LedgerRow {
-  id: number;
-  entryId: string;
-  delta: number;
-  reason: LedgerReason;
-  sourceId: string | null;
-  note: string | null;
-  createdAt: number;
-}
+import type { Db } from '../../db/sqlite/open-database.js';
+import type { ChangeCounter } from '../changes.js';
+import type { LedgerRepo, LedgerRow } from '../repositories.js';
+import type { LedgerReason } from '../types.js';
 
 /**
  * The append-only points ledger. Inserting a row is the only way points change: a trigger adds
  * the delta to entries.points and to the contest's total in the same statement.
  */
-export function createLedgerRepo(db: Db, changes: ChangeCounter) {
+export function createLedgerRepo(db: Db, changes: ChangeCounter): LedgerRepo & { mismatches(): Array<{ id: string; points: number; ledger: number }> } {
   const insert = db.prepare(`INSERT INTO points_ledger
       (entry_id, contest_id, delta, reason, source_id, note, created_at)
     VALUES (?, ?, ?, ?, ?, ?, ?)`);
@@ -30,20 +21,20 @@ export function createLedgerRepo(db: Db, changes: ChangeCounter) {
 
   return {
     /** Writes one ledger row; zero deltas are not recorded (nothing changed). */
-    award(
+    async award(
       entry: { id: string; contestId: string },
       delta: number,
       reason: LedgerReason,
       sourceId: string | null,
       now: number,
       note: string | null = null,
-    ): number {
+    ): Promise<number> {
       if (delta === 0) return 0;
       changes.bump();
       insert.run(entry.id, entry.contestId, delta, reason, sourceId, note, now);
       return delta;
     },
-    forEntry(entryId: string): LedgerRow[] {
+    async forEntry(entryId: string): Promise<LedgerRow[]> {
       return forEntry.all(entryId);
     },
     /** Entries whose points differ from their ledger sum: always empty unless something is broken. */
@@ -52,5 +43,3 @@ export function createLedgerRepo(db: Db, changes: ChangeCounter) {
     },
   };
 }
-
-export type LedgerRepo = ReturnType<typeof createLedgerRepo>;

@@ -1,9 +1,8 @@
-import { ApiError } from '../domain/errors.js';
-import type { WriteOpName } from '../collector/write-ops.js';
+import { ApiError } from '../../domain/errors.js';
 
 /** Main thread → write thread. */
 export type ToWriter =
-  | { type: 'ops'; ops: Array<[id: number, name: WriteOpName, args: unknown]> }
+  | { type: 'ops'; ops: Array<[id: number, name: string, args: unknown]> }
   | { type: 'close' };
 
 /** Write thread → main thread. */
@@ -13,6 +12,8 @@ export type FromWriter =
       results: Array<[id: number, ok: boolean, value: unknown]>;
       /** Whether the batch changed anything a ranking is computed from (see ChangeCounter). */
       rankingsChanged: boolean;
+      /** Whether it changed a contest (the main thread's cached contests must be read again). */
+      contestsChanged: boolean;
     }
   | { type: 'closed' };
 

@@ -1,5 +1,6 @@
-import type { Db } from '../db/open-database.js';
-import type { Purchase } from './types.js';
+import type { Db } from '../../db/sqlite/open-database.js';
+import type { NewPurchase, PurchasesRepo } from '../repositories.js';
+import type { Purchase } from '../types.js';
 
 interface PurchaseRow {
   id: string;
@@ -25,13 +26,7 @@ const toPurchase = (row: PurchaseRow): Purchase => ({
   createdAt: row.created_at,
 });
 
-export interface NewPurchase extends Purchase {
-  email: string | null;
-  emailNormalized: string | null;
-  source: 'referral' | 'webhook' | 'api';
-}
-
-export function createPurchasesRepo(db: Db) {
+export function createPurchasesRepo(db: Db): PurchasesRepo {
   const insert = db.prepare(`INSERT INTO purchases (id, contest_id, order_id, email,
       email_normalized, purchaser_entry_id, credited_entry_id, amount_minor, currency,
       points_awarded, source, created_at)
@@ -45,18 +40,16 @@ export function createPurchasesRepo(db: Db) {
     WHERE purchaser_entry_id = @entryId OR (contest_id = @contestId AND email_normalized = @emailNormalized)`);
 
   return {
-    insert(purchase: NewPurchase): Purchase {
+    async insert(purchase: NewPurchase): Promise<Purchase> {
       insert.run(purchase);
       return purchase;
     },
-    findByOrder(contestId: string, orderId: string): Purchase | undefined {
+    async findByOrder(contestId: string, orderId: string): Promise<Purchase | undefined> {
       const row = byOrder.get(contestId, orderId);
       return row && toPurchase(row);
     },
-    erasePurchaserEmail(entry: { id: string; contestId: string }, emailNormalized: string | null): void {
+    async erasePurchaserEmail(entry: { id: string; contestId: string }, emailNormalized: string | null): Promise<void> {
       erase.run({ entryId: entry.id, contestId: entry.contestId, emailNormalized });
     },
   };
 }
-
-export type PurchasesRepo = ReturnType<typeof createPurchasesRepo>;

@@ -1,50 +1,232 @@
-import type { Db } from '../db/open-database.js';
+import { backupDatabase } from '../../db/sqlite/backup.js';
+import { openDatabase, type Db, type OpenDatabaseOptions } from '../../db/sqlite/open-database.js';
+import { ApiError } from '../../domain/errors.js';
+import { ChangeCounter } from '../changes.js';
+import {
+  ReplayBatch,
+  TABLES,
+  type Outcome,
+  type Repositories,
+  type Row,
+  type Store,
+  type TableAccess,
+  type TableName,
+  type TransactionalOp,
+} from '../repositories.js';
+import { createLocalWriter, type WriteOpRunner } from '../writer.js';
 import { createApiKeysRepo } from './api-keys.js';
 import { createBonusActionsRepo } from './bonus-actions.js';
-import { ChangeCounter } from './changes.js';
 import { createContestsRepo } from './contests.js';
 import { createEntriesRepo } from './entries.js';
 import { createLedgerRepo } from './ledger.js';
 import { createPurchasesRepo } from './purchases.js';
+import { createThreadWriter } from './thread-writer.js';
 import { createVisitsRepo } from './visits.js';
 
-/**
- * Every SQL statement the collector runs, prepared once here when the store is created. The
- * repositories are plain data access; the rules (who earns what) live in server/collector/.
- */
-export function createStore(db: Db) {
-  const changes = new ChangeCounter();
-  const contests = createContestsRepo(db, changes);
-  const entries = createEntriesRepo(db, changes);
-  const ping = db.prepare('SELECT 1').pluck();
-  return {
-    db,
-    /** Bumped by every write that can change a ranking; see VersionedCache. */
-    changes,
-    contests,
-    entries,
-    ledger: createLedgerRepo(db, changes),
-    purchases: createPurchasesRepo(db),
-    visits: createVisitsRepo(db),
-    apiKeys: createApiKeysRepo(db),
-    bonusActions: createBonusActionsRepo(db),
-    /** Runs fn in one synchronous transaction (a savepoint when already inside one). */
-    transaction<T>(fn: () => T): T {
-      return db.transaction(fn)();
-    },
-    /**
-     * Drops cached reads after a write was rolled back: a cache filled inside the failed
-     * transaction may hold rows the database no longer has.
-     */
-    forgetCachedReads(): void {
-      contests.forgetCached();
-      entries.forgetCached();
-      changes.bump();
-    },
-    isReachable(): boolean {
-      return ping.get() === 1;
-    },
-  };
+export interface SqliteStoreOptions extends OpenDatabaseOptions {
+  /** Run the API's writes in a worker thread with its own connection (serve does; files only). */
+  writeThread?: boolean;
 }
 
-export type Store = ReturnType<typeof createStore>;
+/** The SQLite store, plus what only the SQLite write thread needs to see. */
+export type SqliteStore = Store & {
+  /** Bumped by every change to a contest (the write thread reports it to the main thread). */
+  readonly contestChanges: ChangeCounter;
+};
+
+/** Primary-key order of each table, for paging through it. */
+const KEYS: Record<TableName, string[]> = {
+  contests: ['id'],
+  api_keys: ['id'],
+  visitor_salts: ['day'],
+  entries: ['id'],
+  points_ledger: ['id'],
+  visits: ['id'],
+  purchases: ['id'],
+  bonus_actions: ['id'],
+  bonus_completions: ['entry_id', 'bonus_action_id'],
+};
+
+/**
+ * The SQLite engine: one connection, every statement prepared once in the repositories. Its
+ * repositories are synchronous underneath, so their promises are already settled: a transaction
+ * opened here is never left open across real I/O. Transactions on this connection run one at a
+ * time (`exclusive`), since SQLite has one transaction per connection.
+ */
+export function createSqliteStore(path: string, options: SqliteStoreOptions = {}): SqliteStore {
+  const db = openDatabase(path, options);
+  const changes = new ChangeCounter();
+  const contestChanges = new ChangeCounter();
+  const contests = createContestsRepo(db, changes, contestChanges);
+  const entries = createEntriesRepo(db, changes);
+  const ledger = createLedgerRepo(db, changes);
+  const visits = createVisitsRepo(db);
+  const apiKeys = createApiKeysRepo(db);
+  const repos: Repositories = {
+    contests,
+    entries,
+    ledger,
+    purchases: createPurchasesRepo(db),
+    visits,
+    apiKeys,
+    bonusActions: createBonusActionsRepo(db),
+  };
+  const ping = db.prepare('SELECT 1').pluck();
+  const totalChanges = db.prepare('SELECT total_changes()').pluck();
+  const begin = db.prepare('BEGIN IMMEDIATE');
+  const commit = db.prepare('COMMIT');
+  const rollback = db.prepare('ROLLBACK');
+  const savepoint = db.prepare('SAVEPOINT write_op');
+  const release = db.prepare('RELEASE write_op');
+  const rollbackToSavepoint = db.prepare('ROLLBACK TO write_op');
+
+  let tail: Promise<unknown> = Promise.resolve();
+  /** Runs fn after every transaction queued before it on this connection has finished. */
+  function exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = tail.then(fn);
+    tail = run.catch(() => {});
+    return run;
+  }
+
+  /**
+   * BEGIN IMMEDIATE: the write lock is taken (waiting up to busy_timeout) before the first read.
+   * A deferred BEGIN would read first, and if another connection (the CLI, a backup) committed
+   * before this transaction's first write, SQLite refuses the upgrade at once with
+   * SQLITE_BUSY_SNAPSHOT: a failed batch, not a wait.
+   */
+  async function inTransaction<T>(fn: () => Promise<T>): Promise<T> {
+    begin.run();
+    try {
+      const result = await fn();
+      commit.run();
+      return result;
+    } catch (error) {
+      // On SQLITE_FULL, IOERR, BUSY or NOMEM SQLite may have rolled back the transaction itself.
+      if (db.inTransaction) rollback.run();
+      throw error;
+    }
+  }
+
+  /** One write of a batch, isolated in a savepoint: its failure undoes only its own changes. */
+  async function runIsolated(op: TransactionalOp): Promise<Outcome> {
+    savepoint.run();
+    try {
+      const value = await op(repos);
+      release.run();
+      return [true, value];
+    } catch (error) {
+      // Carrying on after SQLite dropped the transaction would run the rest in autocommit.
+      if (!db.inTransaction) throw error;
+      rollbackToSavepoint.run();
+      release.run();
+      return [false, error];
+    }
+  }
+
+  /** One write of a batch without a savepoint: only a failure that changed nothing is survivable. */
+  async function runFast(op: TransactionalOp): Promise<Outcome> {
+    const before = totalChanges.get();
+    try {
+      return [true, await op(repos)];
+    } catch (error) {
+      if (!db.inTransaction) throw error;
+      // SQLite's total_changes() moved: the write changed rows before failing, and only
+      // rolling back the whole batch undoes them.
+      if (totalChanges.get() !== before) throw new ReplayBatch();
+      return [false, error];
+    }
+  }
+
+  const tables: TableAccess = {
+    async count(table) {
+      return db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+    },
+    async page(table, after, limit) {
+      const keys = KEYS[table];
+      const where = after ? `WHERE (${keys.join(', ')}) > (${keys.map(() => '?').join(', ')})` : '';
+      const values = after ? keys.map((k) => after[k]) : [];
+      return db
+        .prepare(`SELECT * FROM ${table} ${where} ORDER BY ${keys.join(', ')} LIMIT ?`)
+        .all(...values, limit) as Row[];
+    },
+    async insertCopied(table, rows) {
+      if (rows.length === 0) return;
+      const columns = Object.keys(rows[0]);
+      const insert = db.prepare(
+        `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`,
+      );
+      await exclusive(() => inTransaction(async () => {
+        for (const row of rows) insert.run(row);
+      }));
+    },
+    async finishCopy() {},
+  };
+
+  const store: SqliteStore = {
+    ...repos,
+    changes,
+    contestChanges,
+    tables,
+    description: path,
+    transaction: (fn) => exclusive(() => inTransaction(() => fn(repos))),
+    runBatch: (ops, isolated) =>
+      exclusive(() => inTransaction(async () => {
+        const outcomes: Outcome[] = [];
+        for (const op of ops) outcomes.push(await (isolated ? runIsolated(op) : runFast(op)));
+        return outcomes;
+      })),
+    openWriter(runner: WriteOpRunner, { onFatal }) {
+      // Not for `:memory:` (a second connection would see another, empty database).
+      if (!options.writeThread || path === ':memory:') return createLocalWriter(store, runner);
+      return createThreadWriter({
+        dbPath: path,
+        synchronous: options.synchronous,
+        onCommitted({ rankings, contests: contestsChanged }) {
+          if (rankings) changes.bump();
+          if (contestsChanged) contests.forgetCached();
+        },
+        onFatal,
+      });
+    },
+    forgetCachedReads() {
+      contests.forgetCached();
+      entries.forgetCached();
+      visits.forgetCached();
+      apiKeys.forgetCached();
+      changes.bump();
+    },
+    async ping() {
+      try {
+        ping.get();
+      } catch (error) {
+        throw new ApiError(503, `Database unavailable: ${(error as Error).message}`);
+      }
+    },
+    async invariantViolations() {
+      const problems = ledger.mismatches().map(
+        (m) => `entry ${m.id}: points ${m.points}, ledger sum ${m.ledger}`,
+      );
+      const totals = db.prepare(`SELECT s.contest_id AS id, s.points_total AS pointsTotal,
+          coalesce(sum(e.points), 0) AS entriesSum, s.entries_count AS entriesCount,
+          count(e.id) AS entriesRows
+        FROM contest_stats s LEFT JOIN entries e ON e.contest_id = s.contest_id
+        GROUP BY s.contest_id`).all() as Array<Record<string, number | string>>;
+      for (const t of totals) {
+        if (t.pointsTotal !== t.entriesSum) problems.push(`contest ${t.id}: points_total ${t.pointsTotal}, entries sum ${t.entriesSum}`);
+        if (t.entriesCount !== t.entriesRows) problems.push(`contest ${t.id}: entries_count ${t.entriesCount}, rows ${t.entriesRows}`);
+      }
+      return problems;
+    },
+    async backup(destination) {
+      if (path === ':memory:') throw new ApiError(400, 'an in-memory database cannot be backed up');
+      return backupDatabase(path, destination, options);
+    },
+    async close() {
+      await tail;
+      db.close();
+    },
+  };
+  return store;
+}
+
+export type { Db };

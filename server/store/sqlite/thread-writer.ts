@@ -2,18 +2,17 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
-import { changesContests, type WriteOpName } from '../collector/write-ops.js';
-import { restoreHeapLimits } from '../heap-limits.js';
+import { restoreHeapLimits } from '../../heap-limits.js';
+import type { Writer } from '../writer.js';
 import { errorFromWire, type FromWriter, type ToWriter, type WireError } from './protocol.js';
 import type { WriterWorkerData } from './worker.js';
-import type { Writer } from './writer.js';
 
 declare const __dirname: string | undefined;
 
 /** dist/<name>: beside the running bundle, or as built from the sources (tests). */
 function distFile(name: string): string {
   if (typeof __dirname === 'string' && existsSync(join(__dirname, name))) return join(__dirname, name);
-  return fileURLToPath(new URL(`../../dist/${name}`, import.meta.url));
+  return fileURLToPath(new URL(`../../../dist/${name}`, import.meta.url));
 }
 
 export interface ThreadWriterOptions extends WriterWorkerData {
@@ -36,20 +35,19 @@ const writerLimits = { maxYoungGenerationSizeMb: 4 };
 const checkpointerLimits = { maxYoungGenerationSizeMb: 1 };
 
 interface Pending {
-  name: WriteOpName;
   resolve: (value: never) => void;
   reject: (error: unknown) => void;
 }
 
 /**
- * Runs the API's writes in a worker thread that owns the write connection (server/writer/worker.ts).
+ * Runs the API's writes in a worker thread that owns the write connection (store/sqlite/worker.ts).
  * Requests that arrive in one turn of the event loop travel in one message, and come back in one
  * message per committed batch, so the thread hop costs a structured clone per batch, not per
  * write. The main thread keeps its own connection for reads (WAL: readers never wait for the
  * writer) and answers a write's request only once the write thread reports its COMMIT. A second
  * thread checkpoints the WAL, so that I/O does not stall the writer either.
  */
-export function createThreadWriter(options: ThreadWriterOptions): Writer & { start(): void } {
+export function createThreadWriter(options: ThreadWriterOptions): Writer {
   const workerData: WriterWorkerData = { dbPath: options.dbPath, synchronous: options.synchronous };
   /**
    * A worker of this writer. Creating its isolate puts V8's heap growth factor back to its
@@ -94,9 +92,7 @@ export function createThreadWriter(options: ThreadWriterOptions): Writer & { sta
 
   const onMessage = (message: FromWriter) => {
     if (message.type !== 'done') return;
-    let contests = false;
-    for (const [id] of message.results) contests ||= changesContests.has(pending.get(id)?.name as WriteOpName);
-    options.onCommitted({ rankings: message.rankingsChanged, contests });
+    options.onCommitted({ rankings: message.rankingsChanged, contests: message.contestsChanged });
     for (const [id, ok, value] of message.results) {
       const p = pending.get(id);
       if (!p) continue;
@@ -139,7 +135,7 @@ export function createThreadWriter(options: ThreadWriterOptions): Writer & { sta
       if (closing) return Promise.reject(new Error('the writer is closed'));
       return new Promise((resolve, reject) => {
         const id = nextId++;
-        pending.set(id, { name, resolve: resolve as Pending['resolve'], reject });
+        pending.set(id, { resolve: resolve as Pending['resolve'], reject });
         outbox.ops.push([id, name, args]);
         // After this turn's other requests (same batching point as the write queue).
         if (!sendScheduled) {

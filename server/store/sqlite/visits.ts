@@ -1,33 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import type { Db } from '../db/open-database.js';
+import type { Db } from '../../db/sqlite/open-database.js';
+import type { NewVisit, VisitsRepo } from '../repositories.js';
 
-export interface NewVisit {
-  contestId: string;
-  entryId: string;
-  url: string | null;
-  referrer: string | null;
-  visitorKey: string | null;
-  createdAt: number;
-}
-
-export function createVisitsRepo(db: Db) {
+export function createVisitsRepo(db: Db): VisitsRepo & { forgetCached(): void } {
   const insert = db.prepare(`INSERT INTO visits (contest_id, entry_id, url, referrer, visitor_key,
       created_at) VALUES (@contestId, @entryId, @url, @referrer, @visitorKey, @createdAt)`);
   const saltFor = db.prepare<[string], string>('SELECT salt FROM visitor_salts WHERE day = ?').pluck();
   const insertSalt = db.prepare('INSERT OR IGNORE INTO visitor_salts (day, salt) VALUES (?, ?)');
   const dropOldSalts = db.prepare('DELETE FROM visitor_salts WHERE day < ?');
-  // Today's salt is read on every visit; keep it in memory until the day changes.
+  // Today's salt is read on every visit; keep it in memory until the day changes (or a batch
+  // that may have created it rolls back: forgetCached).
   let cached: { day: string; salt: string } | undefined;
 
   return {
-    insert(visit: NewVisit): void {
+    async insert(visit: NewVisit): Promise<void> {
       insert.run(visit);
     },
-    /**
-     * Today's salt, created on first use; older salts are deleted so old keys can't be re-derived.
-     * Call outside a transaction: the result is cached for the day.
-     */
-    saltForDay(day: string): string {
+    async saltForDay(day: string): Promise<string> {
       if (cached?.day === day) return cached.salt;
       let salt = saltFor.get(day);
       if (!salt) {
@@ -38,7 +27,8 @@ export function createVisitsRepo(db: Db) {
       cached = { day, salt };
       return salt;
     },
+    forgetCached(): void {
+      cached = undefined;
+    },
   };
 }
-
-export type VisitsRepo = ReturnType<typeof createVisitsRepo>;

@@ -1,11 +1,12 @@
 // Entry of the write thread (bundled to dist/write-worker.cjs; see thread-writer.ts). It owns the
 // write connection: every API write runs here, group-committed, and its result goes back to the
-// main thread only after COMMIT.
+// main thread only after COMMIT. As an entry point it composes the layers: the rules' named
+// write operations run on this thread's SQLite store.
 import { parentPort, workerData } from 'node:worker_threads';
-import { openDatabase } from '../db/open-database.js';
-import { createStore } from '../store/store.js';
+import { writeOpRunner } from '../../collector/write-ops.js';
+import { createLocalWriter } from '../writer.js';
 import { errorToWire, type FromWriter, type ToWriter } from './protocol.js';
-import { createLocalWriter } from './writer.js';
+import { createSqliteStore } from './sqlite-store.js';
 
 export interface WriterWorkerData {
   dbPath: string;
@@ -25,14 +26,13 @@ runWriter();
 
 /** The write connection: runs the queued operations, group-committed, and replies per batch. */
 function runWriter(): void {
-  const db = openDatabase(dbPath, { synchronous });
-  db.pragma(`wal_autocheckpoint = ${WRITER_AUTOCHECKPOINT_PAGES}`);
-  const store = createStore(db);
+  const store = createSqliteStore(dbPath, { synchronous, walAutocheckpoint: WRITER_AUTOCHECKPOINT_PAGES });
   // The same writer as on the main thread; here it is the only one touching this connection.
-  const writer = createLocalWriter({ store, now: Date.now });
+  const writer = createLocalWriter(store, writeOpRunner(Date.now));
 
   let results: Array<[number, boolean, unknown]> = [];
-  let sentVersion = store.changes.version;
+  let sentRankings = store.changes.version;
+  let sentContests = store.contestChanges.version;
   let replyScheduled = false;
 
   /**
@@ -42,8 +42,14 @@ function runWriter(): void {
   function sendResults(): void {
     replyScheduled = false;
     if (results.length === 0) return;
-    const message: FromWriter = { type: 'done', results, rankingsChanged: store.changes.version !== sentVersion };
-    sentVersion = store.changes.version;
+    const message: FromWriter = {
+      type: 'done',
+      results,
+      rankingsChanged: store.changes.version !== sentRankings,
+      contestsChanged: store.contestChanges.version !== sentContests,
+    };
+    sentRankings = store.changes.version;
+    sentContests = store.contestChanges.version;
     results = [];
     port!.postMessage(message);
   }
@@ -59,19 +65,21 @@ function runWriter(): void {
   port!.on('message', (message: ToWriter) => {
     if (message.type === 'ops') {
       for (const [id, name, args] of message.ops) {
-        writer.run(name, args as never).then(
+        writer.run(name, args).then(
           (value) => settle(id, true, value),
           (error) => settle(id, false, error),
         );
       }
     } else if (message.type === 'close') {
-      void writer.close(); // commits what is queued, synchronously
-      // Microtasks (the last results) run before this.
-      setImmediate(() => {
-        sendResults();
-        db.close();
-        port!.postMessage({ type: 'closed' } satisfies FromWriter);
-        port!.close();
+      void writer.close().then(() => {
+        // Microtasks (the last results) run before this.
+        setImmediate(() => {
+          sendResults();
+          void store.close().then(() => {
+            port!.postMessage({ type: 'closed' } satisfies FromWriter);
+            port!.close();
+          });
+        });
       });
     }
   });

@@ -1,0 +1,282 @@
+/**
+ * Versioned PostgreSQL schema migrations (PostgreSQL 14 or newer). Each runs once, in order, in
+ * its own transaction (see migrate.ts). Never edit a shipped migration: add a new one.
+ *
+ * The schema is the SQLite one after its migrations 1–4, table for table and column for column,
+ * so a row read from either engine has the same column names and the same JS values (rows are
+ * compared across engines in tests, and `refrocket migrate-store` copies them column for column):
+ *  - flags are `integer` 0/1 (CHECK), times `bigint` epoch milliseconds, counters and points
+ *    `bigint`, purchase_points_per_unit `double precision`; the pool parses int8 and numeric to JS
+ *    numbers (see pool.ts);
+ *  - every text column is COLLATE "C": byte order, like SQLite's BINARY collation, so ORDER BY id
+ *    and keyset pages give the same order on both engines, and ILIKE folds ASCII letters only,
+ *    like SQLite's LIKE;
+ *  - the same invariants are held by triggers, so every write path (API, CLI, psql) keeps them.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+const tables = /* sql */ `
+  CREATE TABLE contests (
+    id text COLLATE "C" PRIMARY KEY,
+    title text COLLATE "C" NOT NULL,
+    slug text COLLATE "C" NOT NULL UNIQUE,
+    description text COLLATE "C",
+    status text COLLATE "C" NOT NULL CHECK (status IN ('draft', 'active', 'ended', 'paused')),
+    mode text COLLATE "C" NOT NULL CHECK (mode IN ('giveaway', 'leaderboard', 'waitlist')),
+    start_date bigint,
+    end_date bigint,
+    is_evergreen integer NOT NULL DEFAULT 1 CHECK (is_evergreen IN (0, 1)),
+    advocate_points bigint NOT NULL DEFAULT 10,
+    friend_points bigint NOT NULL DEFAULT 5,
+    purchase_points_per_unit double precision NOT NULL DEFAULT 1,
+    require_email_confirmation integer NOT NULL DEFAULT 0 CHECK (require_email_confirmation IN (0, 1)),
+    cookie_days bigint NOT NULL DEFAULT 30,
+    webhook_secret_hash text COLLATE "C" NOT NULL,
+    created_at bigint NOT NULL,
+    updated_at bigint NOT NULL
+  );
+
+  CREATE TABLE contest_stats (
+    contest_id text COLLATE "C" PRIMARY KEY REFERENCES contests(id),
+    entries_count bigint NOT NULL DEFAULT 0,
+    confirmed_count bigint NOT NULL DEFAULT 0,
+    disqualified_count bigint NOT NULL DEFAULT 0,
+    views_count bigint NOT NULL DEFAULT 0,
+    bonus_completions_count bigint NOT NULL DEFAULT 0,
+    points_total bigint NOT NULL DEFAULT 0
+  );
+
+  -- Column order as SQLite's (ledger_seq last: SQLite added it with ALTER TABLE).
+  CREATE TABLE entries (
+    id text COLLATE "C" PRIMARY KEY,
+    contest_id text COLLATE "C" NOT NULL REFERENCES contests(id),
+    email text COLLATE "C",
+    email_normalized text COLLATE "C",
+    name text COLLATE "C",
+    phone text COLLATE "C",
+    referral_code text COLLATE "C" NOT NULL,
+    referred_by text COLLATE "C" REFERENCES entries(id),
+    points bigint NOT NULL DEFAULT 0,
+    referrals_count bigint NOT NULL DEFAULT 0,
+    email_confirmed integer NOT NULL DEFAULT 0 CHECK (email_confirmed IN (0, 1)),
+    disqualified integer NOT NULL DEFAULT 0 CHECK (disqualified IN (0, 1)),
+    disqualified_reason text COLLATE "C",
+    erased_at bigint,
+    created_at bigint NOT NULL,
+    ledger_seq bigint NOT NULL DEFAULT 0
+  );
+  CREATE UNIQUE INDEX entries_contest_email ON entries (contest_id, email_normalized)
+    WHERE email_normalized IS NOT NULL;
+  CREATE UNIQUE INDEX entries_contest_phone ON entries (contest_id, phone) WHERE phone IS NOT NULL;
+  CREATE UNIQUE INDEX entries_contest_code ON entries (contest_id, referral_code);
+  -- Serves the leaderboard (points desc, then joinedAt, then id) with an index walk.
+  CREATE INDEX entries_ranking ON entries (contest_id, points DESC, created_at, id);
+  CREATE INDEX entries_contest_created ON entries (contest_id, created_at, id);
+
+  CREATE TABLE points_ledger (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    entry_id text COLLATE "C" NOT NULL REFERENCES entries(id),
+    contest_id text COLLATE "C" NOT NULL,
+    delta bigint NOT NULL CHECK (delta <> 0),
+    reason text COLLATE "C" NOT NULL CHECK (reason IN
+      ('referral_advocate', 'referral_friend', 'purchase', 'bonus_action', 'adjustment')),
+    source_id text COLLATE "C",
+    note text COLLATE "C",
+    created_at bigint NOT NULL
+  );
+  -- An automatic award names its cause (friend entry, purchase, bonus action) and can exist once
+  -- per entry; the entry_id prefix also finds an entry's rows. NULLs are distinct (the default,
+  -- as in SQLite), so adjustments, which have no source_id, never collide.
+  CREATE UNIQUE INDEX points_ledger_once ON points_ledger (entry_id, reason, source_id);
+
+  CREATE TABLE visits (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    contest_id text COLLATE "C" NOT NULL,
+    entry_id text COLLATE "C" NOT NULL,
+    url text COLLATE "C",
+    referrer text COLLATE "C",
+    visitor_key text COLLATE "C",
+    created_at bigint NOT NULL
+  );
+
+  CREATE TABLE purchases (
+    id text COLLATE "C" PRIMARY KEY,
+    contest_id text COLLATE "C" NOT NULL REFERENCES contests(id),
+    order_id text COLLATE "C" NOT NULL,
+    email text COLLATE "C",
+    email_normalized text COLLATE "C",
+    purchaser_entry_id text COLLATE "C" REFERENCES entries(id),
+    credited_entry_id text COLLATE "C" REFERENCES entries(id),
+    amount_minor bigint NOT NULL CHECK (amount_minor > 0),
+    currency text COLLATE "C" NOT NULL,
+    points_awarded bigint NOT NULL,
+    source text COLLATE "C" NOT NULL,
+    created_at bigint NOT NULL,
+    UNIQUE (contest_id, order_id)
+  );
+  CREATE INDEX purchases_purchaser ON purchases (purchaser_entry_id);
+
+  CREATE TABLE bonus_actions (
+    id text COLLATE "C" PRIMARY KEY,
+    contest_id text COLLATE "C" NOT NULL REFERENCES contests(id),
+    action text COLLATE "C" NOT NULL,
+    description text COLLATE "C",
+    points bigint NOT NULL CHECK (points >= 0),
+    position bigint NOT NULL DEFAULT 0,
+    archived integer NOT NULL DEFAULT 0 CHECK (archived IN (0, 1)),
+    created_at bigint NOT NULL,
+    UNIQUE (contest_id, action)
+  );
+
+  CREATE TABLE bonus_completions (
+    entry_id text COLLATE "C" NOT NULL REFERENCES entries(id),
+    bonus_action_id text COLLATE "C" NOT NULL REFERENCES bonus_actions(id),
+    contest_id text COLLATE "C" NOT NULL,
+    points_awarded bigint NOT NULL,
+    completed_at bigint NOT NULL,
+    PRIMARY KEY (entry_id, bonus_action_id)
+  );
+
+  CREATE TABLE api_keys (
+    id text COLLATE "C" PRIMARY KEY,
+    type text COLLATE "C" NOT NULL CHECK (type IN ('public', 'private')),
+    key_hash text COLLATE "C" NOT NULL UNIQUE,
+    key_prefix text COLLATE "C" NOT NULL,
+    label text COLLATE "C",
+    created_at bigint NOT NULL,
+    revoked_at bigint
+  );
+
+  -- Daily salts for visitor keys: a raw IP is never stored, and yesterday's visitors cannot be
+  -- linked to today's once the old salt is deleted.
+  CREATE TABLE visitor_salts (
+    day text COLLATE "C" PRIMARY KEY,
+    salt text COLLATE "C" NOT NULL
+  );
+`;
+
+/*
+ * Lock order. contest_stats holds one hot row per contest that nearly every write updates. Every
+ * trigger below updates contest_stats BEFORE it touches another entry, so two transactions
+ * writing to one contest queue on that row instead of deadlocking (holding an entry each and
+ * waiting for the other's). A plain UPDATE of an entry still locks the entry first; the rare
+ * deadlock that leaves is retried by Store.runBatch.
+ */
+const triggers = /* sql */ `
+  CREATE FUNCTION contests_create_stats() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    INSERT INTO contest_stats (contest_id) VALUES (NEW.id);
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER contests_create_stats AFTER INSERT ON contests
+    FOR EACH ROW EXECUTE FUNCTION contests_create_stats();
+
+  CREATE FUNCTION entries_count_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    UPDATE contest_stats SET
+      entries_count = entries_count + 1,
+      confirmed_count = confirmed_count + NEW.email_confirmed,
+      disqualified_count = disqualified_count + NEW.disqualified
+    WHERE contest_id = NEW.contest_id;
+    IF NEW.referred_by IS NOT NULL THEN
+      UPDATE entries SET referrals_count = referrals_count + 1 WHERE id = NEW.referred_by;
+    END IF;
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER entries_count_insert AFTER INSERT ON entries
+    FOR EACH ROW EXECUTE FUNCTION entries_count_insert();
+
+  CREATE FUNCTION entries_count_flags() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    UPDATE contest_stats SET
+      confirmed_count = confirmed_count + NEW.email_confirmed - OLD.email_confirmed,
+      disqualified_count = disqualified_count + NEW.disqualified - OLD.disqualified
+    WHERE contest_id = NEW.contest_id;
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER entries_count_flags AFTER UPDATE OF email_confirmed, disqualified ON entries
+    FOR EACH ROW
+    WHEN (NEW.email_confirmed <> OLD.email_confirmed OR NEW.disqualified <> OLD.disqualified)
+    EXECUTE FUNCTION entries_count_flags();
+
+  CREATE FUNCTION entries_no_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    RAISE EXCEPTION 'entries are never deleted; erase personal data instead';
+  END $$;
+  CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries
+    FOR EACH ROW EXECUTE FUNCTION entries_no_delete();
+
+  CREATE FUNCTION points_ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    RAISE EXCEPTION 'points_ledger is append-only';
+  END $$;
+  CREATE TRIGGER points_ledger_no_update BEFORE UPDATE ON points_ledger
+    FOR EACH ROW EXECUTE FUNCTION points_ledger_append_only();
+  CREATE TRIGGER points_ledger_no_delete BEFORE DELETE ON points_ledger
+    FOR EACH ROW EXECUTE FUNCTION points_ledger_append_only();
+  CREATE TRIGGER points_ledger_no_truncate BEFORE TRUNCATE ON points_ledger
+    FOR EACH STATEMENT EXECUTE FUNCTION points_ledger_append_only();
+
+  /*
+   * entries.points changes only by applying a ledger row. SQLite checks that each change applies
+   * a newer ledger row (ledger_seq must grow), which holds there because writers are serial. Here
+   * identity values are handed out at INSERT but become visible in commit order, so two
+   * concurrent awards to one entry can apply ids 8 then 7: that guard would refuse a correct
+   * write. Instead the ledger trigger marks, in a transaction-local setting, that it is applying
+   * a row, and the guard refuses any change of points (or ledger_seq) made without that mark.
+   * The setting is a guard against mistakes (a hand-written UPDATE, a bug), not against someone
+   * who sets it on purpose — the same strength as SQLite's trigger.
+   */
+  CREATE FUNCTION points_ledger_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    UPDATE contest_stats SET points_total = points_total + NEW.delta
+    WHERE contest_id = NEW.contest_id;
+    PERFORM set_config('refrocket.applying_ledger', 'on', true);
+    UPDATE entries SET points = points + NEW.delta, ledger_seq = greatest(ledger_seq, NEW.id)
+    WHERE id = NEW.entry_id;
+    PERFORM set_config('refrocket.applying_ledger', 'off', true);
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER points_ledger_apply AFTER INSERT ON points_ledger
+    FOR EACH ROW EXECUTE FUNCTION points_ledger_apply();
+
+  CREATE FUNCTION entries_points_from_ledger_only() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    IF coalesce(current_setting('refrocket.applying_ledger', true), 'off') <> 'on' THEN
+      RAISE EXCEPTION 'entries.points changes only through points_ledger';
+    END IF;
+    RETURN NEW;
+  END $$;
+  -- No "UPDATE OF points": a column-specific trigger misses a change made by another BEFORE
+  -- trigger; the WHEN clause does the filtering.
+  CREATE TRIGGER entries_points_from_ledger_only BEFORE UPDATE ON entries
+    FOR EACH ROW
+    WHEN (NEW.points IS DISTINCT FROM OLD.points OR NEW.ledger_seq IS DISTINCT FROM OLD.ledger_seq)
+    EXECUTE FUNCTION entries_points_from_ledger_only();
+
+  CREATE FUNCTION visits_count() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    UPDATE contest_stats SET views_count = views_count + 1 WHERE contest_id = NEW.contest_id;
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER visits_count AFTER INSERT ON visits
+    FOR EACH ROW EXECUTE FUNCTION visits_count();
+
+  CREATE FUNCTION bonus_completions_count() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    UPDATE contest_stats SET bonus_completions_count = bonus_completions_count + 1
+    WHERE contest_id = NEW.contest_id;
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER bonus_completions_count AFTER INSERT ON bonus_completions
+    FOR EACH ROW EXECUTE FUNCTION bonus_completions_count();
+`;
+
+export const migrations: Migration[] = [
+  { version: 1, name: 'tables and indexes (as SQLite after its migration 4)', sql: tables },
+  { version: 2, name: 'triggers holding the counters and the points ledger', sql: triggers },
+];

@@ -1,0 +1,28 @@
+import { ApiError } from '../domain/errors.js';
+import { backupDatabase } from '../db/sqlite/backup.js';
+import type { Store } from './repositories.js';
+import { createPostgresStore } from './postgres/postgres-store.js';
+import { createSqliteStore, type SqliteStoreOptions } from './sqlite/sqlite-store.js';
+
+/** A `postgres://` or `postgresql://` URL selects PostgreSQL; anything else is a SQLite file path. */
+export const isPostgresUrl = (target: string) => /^postgres(ql)?:\/\//i.test(target);
+
+/**
+ * Opens (creating and migrating as needed) the store `target` names: a SQLite file (or
+ * `:memory:`) by default, PostgreSQL for a URL. The SQLite options are ignored on PostgreSQL.
+ */
+export async function openStore(target: string, options: SqliteStoreOptions = {}): Promise<Store> {
+  return isPostgresUrl(target) ? createPostgresStore(target) : createSqliteStore(target, options);
+}
+
+export const PG_BACKUP_HINT =
+  'refrocket backup copies SQLite databases only; for PostgreSQL use pg_dump (e.g. pg_dump --format=custom --file=refrocket.dump "$REFROCKET_DB")';
+
+/**
+ * `refrocket backup`: a consistent online copy of a SQLite file through SQLite's backup API.
+ * Refused for PostgreSQL before connecting: its own tools (pg_dump, base backups) do it properly.
+ */
+export async function backupStore(target: string, destination: string, options: SqliteStoreOptions = {}) {
+  if (isPostgresUrl(target)) throw new ApiError(400, PG_BACKUP_HINT);
+  return backupDatabase(target, destination, options);
+}

@@ -1,0 +1,141 @@
+import type { ChangeCounter } from '../changes.js';
+import type { ContestsRepo, NewContest } from '../repositories.js';
+import type { Contest, ContestMode, ContestStats, ContestStatus } from '../types.js';
+import type { ReadCaches } from './caches.js';
+import { one, type Queryable } from './queryable.js';
+
+interface ContestRow {
+  id: string;
+  title: string;
+  slug: string;
+  description: string | null;
+  status: ContestStatus;
+  mode: ContestMode;
+  start_date: number | null;
+  end_date: number | null;
+  is_evergreen: number;
+  advocate_points: number;
+  friend_points: number;
+  purchase_points_per_unit: number;
+  require_email_confirmation: number;
+  cookie_days: number;
+  created_at: number;
+  updated_at: number;
+}
+
+const CONTEST_COLUMNS = `id, title, slug, description, status, mode, start_date, end_date,
+  is_evergreen, advocate_points, friend_points, purchase_points_per_unit,
+  require_email_confirmation, cookie_days, created_at, updated_at`;
+
+const toContest = (row: ContestRow): Contest => ({
+  id: row.id,
+  title: row.title,
+  slug: row.slug,
+  description: row.description,
+  status: row.status,
+  mode: row.mode,
+  startDate: row.start_date,
+  endDate: row.end_date,
+  isEvergreen: row.is_evergreen === 1,
+  settings: {
+    advocatePoints: row.advocate_points,
+    friendPoints: row.friend_points,
+    purchasePointsPerUnit: row.purchase_points_per_unit,
+    requireEmailConfirmation: row.require_email_confirmation === 1,
+    cookieDays: row.cookie_days,
+  },
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+/** $1 … $15, in the column order of INSERT and UPDATE below. */
+const contestValues = (c: Omit<Contest, 'createdAt'>) => [
+  c.id,
+  c.title,
+  c.slug,
+  c.description,
+  c.status,
+  c.mode,
+  c.startDate,
+  c.endDate,
+  c.isEvergreen ? 1 : 0,
+  c.settings.advocatePoints,
+  c.settings.friendPoints,
+  c.settings.purchasePointsPerUnit,
+  c.settings.requireEmailConfirmation ? 1 : 0,
+  c.settings.cookieDays,
+  c.updatedAt,
+];
+
+const INSERT = `INSERT INTO contests (id, title, slug, description, status, mode, start_date,
+    end_date, is_evergreen, advocate_points, friend_points, purchase_points_per_unit,
+    require_email_confirmation, cookie_days, updated_at, webhook_secret_hash, created_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`;
+const UPDATE = `UPDATE contests SET title = $2, slug = $3, description = $4, status = $5, mode = $6,
+    start_date = $7, end_date = $8, is_evergreen = $9, advocate_points = $10, friend_points = $11,
+    purchase_points_per_unit = $12, require_email_confirmation = $13, cookie_days = $14,
+    updated_at = $15
+  WHERE id = $1`;
+// One statement for the analytics counters; max(points) is an index lookup on entries_ranking.
+const STATS = `SELECT entries_count AS "entriesCount", confirmed_count AS "confirmedCount",
+    disqualified_count AS "disqualifiedCount", views_count AS "viewsCount",
+    bonus_completions_count AS "bonusCompletionsCount", points_total AS "pointsTotal",
+    coalesce((SELECT max(points) FROM entries WHERE contest_id = s.contest_id), 0) AS "highestPoints"
+  FROM contest_stats s WHERE contest_id = $1`;
+
+/**
+ * Contests are read on every tracking request and change rarely: reads are remembered (shared
+ * caches, see ReadCaches), dropped when changed through this store — after the write, so a read
+ * running meanwhile cannot put the old row back.
+ */
+export function createContestsRepo(q: Queryable, changes: ChangeCounter, caches: ReadCaches): ContestsRepo {
+  return {
+    async insert(contest: NewContest, now: number): Promise<Contest> {
+      const values = [...contestValues({ ...contest, updatedAt: now }), contest.webhookSecretHash, now];
+      await q.write({ name: 'rr_contests_insert', text: INSERT, values });
+      caches.contests.delete(contest.id);
+      return { ...contest, createdAt: now, updatedAt: now };
+    },
+    async update(contest: Contest, now: number): Promise<Contest> {
+      changes.bump();
+      const values = contestValues({ ...contest, updatedAt: now });
+      await q.write({ name: 'rr_contests_update', text: UPDATE, values });
+      caches.contests.delete(contest.id);
+      return { ...contest, updatedAt: now };
+    },
+    async get(id: string): Promise<Contest | undefined> {
+      const hit = caches.contests.get(id);
+      if (hit) return hit;
+      const text = `SELECT ${CONTEST_COLUMNS} FROM contests WHERE id = $1`;
+      const row = await one<ContestRow>(q, { name: 'rr_contests_by_id', text, values: [id] });
+      if (!row) return undefined;
+      const contest = toContest(row);
+      caches.contests.set(id, contest);
+      return contest;
+    },
+    async getBySlug(slug: string): Promise<Contest | undefined> {
+      const text = `SELECT ${CONTEST_COLUMNS} FROM contests WHERE slug = $1`;
+      const row = await one<ContestRow>(q, { name: 'rr_contests_by_slug', text, values: [slug] });
+      return row && toContest(row);
+    },
+    async list(): Promise<Array<Contest & { entriesCount: number }>> {
+      const text = `SELECT c.*, s.entries_count FROM contests c
+        JOIN contest_stats s ON s.contest_id = c.id ORDER BY c.created_at DESC, c.id`;
+      const rows = await q.rows<ContestRow & { entries_count: number }>({ name: 'rr_contests_list', text, values: [] });
+      return rows.map((row) => ({ ...toContest(row), entriesCount: row.entries_count }));
+    },
+    async webhookSecretHash(id: string): Promise<string | undefined> {
+      const text = 'SELECT webhook_secret_hash FROM contests WHERE id = $1';
+      const row = await one<{ webhook_secret_hash: string }>(q, { name: 'rr_contests_secret', text, values: [id] });
+      return row?.webhook_secret_hash;
+    },
+    async setWebhookSecretHash(id: string, hash: string, now: number): Promise<void> {
+      const text = 'UPDATE contests SET webhook_secret_hash = $1, updated_at = $2 WHERE id = $3';
+      await q.write({ name: 'rr_contests_set_secret', text, values: [hash, now, id] });
+      caches.contests.delete(id);
+    },
+    async stats(id: string): Promise<ContestStats | undefined> {
+      return one<ContestStats>(q, { name: 'rr_contests_stats', text: STATS, values: [id] });
+    },
+  };
+}

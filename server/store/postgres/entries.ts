@@ -1,0 +1,148 @@
+import type { ChangeCounter } from '../changes.js';
+import type { EntriesRepo, EntryPatch, NewEntry } from '../repositories.js';
+import type { Entry } from '../types.js';
+import type { ReadCaches } from './caches.js';
+import { one, type Queryable } from './queryable.js';
+
+interface EntryRow {
+  id: string;
+  contest_id: string;
+  email: string | null;
+  name: string | null;
+  phone: string | null;
+  referral_code: string;
+  referred_by: string | null;
+  points: number;
+  referrals_count: number;
+  email_confirmed: number;
+  disqualified: number;
+  created_at: number;
+}
+
+const ENTRY_COLUMNS = `id, contest_id, email, name, phone, referral_code, referred_by, points,
+  referrals_count, email_confirmed, disqualified, created_at`;
+
+const toEntry = (row: EntryRow): Entry => ({
+  id: row.id,
+  contestId: row.contest_id,
+  email: row.email,
+  name: row.name,
+  phone: row.phone,
+  referralCode: row.referral_code,
+  referredBy: row.referred_by,
+  points: row.points,
+  referralsCount: row.referrals_count,
+  emailConfirmed: row.email_confirmed === 1,
+  disqualified: row.disqualified === 1,
+  createdAt: row.created_at,
+});
+
+/** `%` and `_` in a search term are literal characters, not wildcards. */
+const likePattern = (term: string) => `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+const INSERT = `INSERT INTO entries (id, contest_id, email, email_normalized, name, phone,
+    referral_code, referred_by, email_confirmed, created_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`;
+const UPDATE = `UPDATE entries SET email = $2, email_normalized = $3, name = $4, phone = $5,
+    email_confirmed = $6
+  WHERE id = $1`;
+// ILIKE on COLLATE "C" columns folds ASCII letters only, as SQLite's LIKE does.
+const SEARCH = `contest_id = $1 AND (email ILIKE $2 ESCAPE '\\' OR name ILIKE $2 ESCAPE '\\')`;
+
+export function createEntriesRepo(q: Queryable, changes: ChangeCounter, caches: ReadCaches): EntriesRepo {
+  const select = async (name: string, where: string, values: unknown[]) => {
+    const row = await one<EntryRow>(q, { name, text: `SELECT ${ENTRY_COLUMNS} FROM entries WHERE ${where}`, values });
+    return row && toEntry(row);
+  };
+
+  return {
+    async insert(entry: NewEntry): Promise<Entry> {
+      changes.bump();
+      const values = [entry.id, entry.contestId, entry.email, entry.emailNormalized, entry.name,
+        entry.phone, entry.referralCode, entry.referredBy, entry.emailConfirmed ? 1 : 0, entry.createdAt];
+      await q.write({ name: 'rr_entries_insert', text: INSERT, values });
+      return {
+        id: entry.id,
+        contestId: entry.contestId,
+        email: entry.email,
+        name: entry.name,
+        phone: entry.phone,
+        referralCode: entry.referralCode,
+        referredBy: entry.referredBy,
+        points: 0,
+        referralsCount: 0,
+        emailConfirmed: entry.emailConfirmed,
+        disqualified: false,
+        createdAt: entry.createdAt,
+      };
+    },
+    get: (id) => select('rr_entries_by_id', 'id = $1', [id]),
+    findByEmail: (contestId, emailNormalized) =>
+      select('rr_entries_by_email', 'contest_id = $1 AND email_normalized = $2', [contestId, emailNormalized]),
+    findByPhone: (contestId, phone) =>
+      select('rr_entries_by_phone', 'contest_id = $1 AND phone = $2', [contestId, phone]),
+    findByCode: (contestId, code) =>
+      select('rr_entries_by_code', 'contest_id = $1 AND referral_code = $2', [contestId, code]),
+    async findIdByCode(contestId: string, code: string): Promise<string | undefined> {
+      const key = `${contestId}\0${code}`;
+      const hit = caches.idByCode.get(key);
+      if (hit !== undefined) return hit;
+      const text = 'SELECT id FROM entries WHERE contest_id = $1 AND referral_code = $2';
+      const row = await one<{ id: string }>(q, { name: 'rr_entries_id_by_code', text, values: [contestId, code] });
+      if (row) caches.idByCode.set(key, row.id);
+      return row?.id;
+    },
+    async update(entry: Entry, patch: EntryPatch, emailNormalized: string | null): Promise<void> {
+      changes.bump();
+      const values = [
+        entry.id,
+        patch.email !== undefined ? patch.email : entry.email,
+        patch.email !== undefined ? patch.emailNormalized ?? null : emailNormalized,
+        patch.name !== undefined ? patch.name : entry.name,
+        patch.phone !== undefined ? patch.phone : entry.phone,
+        (patch.emailConfirmed ?? entry.emailConfirmed) ? 1 : 0,
+      ];
+      await q.write({ name: 'rr_entries_update', text: UPDATE, values });
+    },
+    async disqualify(id: string, reason: string | null): Promise<void> {
+      changes.bump();
+      const text = 'UPDATE entries SET disqualified = 1, disqualified_reason = $2 WHERE id = $1';
+      await q.write({ name: 'rr_entries_disqualify', text, values: [id, reason] });
+    },
+    async erase(id: string, now: number): Promise<void> {
+      changes.bump();
+      const text = `UPDATE entries SET email = NULL, email_normalized = NULL, name = NULL,
+        phone = NULL, erased_at = $2 WHERE id = $1`;
+      await q.write({ name: 'rr_entries_erase', text, values: [id, now] });
+    },
+    async list(contestId, { limit, offset, search }) {
+      const where = search ? SEARCH : 'contest_id = $1';
+      const filter = search ? [contestId, likePattern(search)] : [contestId];
+      const suffix = search ? 'search' : 'all';
+      const n = filter.length;
+      const rows = await q.rows<EntryRow>({
+        name: `rr_entries_page_${suffix}`,
+        text: `SELECT ${ENTRY_COLUMNS} FROM entries WHERE ${where}
+          ORDER BY created_at, id LIMIT $${n + 1} OFFSET $${n + 2}`,
+        values: [...filter, limit, offset],
+      });
+      const total = await one<{ total: number }>(q, {
+        name: `rr_entries_count_${suffix}`,
+        text: `SELECT count(*) AS total FROM entries WHERE ${where}`,
+        values: filter,
+      });
+      return { rows: rows.map(toEntry), total: total?.total ?? 0 };
+    },
+    /** Points desc, then earlier joinedAt, then id: ranks 1..n follow this order exactly. */
+    async leaderboard(contestId: string, limit: number, confirmedOnly: boolean): Promise<Entry[]> {
+      const rows = await q.rows<EntryRow>({
+        name: 'rr_entries_ranking',
+        text: `SELECT ${ENTRY_COLUMNS} FROM entries
+          WHERE contest_id = $1 AND disqualified = 0 AND email_confirmed >= $2
+          ORDER BY points DESC, created_at, id LIMIT $3`,
+        values: [contestId, confirmedOnly ? 1 : 0, limit],
+      });
+      return rows.map(toEntry);
+    },
+  };
+}

@@ -1,0 +1,126 @@
+import pg from 'pg';
+import { TABLES, type Row, type TableAccess, type TableName } from '../repositories.js';
+import { mapUnavailable, type TrackedClient } from './queryable.js';
+
+/** Primary-key order of each table, for paging through it. */
+const KEYS: Record<TableName, string[]> = {
+  contests: ['id'],
+  api_keys: ['id'],
+  visitor_salts: ['day'],
+  entries: ['id'],
+  points_ledger: ['id'],
+  visits: ['id'],
+  purchases: ['id'],
+  bonus_actions: ['id'],
+  bonus_completions: ['entry_id', 'bonus_action_id'],
+};
+
+/** Tables whose id is an identity column: copied ids need OVERRIDING SYSTEM VALUE, then setval. */
+const IDENTITY_TABLES: TableName[] = ['points_ledger', 'visits'];
+
+/** PostgreSQL binds at most 65,535 parameters per statement. */
+const MAX_PARAMETERS = 60_000;
+
+function checkTable(table: string): TableName {
+  if (!(TABLES as readonly string[]).includes(table)) throw new Error(`unknown table ${table}`);
+  return table as TableName;
+}
+
+type WithClient = <T>(fn: (tx: TrackedClient) => Promise<T>) => Promise<T>;
+type InTransaction = <T>(tx: TrackedClient, fn: () => Promise<T>) => Promise<T>;
+
+/** Raw table access for `refrocket migrate-store` and tests; table names come from TABLES only. */
+export function createTableAccess(pool: pg.Pool, withClient: WithClient, inTransaction: InTransaction): TableAccess {
+  const query = async <R extends pg.QueryResultRow>(config: pg.QueryConfig) => {
+    try {
+      return (await pool.query<R>(config)).rows;
+    } catch (error) {
+      throw mapUnavailable(error);
+    }
+  };
+
+  return {
+    async count(table) {
+      const rows = await query<{ n: number }>({ text: `SELECT count(*) AS n FROM ${checkTable(table)}` });
+      return rows[0].n;
+    },
+    async page(table, after, limit) {
+      const keys = KEYS[checkTable(table)];
+      const where = after ? `WHERE (${keys.join(', ')}) > (${keys.map((_, i) => `$${i + 1}`).join(', ')})` : '';
+      const values: unknown[] = after ? keys.map((k) => after[k]) : [];
+      return query<Row>({
+        text: `SELECT * FROM ${table} ${where} ORDER BY ${keys.join(', ')} LIMIT $${values.length + 1}`,
+        values: [...values, limit],
+      });
+    },
+    async insertCopied(table, rows) {
+      if (rows.length === 0) return;
+      checkTable(table);
+      const columns = Object.keys(rows[0]);
+      const perStatement = Math.max(1, Math.floor(MAX_PARAMETERS / columns.length));
+      await withClient((tx) =>
+        inTransaction(tx, async () => {
+          for (let i = 0; i < rows.length; i += perStatement) {
+            await tx.write({ ...copyStatement(table, columns, rows.slice(i, i + perStatement)), name: '' });
+          }
+        }),
+      );
+    },
+    async finishCopy() {
+      for (const table of IDENTITY_TABLES) {
+        // is_called = false: the next id handed out is exactly max(id) + 1 (or 1 when empty).
+        await query({
+          text: `SELECT setval(pg_get_serial_sequence('${table}', 'id'), coalesce(max(id), 0) + 1, false)
+            FROM ${table}`,
+        });
+      }
+    },
+  };
+}
+
+/** One multi-row INSERT; column names are quoted, so a copied row cannot inject SQL. */
+function copyStatement(table: TableName, columns: string[], rows: Row[]): { text: string; values: unknown[] } {
+  const values: unknown[] = [];
+  const tuples = rows.map((row) => {
+    const placeholders = columns.map((column) => {
+      values.push(row[column] ?? null);
+      return `$${values.length}`;
+    });
+    return `(${placeholders.join(', ')})`;
+  });
+  const overriding = IDENTITY_TABLES.includes(table) ? 'OVERRIDING SYSTEM VALUE' : '';
+  const names = columns.map((c) => pg.escapeIdentifier(c)).join(', ');
+  return { text: `INSERT INTO ${table} (${names}) ${overriding} VALUES ${tuples.join(', ')}`, values };
+}
+
+/** Entries whose points differ from their ledger sum, and contests whose counters are off. */
+export async function invariantViolations(pool: pg.Pool): Promise<string[]> {
+  const entries = await pool.query<{ id: string; points: number; ledger: number }>(`
+    SELECT e.id, e.points, coalesce(sum(l.delta), 0) AS ledger
+    FROM entries e LEFT JOIN points_ledger l ON l.entry_id = e.id
+    GROUP BY e.id HAVING e.points <> coalesce(sum(l.delta), 0)
+    ORDER BY e.id`);
+  const contests = await pool.query<{
+    id: string;
+    points_total: number;
+    entries_sum: number;
+    entries_count: number;
+    entries_rows: number;
+  }>(`
+    SELECT s.contest_id AS id, s.points_total, coalesce(sum(e.points), 0) AS entries_sum,
+      s.entries_count, count(e.id) AS entries_rows
+    FROM contest_stats s LEFT JOIN entries e ON e.contest_id = s.contest_id
+    GROUP BY s.contest_id
+    HAVING s.points_total <> coalesce(sum(e.points), 0) OR s.entries_count <> count(e.id)
+    ORDER BY s.contest_id`);
+  const problems = entries.rows.map((m) => `entry ${m.id}: points ${m.points}, ledger sum ${m.ledger}`);
+  for (const t of contests.rows) {
+    if (t.points_total !== t.entries_sum) {
+      problems.push(`contest ${t.id}: points_total ${t.points_total}, entries sum ${t.entries_sum}`);
+    }
+    if (t.entries_count !== t.entries_rows) {
+      problems.push(`contest ${t.id}: entries_count ${t.entries_count}, rows ${t.entries_rows}`);
+    }
+  }
+  return problems;
+}
