@@ -28,17 +28,21 @@ async function startCollector() {
   const { buildApp } = await import('../../server/app.js');
   const { createContest } = await import('../../server/collector/contests.js');
   const { insertEntry } = await import('../../server/collector/entries.js');
-  const { openDatabase } = await import('../../server/db/open-database.js');
+  const { requireContest } = await import('../../server/collector/context.js');
+  const { createSqliteStore } = await import('../../server/store/sqlite/sqlite-store.js');
   const { entriesInFileAlone } = await import('../helpers/db-file.js');
   const { keepHeapSmall } = await import('../../server/heap-limits.js');
   keepHeapSmall(); // as serve() does
   const dir = mkdtempSync(join(tmpdir(), 'refrocket-heap-'));
   const dbPath = join(dir, 'db.sqlite');
-  const app = buildApp({ db: openDatabase(dbPath), closeDb: true, writeThread: { dbPath } });
+  const store = createSqliteStore(dbPath, { writeThread: true });
+  const app = buildApp({ store, closeStore: true });
   await app.ready();
-  const ctx = app.collector;
-  createContest(ctx, { id: 'c1', title: 'Heap' });
-  app.store.transaction(() => insertEntry(ctx, ctx.store.contests.get('c1')!, { email: 'jane@example.com', referralCode: 'REF-JANE22' }));
+  await store.transaction(async (tx) => {
+    const ctx = { store: tx, now: Date.now };
+    await createContest(ctx, { id: 'c1', title: 'Heap' });
+    await insertEntry(ctx, await requireContest(ctx, 'c1'), { email: 'jane@example.com', referralCode: 'REF-JANE22' });
+  });
   const res = await app.inject({
     method: 'POST',
     url: '/api/referral/track-signup',

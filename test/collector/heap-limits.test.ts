@@ -15,9 +15,10 @@ describe('heap limits', () => {
 
   beforeAll(async () => {
     mkdirSync(join(root, '.tmp'), { recursive: true });
-    // Two levels below the root, like dist/cli.cjs's sources: thread-writer finds dist/ from there.
+    // Three levels below the root, like its source server/store/sqlite/thread-writer.ts, which
+    // finds dist/ from there.
     dir = mkdtempSync(join(root, '.tmp', 'heap-'));
-    fixture = join(dir, 'fixture.mjs');
+    fixture = join(dir, 'bundle', 'fixture.mjs');
     await build({
       entryPoints: [join(root, 'test/collector/heap-limits.fixture.ts')],
       bundle: true,

@@ -7,9 +7,10 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../server/app.js';
 import { ConfigError, parseServerConfig } from '../../server/config.js';
-import { migrate, MigrationError } from '../../server/db/migrate.js';
-import { migrations } from '../../server/db/migrations.js';
-import { openDatabase } from '../../server/db/open-database.js';
+import { migrate, MigrationError } from '../../server/db/sqlite/migrate.js';
+import { migrations } from '../../server/db/sqlite/migrations.js';
+import { openDatabase } from '../../server/db/sqlite/open-database.js';
+import { createSqliteStore } from '../../server/store/sqlite/sqlite-store.js';
 import { newReferralCode } from '../../server/domain/ids.js';
 
 const run = promisify(execFile);
@@ -129,10 +130,10 @@ describe('database: migrations and settings', () => {
 
 describe('health and codes', () => {
   it('GET /healthz → 200 while the database answers, 503 once it is gone', async () => {
-    const db = openDatabase(':memory:');
-    const app = buildApp({ db });
+    const store = createSqliteStore(':memory:');
+    const app = buildApp({ store });
     expect((await app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
-    db.close();
+    await store.close();
     const down = await app.inject({ method: 'GET', url: '/healthz' });
     expect(down.statusCode).toBe(503);
     expect(down.json().status).toBe('unavailable');
@@ -148,11 +149,11 @@ describe('health and codes', () => {
 
 describe('server config', () => {
   it('flags win over env; env works; defaults are documented ones', () => {
-    expect(parseServerConfig({}, {})).toMatchObject({ port: 3000, host: '0.0.0.0', dbPath: './refrocket.db', rateLimit: 100, trustProxy: false, synchronous: 'NORMAL', writeThread: true });
+    expect(parseServerConfig({}, {})).toMatchObject({ port: 3000, host: '0.0.0.0', db: './refrocket.db', rateLimit: 100, trustProxy: false, synchronous: 'NORMAL', writeThread: true });
     expect(parseServerConfig({}, { REFROCKET_WRITE_THREAD: 'OFF' }).writeThread).toBe(false);
     expect(parseServerConfig({}, { PORT: '8080', HOST: '127.0.0.1', REFROCKET_DB: '/data/r.db', REFROCKET_RATE_LIMIT: 'off' }))
-      .toMatchObject({ port: 8080, host: '127.0.0.1', dbPath: '/data/r.db', rateLimit: false });
-    expect(parseServerConfig({ port: '9000', db: 'x.db' }, { PORT: '8080', REFROCKET_DB: 'y.db' })).toMatchObject({ port: 9000, dbPath: 'x.db' });
+      .toMatchObject({ port: 8080, host: '127.0.0.1', db: '/data/r.db', rateLimit: false });
+    expect(parseServerConfig({ port: '9000', db: 'x.db' }, { PORT: '8080', REFROCKET_DB: 'y.db' })).toMatchObject({ port: 9000, db: 'x.db' });
   });
 
   it('--trust-proxy alone trusts one hop; a number is a hop count; otherwise proxy addresses', () => {
@@ -188,7 +189,7 @@ describe('CLI (the built bin, as npx runs it)', () => {
     expect(raw.prepare('SELECT friend_points FROM contests').pluck().get()).toBe(7);
     raw.close();
 
-    const app = buildApp({ db: openDatabase(db) });
+    const app = buildApp({ store: createSqliteStore(db), closeStore: true });
     const res = await app.inject({ method: 'GET', url: '/api/v1/contests/clx1abc123', headers: { 'x-api-key': key.key } });
     expect(res.json().data).toMatchObject({ id: 'clx1abc123', entriesCount: 1, settings: { friendPoints: 7 } });
     await app.close();
@@ -221,7 +222,7 @@ describe('CLI (the built bin, as npx runs it)', () => {
     expect(JSON.parse((await cli('keys', 'revoke', '--key', widget.id, '--db', db)).stdout)).toEqual({ revoked: true });
     const again = await cli('keys', 'revoke', '--key', key, '--db', db).catch((e) => e);
     expect(again.code).toBe(1);
-    const app = buildApp({ db: openDatabase(db) });
+    const app = buildApp({ store: createSqliteStore(db), closeStore: true });
     const res = await app.inject({ method: 'GET', url: '/api/v1/contests', headers: { 'x-api-key': key } });
     expect(res.statusCode).toBe(401);
     await app.close();

@@ -6,33 +6,36 @@ import { buildApp, type App } from '../../server/app.js';
 import { createApiKey } from '../../server/collector/api-keys.js';
 import { createContest } from '../../server/collector/contests.js';
 import { insertEntry } from '../../server/collector/entries.js';
-import { openDatabase } from '../../server/db/open-database.js';
-import { createThreadWriter } from '../../server/writer/thread-writer.js';
+import { requireContest } from '../../server/collector/context.js';
+import type { Store } from '../../server/store/repositories.js';
+import { createSqliteStore } from '../../server/store/sqlite/sqlite-store.js';
+import { createThreadWriter } from '../../server/store/sqlite/thread-writer.js';
 import { entriesInFileAlone } from '../helpers/db-file.js';
 import { postJson } from '../helpers/test-app.js';
 
-// serve runs every write in a worker thread (server/writer/). These run the API that way, on a
-// database file, through dist/write-worker.cjs as built by the global setup.
+// serve runs every write on a SQLite file in a worker thread (server/store/sqlite/). These run the
+// API that way, on a database file, through dist/write-worker.cjs as built by the global setup.
 describe('writes in the write thread', () => {
   let dir: string;
   let dbFile: string;
   let app: App;
+  let store: Store;
   let key: string;
   let jane: { id: string };
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'refrocket-thread-'));
     dbFile = join(dir, 'db.sqlite');
-    const db = openDatabase(dbFile);
-    app = buildApp({ db, closeDb: true, writeThread: { dbPath: dbFile } });
+    store = createSqliteStore(dbFile, { writeThread: true });
+    app = buildApp({ store, closeStore: true });
     await app.ready();
     // Seeded on the main connection before the first write, so no cache in the thread predates it.
-    const ctx = app.collector;
-    createContest(ctx, { id: 'c1', title: 'Thread contest' });
-    jane = app.store.transaction(() =>
-      insertEntry(ctx, ctx.store.contests.get('c1')!, { email: 'jane@example.com', referralCode: 'REF-JANE22' }),
-    );
-    key = createApiKey(ctx, 'private').key;
+    ({ jane, key } = await store.transaction(async (tx) => {
+      const ctx = { store: tx, now: Date.now };
+      await createContest(ctx, { id: 'c1', title: 'Thread contest' });
+      const entry = await insertEntry(ctx, await requireContest(ctx, 'c1'), { email: 'jane@example.com', referralCode: 'REF-JANE22' });
+      return { jane: entry, key: (await createApiKey(ctx, 'private')).key };
+    }));
   });
 
   afterEach(async () => {
@@ -50,8 +53,8 @@ describe('writes in the write thread', () => {
     expect(res.status).toBe(200);
     expect(res.body.data).toMatchObject({ isReferred: true, pointsAwarded: { advocate: 10, friend: 5 } });
     // Read on the main thread's own connection: already committed.
-    expect(app.store.entries.get(jane.id)!.points).toBe(10);
-    expect(app.store.ledger.mismatches()).toEqual([]);
+    expect((await store.entries.get(jane.id))!.points).toBe(10);
+    expect(await store.invariantViolations()).toEqual([]);
   });
 
   it('the checkpointer thread copies committed writes from the WAL into the database file', async () => {
@@ -65,7 +68,7 @@ describe('writes in the write thread', () => {
     const results = await Promise.all(Array.from({ length: 30 }, () => signup('race@example.com')));
     expect(new Set(results.map((r) => r.body.data.entryId)).size).toBe(1);
     expect(results.filter((r) => r.body.data.pointsAwarded.advocate === 10)).toHaveLength(1);
-    expect(app.store.entries.get(jane.id)!.points).toBe(10);
+    expect((await store.entries.get(jane.id))!.points).toBe(10);
   });
 
   it('errors keep their status and documented message across the thread', async () => {
@@ -81,12 +84,12 @@ describe('writes in the write thread', () => {
     expect((await leaderboard())[0]).toMatchObject({ points: 10 });
 
     // Pausing the contest (a write in the thread) is seen at once by both threads' contest caches.
-    expect(app.store.contests.get('c1')!.status).toBe('active');
+    expect((await store.contests.get('c1'))!.status).toBe('active');
     const paused = await app.inject({
       method: 'PUT', url: '/api/v1/contests/c1', headers: { 'x-api-key': key }, payload: { status: 'paused' },
     });
     expect(paused.statusCode).toBe(200);
-    expect(app.store.contests.get('c1')!.status).toBe('paused');
+    expect((await store.contests.get('c1'))!.status).toBe('paused');
     expect(await signup('late@example.com')).toMatchObject({ status: 400, body: { error: 'Contest is not active' } });
   });
 
@@ -95,9 +98,10 @@ describe('writes in the write thread', () => {
     const queued = Promise.all([write('a@example.com'), write('b@example.com')]);
     await app.close(); // before they were even sent to the thread
     expect((await queued).map((r) => r.pointsAwarded)).toEqual([{ advocate: 10, friend: 5 }, { advocate: 10, friend: 5 }]);
-    const reopened = openDatabase(dbFile);
-    expect(reopened.prepare("SELECT count(*) FROM entries WHERE email IN ('a@example.com', 'b@example.com')").pluck().get()).toBe(2);
-    reopened.close();
+    const reopened = createSqliteStore(dbFile);
+    const emails = (await reopened.tables.page('entries', undefined, 100)).map((row) => row.email);
+    expect(emails.filter((email) => email === 'a@example.com' || email === 'b@example.com')).toHaveLength(2);
+    await reopened.close();
   });
 });
 
@@ -118,7 +122,7 @@ describe('a write thread that cannot start', () => {
       onCommitted: () => {},
       onFatal: (error) => fatal.push(error),
     });
-    const write = writer.run('trackVisit', { contestId: 'c1', referralCode: 'REF-X', visitorKey: null });
+    const write = writer.run('trackVisit', { contestId: 'c1', referralCode: 'REF-X', ip: '127.0.0.1', userAgent: 'test' });
     await expect(write).rejects.toThrow();
     expect(fatal).toHaveLength(1);
     await writer.close();
