@@ -58,5 +58,8 @@ async function buildWorker(entry, outfile) {
     minifyWhitespace: true,
     minifySyntax: true,
     logLevel: 'warning',
+    // The SQLite store (which the write thread runs) can also start a write thread; that path,
+    // which finds dist/ through import.meta.url when run from sources, never runs inside a worker.
+    logOverride: { 'empty-import-meta': 'silent' },
   });
 }
