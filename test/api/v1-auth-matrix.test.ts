@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { useTestApp } from '../helpers/test-app.js';
+import { forEachEngine, useTestApp } from '../helpers/test-app.js';
 import { call, seedV1, type V1Fixture } from './v1-helpers.js';
 
 type Route = {
@@ -32,26 +32,26 @@ const routes: Route[] = [
   { method: 'POST', path: (fx) => `/api/v1/entries/${fx.janeId}/bonus-actions/${fx.bonusActionId}/complete`, access: 'public', ok: 200 },
 ];
 
-describe('REST API v1: auth matrix (every route × no key, bad key, public key, private key)', () => {
-  const t = useTestApp();
+forEachEngine((engine) => describe('REST API v1: auth matrix (every route × no key, bad key, public key, private key)', () => {
+  const t = useTestApp({ engine });
 
   for (const route of routes) {
     const label = `${route.method} ${route.path({ contestId: ':contestId', janeId: ':entryId', johnId: '', publicKey: '', privateKey: '', bonusActionId: ':bonusActionId', webhookSecret: '' })}`;
     it(label, async () => {
-      const fx = seedV1(t());
+      const fx = await seedV1(t());
       const url = route.path(fx);
       const noKey = await call(t(), route.method, url, undefined, route.body);
       expect(noKey).toEqual({ status: 401, body: { success: false, error: 'Missing or invalid API key' } });
       const badKey = await call(t(), route.method, url, 'rr_sk_not-a-real-key', route.body);
       expect(badKey).toEqual({ status: 401, body: { success: false, error: 'Missing or invalid API key' } });
-      const before = t().counts();
+      const before = await t().counts();
       const publicKey = await call(t(), route.method, url, fx.publicKey, route.body);
       if (route.access === 'public') {
         expect(publicKey.status).toBe(route.ok);
         expect(publicKey.body.success).toBe(true);
       } else {
         expect(publicKey).toEqual({ status: 403, body: { success: false, error: 'This endpoint requires a private API key' } });
-        expect(t().counts()).toEqual(before);
+        expect(await t().counts()).toEqual(before);
         const privateKey = await call(t(), route.method, url, fx.privateKey, route.body);
         expect(privateKey.status).toBe(route.ok);
         expect(privateKey.body.success).toBe(true);
@@ -60,7 +60,7 @@ describe('REST API v1: auth matrix (every route × no key, bad key, public key, 
   }
 
   it('CORS preflight on /api/v1 answers 204 without a key', async () => {
-    seedV1(t());
+    await seedV1(t());
     const res = await t().app.inject({
       method: 'OPTIONS',
       url: '/api/v1/contests',
@@ -73,10 +73,10 @@ describe('REST API v1: auth matrix (every route × no key, bad key, public key, 
   });
 
   it('every /api response carries Access-Control-Allow-Origin: *', async () => {
-    const fx = seedV1(t());
+    const fx = await seedV1(t());
     for (const url of ['/api/v1/contests', `/api/referral/validate-code?code=x&contestId=${fx.contestId}`]) {
       const res = await t().app.inject({ method: 'GET', url, headers: { origin: 'https://a.example', 'x-api-key': fx.publicKey } });
       expect(res.headers['access-control-allow-origin']).toBe('*');
     }
   });
-});
+}));

@@ -1,21 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { postJson, useTestApp } from '../helpers/test-app.js';
+import { forEachEngine, postJson, useTestApp } from '../helpers/test-app.js';
 import { call, seedV1 } from './v1-helpers.js';
 
-describe('REST API v1: behaviour', () => {
-  const t = useTestApp();
+forEachEngine((engine) => describe('REST API v1: behaviour', () => {
+  const t = useTestApp({ engine });
 
-  function many(contestId: string, n: number) {
+  async function many(contestId: string, n: number) {
     for (let i = 0; i < n; i++) {
-      t().entry(contestId, { email: `user${String(i).padStart(2, '0')}@example.com`, name: i % 2 ? `Odd ${i}` : `Even ${i}` });
+      await t().entry(contestId, { email: `user${String(i).padStart(2, '0')}@example.com`, name: i % 2 ? `Odd ${i}` : `Even ${i}` });
       t().advance(1000);
     }
   }
 
   describe('pagination', () => {
     it('last page, beyond the last page, totalPages', async () => {
-      const fx = seedV1(t());
-      many(fx.contestId, 23); // 25 entries in all
+      const fx = await seedV1(t());
+      await many(fx.contestId, 23); // 25 entries in all
       const last = await call(t(), 'GET', `/api/v1/contests/${fx.contestId}/entries?page=3&limit=10`, fx.publicKey);
       expect(last.body.data).toHaveLength(5);
       expect(last.body.pagination).toEqual({ page: 3, limit: 10, total: 25, totalPages: 3 });
@@ -26,8 +26,8 @@ describe('REST API v1: behaviour', () => {
     });
 
     it('pages do not overlap and cover every entry once', async () => {
-      const fx = seedV1(t());
-      many(fx.contestId, 13);
+      const fx = await seedV1(t());
+      await many(fx.contestId, 13);
       const ids: string[] = [];
       for (let page = 1; page <= 3; page++) {
         const res = await call(t(), 'GET', `/api/v1/contests/${fx.contestId}/entries?page=${page}&limit=6`, fx.publicKey);
@@ -45,15 +45,15 @@ describe('REST API v1: behaviour', () => {
       ['page=1.5', 'page must be an integer'],
     ]) {
       it(`${query} → 400 "${message}"`, async () => {
-        const fx = seedV1(t());
+        const fx = await seedV1(t());
         const res = await call(t(), 'GET', `/api/v1/contests/${fx.contestId}/entries?${query}`, fx.publicKey);
         expect(res).toEqual({ status: 400, body: { success: false, error: message } });
       });
     }
 
     it('leaderboard limit 0/101/abc → 400; default 25', async () => {
-      const fx = seedV1(t());
-      many(fx.contestId, 30);
+      const fx = await seedV1(t());
+      await many(fx.contestId, 30);
       for (const q of ['0', '101', 'abc']) {
         const res = await call(t(), 'GET', `/api/v1/contests/${fx.contestId}/leaderboard?limit=${q}`, fx.publicKey);
         expect(res.status).toBe(400);
@@ -66,8 +66,8 @@ describe('REST API v1: behaviour', () => {
   });
 
   it('search matches email or name, case-insensitively, and counts only matches', async () => {
-    const fx = seedV1(t());
-    many(fx.contestId, 10);
+    const fx = await seedV1(t());
+    await many(fx.contestId, 10);
     const byName = await call(t(), 'GET', `/api/v1/contests/${fx.contestId}/entries?search=ODD`, fx.publicKey);
     expect(byName.body.data.map((e: { name: string }) => e.name)).toEqual(['Odd 1', 'Odd 3', 'Odd 5', 'Odd 7', 'Odd 9']);
     expect(byName.body.pagination.total).toBe(5);
@@ -79,10 +79,10 @@ describe('REST API v1: behaviour', () => {
 
   describe('leaderboard', () => {
     it('ties: equal points rank by earlier joinedAt, then id; ranks are 1..n', async () => {
-      const fx = seedV1(t());
+      const fx = await seedV1(t());
       t().advance(1000);
       // Two entries joining in the same millisecond: the id decides.
-      const twins = [t().entry(fx.contestId, { email: 'a-twin@example.com' }), t().entry(fx.contestId, { email: 'b-twin@example.com' })]
+      const twins = [await t().entry(fx.contestId, { email: 'a-twin@example.com' }), await t().entry(fx.contestId, { email: 'b-twin@example.com' })]
         .map((e) => e.id)
         .sort();
       for (const id of [fx.janeId, fx.johnId, ...twins]) {
@@ -98,7 +98,7 @@ describe('REST API v1: behaviour', () => {
     });
 
     it('disqualified entries leave at once; their ledger stays', async () => {
-      const fx = seedV1(t());
+      const fx = await seedV1(t());
       await call(t(), 'POST', `/api/v1/entries/${fx.janeId}/points`, fx.privateKey, { points: 100, reason: 'x' });
       const dq = await call(t(), 'POST', `/api/v1/entries/${fx.janeId}/disqualify`, fx.privateKey, { reason: 'fraud' });
       expect(dq.body.data).toMatchObject({ id: fx.janeId, disqualified: true, points: 100 });
@@ -106,13 +106,13 @@ describe('REST API v1: behaviour', () => {
       expect(board.body.data.map((r: { id: string }) => r.id)).toEqual([fx.johnId]);
       const stats = await call(t(), 'GET', `/api/v1/contests/${fx.contestId}/analytics`, fx.publicKey);
       expect(stats.body.data).toMatchObject({ disqualifiedEntries: 1, points: { total: 100, highest: 100 } });
-      expect(t().app.store.ledger.forEntry(fx.janeId)).toHaveLength(1);
+      expect(await t().store.ledger.forEntry(fx.janeId)).toHaveLength(1);
     });
 
     it('with requireEmailConfirmation only confirmed entries are ranked', async () => {
-      const fx = seedV1(t());
+      const fx = await seedV1(t());
       await call(t(), 'PUT', `/api/v1/contests/${fx.contestId}`, fx.privateKey, { settings: { requireEmailConfirmation: true } });
-      const pending = t().entry(fx.contestId, { email: 'pending@example.com' });
+      const pending = await t().entry(fx.contestId, { email: 'pending@example.com' });
       await call(t(), 'POST', `/api/v1/entries/${pending.id}/points`, fx.privateKey, { points: 999, reason: 'x' });
       let board = await call(t(), 'GET', `/api/v1/contests/${fx.contestId}/leaderboard`, fx.publicKey);
       expect(board.body.data.map((r: { id: string }) => r.id)).not.toContain(pending.id);
@@ -123,8 +123,8 @@ describe('REST API v1: behaviour', () => {
   });
 
   it('analytics arithmetic: counts, views, bonus completions, total/average/highest', async () => {
-    const fx = seedV1(t());
-    const extra = t().entry(fx.contestId, { email: 'third@example.com' });
+    const fx = await seedV1(t());
+    const extra = await t().entry(fx.contestId, { email: 'third@example.com' });
     for (let i = 0; i < 3; i++) {
       await postJson(t().app, '/api/referral/track-visit', { contestId: fx.contestId, referralCode: 'REF-XYZ789' });
     }
@@ -145,7 +145,7 @@ describe('REST API v1: behaviour', () => {
   });
 
   it('manual adjustments write ledger rows and show at once in leaderboard and analytics', async () => {
-    const fx = seedV1(t());
+    const fx = await seedV1(t());
     const up = await call(t(), 'POST', `/api/v1/entries/${fx.johnId}/points`, fx.privateKey, { points: 30, reason: 'contest bonus' });
     expect(up.body.data).toEqual({
       entryId: fx.johnId,
@@ -154,7 +154,7 @@ describe('REST API v1: behaviour', () => {
     });
     const down = await call(t(), 'POST', `/api/v1/entries/${fx.johnId}/points`, fx.privateKey, { points: -12, reason: 'correction' });
     expect(down.body.data.points).toBe(18);
-    expect(t().app.store.ledger.forEntry(fx.johnId).map((r) => [r.delta, r.reason, r.note])).toEqual([
+    expect((await t().store.ledger.forEntry(fx.johnId)).map((r) => [r.delta, r.reason, r.note])).toEqual([
       [30, 'adjustment', 'contest bonus'],
       [-12, 'adjustment', 'correction'],
     ]);
@@ -169,7 +169,7 @@ describe('REST API v1: behaviour', () => {
 
   describe('entries', () => {
     it('create: 201 with a fresh code, referrer credited; same email again → 200 alreadyExists', async () => {
-      const fx = seedV1(t());
+      const fx = await seedV1(t());
       const res = await call(t(), 'POST', `/api/v1/contests/${fx.contestId}/entries`, fx.privateKey, { email: 'new@example.com', name: 'New', referralCode: 'REF-XYZ789' });
       expect(res.status).toBe(201);
       expect(res.body.data).toMatchObject({ email: 'new@example.com', points: 5, referredBy: fx.janeId, referralsCount: 0, alreadyExists: false });
@@ -181,16 +181,16 @@ describe('REST API v1: behaviour', () => {
     });
 
     it('create on a contest that is not running records the referrer but awards no points', async () => {
-      const fx = seedV1(t());
+      const fx = await seedV1(t());
       await call(t(), 'PUT', `/api/v1/contests/${fx.contestId}`, fx.privateKey, { status: 'ended' });
       const res = await call(t(), 'POST', `/api/v1/contests/${fx.contestId}/entries`, fx.privateKey, { email: 'late@example.com', referralCode: 'REF-XYZ789' });
       expect(res.status).toBe(201);
       expect(res.body.data).toMatchObject({ referredBy: fx.janeId, points: 0 });
-      expect(t().app.store.entries.get(fx.janeId)).toMatchObject({ points: 0, referralsCount: 1 });
+      expect(await t().store.entries.get(fx.janeId)).toMatchObject({ points: 0, referralsCount: 1 });
     });
 
     it('create with a phone only works; an unknown contest → 404', async () => {
-      const fx = seedV1(t());
+      const fx = await seedV1(t());
       const res = await call(t(), 'POST', `/api/v1/contests/${fx.contestId}/entries`, fx.privateKey, { phone: '+15550001' });
       expect(res.body.data).toMatchObject({ email: null, phone: '+15550001' });
       const missing = await call(t(), 'POST', '/api/v1/contests/nope/entries', fx.privateKey, { email: 'a@example.com' });
@@ -198,7 +198,7 @@ describe('REST API v1: behaviour', () => {
     });
 
     it('update refuses an email another entry has; unknown entry → 404', async () => {
-      const fx = seedV1(t());
+      const fx = await seedV1(t());
       const clash = await call(t(), 'PUT', `/api/v1/entries/${fx.johnId}`, fx.privateKey, { email: 'jane@example.com' });
       expect(clash).toEqual({ status: 400, body: { success: false, error: 'email is already used by another entry in this contest' } });
       const ok = await call(t(), 'PUT', `/api/v1/entries/${fx.johnId}`, fx.privateKey, { email: 'johnny@example.com', name: null });
@@ -208,7 +208,7 @@ describe('REST API v1: behaviour', () => {
     });
 
     it('DELETE erases personal data but keeps points, code and counts', async () => {
-      const fx = seedV1(t());
+      const fx = await seedV1(t());
       await postJson(t().app, '/api/referral/track-signup', { email: 'f@example.com', contestId: fx.contestId, referralCode: 'REF-XYZ789' });
       await postJson(t().app, '/api/referral/track-purchase', { email: 'jane@example.com', contestId: fx.contestId, orderId: 'o1', amount: 3, referralCode: 'REF-ABC456' });
       // A purchase stored before the person had an entry carries only the email.
@@ -218,8 +218,7 @@ describe('REST API v1: behaviour', () => {
       await call(t(), 'DELETE', `/api/v1/entries/${bobEntry.body.data.id}`, fx.privateKey);
       const res = await call(t(), 'DELETE', `/api/v1/entries/${fx.janeId}`, fx.privateKey);
       expect(res.body.data).toMatchObject({ id: fx.janeId, email: null, name: null, phone: null, points: 10, referralCode: 'REF-XYZ789', referralsCount: 1 });
-      const dump = JSON.stringify(t().app.store.db.prepare('SELECT * FROM entries').all()) +
-        JSON.stringify(t().app.store.db.prepare('SELECT * FROM purchases').all());
+      const dump = JSON.stringify(await t().rows('entries')) + JSON.stringify(await t().rows('purchases'));
       for (const personal of ['jane@example.com', 'Jane Doe', 'bob@example.com', 'Bob']) expect(dump).not.toContain(personal);
       const stats = await call(t(), 'GET', `/api/v1/contests/${fx.contestId}/analytics`, fx.publicKey);
       expect(stats.body.data).toMatchObject({ totalEntries: 4, points: { total: 10 + 5 + 3 } });
@@ -228,7 +227,7 @@ describe('REST API v1: behaviour', () => {
 
   describe('bonus actions', () => {
     it('completing is idempotent: second call awards nothing', async () => {
-      const fx = seedV1(t());
+      const fx = await seedV1(t());
       const url = `/api/v1/entries/${fx.janeId}/bonus-actions/${fx.bonusActionId}/complete`;
       const first = await call(t(), 'POST', url, fx.publicKey);
       expect(first.body.data).toEqual({ entryId: fx.janeId, bonusActionId: fx.bonusActionId, pointsAwarded: 15, alreadyCompleted: false, totalPoints: 15 });
@@ -237,21 +236,21 @@ describe('REST API v1: behaviour', () => {
     });
 
     it('50 parallel completions award once', async () => {
-      const fx = seedV1(t());
+      const fx = await seedV1(t());
       const url = `/api/v1/entries/${fx.janeId}/bonus-actions/${fx.bonusActionId}/complete`;
       const all = await Promise.all(Array.from({ length: 50 }, () => call(t(), 'POST', url, fx.publicKey)));
       expect(all.filter((r) => r.body.data.pointsAwarded === 15)).toHaveLength(1);
-      expect(t().app.store.entries.get(fx.janeId)!.points).toBe(15);
+      expect((await t().store.entries.get(fx.janeId))!.points).toBe(15);
     });
 
     it('an action of another contest, or unknown → 404 Bonus action not found', async () => {
-      const fx = seedV1(t());
+      const fx = await seedV1(t());
       const res = await call(t(), 'POST', `/api/v1/entries/${fx.janeId}/bonus-actions/ba_nope/complete`, fx.publicKey);
       expect(res).toEqual({ status: 404, body: { success: false, error: 'Bonus action not found' } });
     });
 
     it('lookup needs email and contestId; unknown email → 404', async () => {
-      const fx = seedV1(t());
+      const fx = await seedV1(t());
       const missing = await call(t(), 'GET', '/api/v1/entries/lookup/bonus-actions?email=jane@example.com', fx.publicKey);
       expect(missing).toEqual({ status: 400, body: { success: false, error: 'contestId is required' } });
       const unknown = await call(t(), 'GET', `/api/v1/entries/lookup/bonus-actions?email=x@example.com&contestId=${fx.contestId}`, fx.publicKey);
@@ -261,7 +260,7 @@ describe('REST API v1: behaviour', () => {
 
   describe('contests (self-hoster extension)', () => {
     it('POST creates an active evergreen contest with settings, bonus actions and a webhook secret', async () => {
-      const fx = seedV1(t());
+      const fx = await seedV1(t());
       const res = await call(t(), 'POST', '/api/v1/contests', fx.privateKey, {
         title: 'Launch Week',
         settings: { advocatePoints: 20, purchasePointsPerUnit: 0.5 },
@@ -282,7 +281,7 @@ describe('REST API v1: behaviour', () => {
     });
 
     it('PUT changes status and dates; a paused contest refuses tracking', async () => {
-      const fx = seedV1(t());
+      const fx = await seedV1(t());
       const res = await call(t(), 'PUT', `/api/v1/contests/${fx.contestId}`, fx.privateKey, {
         status: 'paused',
         startDate: '2026-01-01T00:00:00.000Z',
@@ -295,7 +294,7 @@ describe('REST API v1: behaviour', () => {
     });
 
     it('bad contest input → 400 naming the field', async () => {
-      const fx = seedV1(t());
+      const fx = await seedV1(t());
       for (const [body, message] of [
         [{}, 'title is required'],
         [{ title: 'x', status: 'live' }, 'status must be one of: draft, active, ended, paused'],
@@ -307,12 +306,12 @@ describe('REST API v1: behaviour', () => {
         const res = await call(t(), 'POST', '/api/v1/contests', fx.privateKey, body);
         expect(res).toEqual({ status: 400, body: { success: false, error: message } });
       }
-      expect(t().counts().contests).toBe(1);
+      expect((await t().counts()).contests).toBe(1);
     });
   });
 
   it('50 parallel identical POST /contests/:id/purchases → one purchase, one award', async () => {
-    const fx = seedV1(t());
+    const fx = await seedV1(t());
     const body = { email: 'john@example.com', orderId: 'order-race', amount: 12.5, currency: 'EUR' };
     const all = await Promise.all(
       Array.from({ length: 50 }, () => call(t(), 'POST', `/api/v1/contests/${fx.contestId}/purchases`, fx.privateKey, body)),
@@ -320,7 +319,7 @@ describe('REST API v1: behaviour', () => {
     expect(all.filter((r) => r.status === 201)).toHaveLength(1);
     expect(all.filter((r) => r.status === 200)).toHaveLength(49);
     expect(new Set(all.map((r) => r.body.data.purchaseId)).size).toBe(1);
-    expect(t().counts().purchases).toBe(1);
-    expect(t().app.store.entries.get(fx.johnId)!.points).toBe(13);
+    expect((await t().counts()).purchases).toBe(1);
+    expect((await t().store.entries.get(fx.johnId))!.points).toBe(13);
   });
-});
+}));

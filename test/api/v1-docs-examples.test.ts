@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { useTestApp } from '../helpers/test-app.js';
+import { forEachEngine, useTestApp } from '../helpers/test-app.js';
 import { call, seedV1 } from './v1-helpers.js';
 
 /** The request examples of the hosted docs' API reference (research file §2.2), host replaced. */
-describe('REST API v1: documented examples', () => {
-  const t = useTestApp();
+forEachEngine((engine) => describe('REST API v1: documented examples', () => {
+  const t = useTestApp({ engine });
   const iso = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
 
   it('GET /contests (curl -H "x-api-key: …") lists contests in the documented shape', async () => {
-    const fx = seedV1(t());
+    const fx = await seedV1(t());
     const res = await call(t(), 'GET', '/api/v1/contests', fx.publicKey);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
@@ -31,13 +31,13 @@ describe('REST API v1: documented examples', () => {
   });
 
   it('?apiKey= works like the header', async () => {
-    const fx = seedV1(t());
+    const fx = await seedV1(t());
     const res = await call(t(), 'GET', `/api/v1/contests?apiKey=${fx.publicKey}`);
     expect(res.status).toBe(200);
   });
 
   it('GET /contests/:id adds settings', async () => {
-    const fx = seedV1(t());
+    const fx = await seedV1(t());
     const res = await call(t(), 'GET', `/api/v1/contests/${fx.contestId}`, fx.publicKey);
     expect(res.body.data.settings).toEqual({
       advocatePoints: 10,
@@ -50,7 +50,7 @@ describe('REST API v1: documented examples', () => {
   });
 
   it('GET /contests/:id/entries?page=1&limit=10 returns entries and pagination', async () => {
-    const fx = seedV1(t());
+    const fx = await seedV1(t());
     const res = await call(t(), 'GET', `/api/v1/contests/${fx.contestId}/entries?page=1&limit=10`, fx.publicKey);
     expect(res.body).toEqual({
       success: true,
@@ -73,7 +73,7 @@ describe('REST API v1: documented examples', () => {
   });
 
   it('GET /contests/:id/leaderboard?limit=10: rank, referralsCount, joinedAt', async () => {
-    const fx = seedV1(t());
+    const fx = await seedV1(t());
     await call(t(), 'POST', `/api/v1/entries/${fx.johnId}/points`, fx.privateKey, { points: 85, reason: 'import' });
     const res = await call(t(), 'GET', `/api/v1/contests/${fx.contestId}/leaderboard?limit=10`, fx.publicKey);
     expect(res.body).toEqual({
@@ -86,7 +86,7 @@ describe('REST API v1: documented examples', () => {
   });
 
   it('GET /contests/:id/analytics returns the documented fields', async () => {
-    const fx = seedV1(t());
+    const fx = await seedV1(t());
     const res = await call(t(), 'GET', `/api/v1/contests/${fx.contestId}/analytics`, fx.publicKey);
     expect(res.body).toEqual({
       success: true,
@@ -102,7 +102,7 @@ describe('REST API v1: documented examples', () => {
   });
 
   it('GET /entries/:id/bonus-actions and the email lookup return the documented shape', async () => {
-    const fx = seedV1(t());
+    const fx = await seedV1(t());
     await call(t(), 'POST', `/api/v1/entries/${fx.janeId}/bonus-actions/${fx.bonusActionId}/complete`, fx.publicKey);
     const byId = await call(t(), 'GET', `/api/v1/entries/${fx.janeId}/bonus-actions`, fx.publicKey);
     expect(byId.body).toEqual({
@@ -125,7 +125,7 @@ describe('REST API v1: documented examples', () => {
   });
 
   it('POST /contests/:id/purchases (docs body, 49.99) awards 50 to the purchaser; repeat is 200 with 0', async () => {
-    const fx = seedV1(t());
+    const fx = await seedV1(t());
     const body = { email: 'jane@example.com', orderId: 'order-12345', amount: 49.99, currency: 'USD' };
     const first = await call(t(), 'POST', `/api/v1/contests/${fx.contestId}/purchases`, fx.privateKey, body);
     expect(first.status).toBe(201);
@@ -138,14 +138,14 @@ describe('REST API v1: documented examples', () => {
   });
 
   it('POST /contests/:id/purchases with an unknown email → 404 Entry not found', async () => {
-    const fx = seedV1(t());
+    const fx = await seedV1(t());
     const res = await call(t(), 'POST', `/api/v1/contests/${fx.contestId}/purchases`, fx.privateKey, { email: 'ghost@example.com', orderId: 'o', amount: 1 });
     expect(res).toEqual({ status: 404, body: { success: false, error: 'Entry not found' } });
-    expect(t().counts().purchases).toBe(0);
+    expect((await t().counts()).purchases).toBe(0);
   });
 
   it('the docs error-handling client sees success/error/data as documented', async () => {
-    const fx = seedV1(t());
+    const fx = await seedV1(t());
     const missing = await call(t(), 'GET', `/api/v1/contests/nope`, fx.publicKey);
     expect(missing).toEqual({ status: 404, body: { success: false, error: 'Contest not found' } });
     const noKey = await call(t(), 'GET', '/api/v1/contests');
@@ -155,4 +155,4 @@ describe('REST API v1: documented examples', () => {
     const noEmail = await call(t(), 'POST', `/api/v1/contests/${fx.contestId}/entries`, fx.privateKey, { name: 'Nobody' });
     expect(noEmail).toEqual({ status: 400, body: { success: false, error: 'Either email or phone is required' } });
   });
-});
+}));

@@ -12,13 +12,13 @@ export interface V1Fixture {
 }
 
 /** The docs' world: contest clx1abc123def456, Jane (REF-XYZ789) and John (REF-ABC456), two keys. */
-export function seedV1(t: TestApp): V1Fixture {
-  const { id, webhookSecret } = t.contest({ id: 'clx1abc123def456', title: 'Summer Giveaway 2025' });
-  const jane = t.entry(id, { email: 'jane@example.com', name: 'Jane Doe', referralCode: 'REF-XYZ789', emailConfirmed: true });
+export async function seedV1(t: TestApp): Promise<V1Fixture> {
+  const { id, webhookSecret } = await t.contest({ id: 'clx1abc123def456', title: 'Summer Giveaway 2025' });
+  const jane = await t.entry(id, { email: 'jane@example.com', name: 'Jane Doe', referralCode: 'REF-XYZ789', emailConfirmed: true });
   t.advance(1000);
-  const john = t.entry(id, { email: 'john@example.com', name: 'John Smith', phone: '+1234567890', referralCode: 'REF-ABC456', emailConfirmed: true });
-  const [bonus] = t.app.store.transaction(() =>
-    configureBonusActions(t.app.collector, id, [
+  const john = await t.entry(id, { email: 'john@example.com', name: 'John Smith', phone: '+1234567890', referralCode: 'REF-ABC456', emailConfirmed: true });
+  const [bonus] = await t.store.transaction((tx) =>
+    configureBonusActions({ store: tx, now: t.ctx.now }, id, [
       { action: 'follow_twitter', description: 'Follow us on Twitter', points: 15 },
       { action: 'share_facebook', description: 'Share on Facebook', points: 10 },
     ]),
@@ -27,8 +27,8 @@ export function seedV1(t: TestApp): V1Fixture {
     contestId: id,
     janeId: jane.id,
     johnId: john.id,
-    publicKey: t.apiKey('public'),
-    privateKey: t.apiKey('private'),
+    publicKey: await t.apiKey('public'),
+    privateKey: await t.apiKey('private'),
     bonusActionId: bonus.id,
     webhookSecret,
   };

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { postJson, useTestApp } from '../helpers/test-app.js';
+import { forEachEngine, postJson, useTestApp } from '../helpers/test-app.js';
 
 /** Bad input → 400 with a message naming the field, and nothing stored or changed. */
-describe('bad input on the referral endpoints', () => {
-  const t = useTestApp();
+forEachEngine((engine) => describe('bad input on the referral endpoints', () => {
+  const t = useTestApp({ engine });
   const valid = {
     'track-visit': { referralCode: 'REF-XYZ789', contestId: 'clx1abc123', url: 'https://s.example/' },
     'track-signup': { email: 'friend@example.com', contestId: 'clx1abc123', referralCode: 'REF-XYZ789' },
@@ -11,9 +11,9 @@ describe('bad input on the referral endpoints', () => {
   } as const;
   type Path = keyof typeof valid;
 
-  function seed() {
-    t().contest({ id: 'clx1abc123' });
-    t().entry('clx1abc123', { email: 'jane@example.com', referralCode: 'REF-XYZ789' });
+  async function seed() {
+    await t().contest({ id: 'clx1abc123' });
+    await t().entry('clx1abc123', { email: 'jane@example.com', referralCode: 'REF-XYZ789' });
   }
 
   const cases: Array<[Path, string, unknown, string]> = [
@@ -40,17 +40,17 @@ describe('bad input on the referral endpoints', () => {
 
   for (const [path, label, body, message] of cases) {
     it(`${path}: ${label} → 400 "${message}"`, async () => {
-      seed();
-      const before = t().counts();
+      await seed();
+      const before = await t().counts();
       const res = await postJson(t().app, `/api/referral/${path}`, body);
       expect(res.status).toBe(400);
       expect(res.body).toEqual({ success: false, error: message });
-      expect(t().counts()).toEqual(before);
+      expect(await t().counts()).toEqual(before);
     });
   }
 
   it('Infinity (1e999 in JSON) → 400 amount must be a finite number', async () => {
-    seed();
+    await seed();
     const res = await postJson(
       t().app,
       '/api/referral/track-purchase',
@@ -61,8 +61,8 @@ describe('bad input on the referral endpoints', () => {
 
   for (const contentType of ['application/json', 'text/plain']) {
     it(`malformed JSON as ${contentType} → 400 and nothing stored`, async () => {
-      seed();
-      const before = t().counts();
+      await seed();
+      const before = await t().counts();
       const res = await t().app.inject({
         method: 'POST',
         url: '/api/referral/track-signup',
@@ -71,12 +71,12 @@ describe('bad input on the referral endpoints', () => {
       });
       expect(res.statusCode).toBe(400);
       expect(res.json()).toEqual({ success: false, error: 'body must be valid JSON' });
-      expect(t().counts()).toEqual(before);
+      expect(await t().counts()).toEqual(before);
     });
   }
 
   it('JSON sent as text/plain (what the browser script sends) is accepted', async () => {
-    seed();
+    await seed();
     const res = await t().app.inject({
       method: 'POST',
       url: '/api/referral/track-signup',
@@ -88,7 +88,7 @@ describe('bad input on the referral endpoints', () => {
   });
 
   it('an unsupported content type → 415 JSON error', async () => {
-    seed();
+    await seed();
     const res = await t().app.inject({
       method: 'POST',
       url: '/api/referral/track-signup',
@@ -100,17 +100,17 @@ describe('bad input on the referral endpoints', () => {
   });
 
   it('a bad signup leaves earlier data untouched', async () => {
-    seed();
+    await seed();
     await postJson(t().app, '/api/referral/track-signup', valid['track-signup']);
-    const snapshot = t().app.store.db.prepare('SELECT * FROM entries ORDER BY id').all();
+    const snapshot = await t().rows('entries');
     await postJson(t().app, '/api/referral/track-signup', { ...valid['track-signup'], name: 7 });
-    expect(t().app.store.db.prepare('SELECT * FROM entries ORDER BY id').all()).toEqual(snapshot);
+    expect(await t().rows('entries')).toEqual(snapshot);
   });
 
   it('unknown fields are ignored, not stored and not rejected', async () => {
-    seed();
+    await seed();
     const res = await postJson(t().app, '/api/referral/track-signup', { ...valid['track-signup'], isAdmin: true, points: 1e6 });
     expect(res.status).toBe(200);
-    expect(t().app.store.entries.get(res.body.data.entryId)!.points).toBe(5);
+    expect((await t().store.entries.get(res.body.data.entryId))!.points).toBe(5);
   });
-});
+}));
