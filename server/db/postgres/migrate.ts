@@ -37,6 +37,10 @@ export async function migratePostgres(
   const isPool = 'totalCount' in db;
   const client = isPool ? await (db as pg.Pool).connect() : (db as pg.Client);
   let broken: Error | undefined;
+  // Checked out of a pool, the client has no 'error' listener: a dropped connection must fail
+  // the migration (its next query does), not crash the process with an unhandled event.
+  const onError = (error: Error) => void (broken ??= error);
+  if (isPool) client.on('error', onError);
   try {
     const run = (text: string, values?: unknown[]) =>
       client.query({ text, values, query_timeout: MIGRATION_QUERY_TIMEOUT_MS } as pg.QueryConfig);
@@ -55,7 +59,10 @@ export async function migratePostgres(
     broken = error as Error;
     throw error;
   } finally {
-    if (isPool) (client as pg.PoolClient).release(broken);
+    if (isPool) {
+      if (!broken) client.off('error', onError);
+      (client as pg.PoolClient).release(broken);
+    }
   }
 }
 

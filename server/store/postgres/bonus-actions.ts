@@ -10,7 +10,8 @@ export function createBonusActionsRepo(q: Queryable): BonusActionsRepo {
         name: 'rr_bonus_insert',
         text: `INSERT INTO bonus_actions (id, contest_id, action, description, points, position, created_at)
           VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        values: [action.id, action.contestId, action.action, action.description, action.points, action.position, now],
+        values: [action.id, action.contestId, action.action, action.description, action.points,
+          action.position, now],
       });
     },
     async update(action: BonusAction): Promise<void> {

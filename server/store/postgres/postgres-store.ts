@@ -83,18 +83,26 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
       throw mapUnavailable(error);
     }
     let broken: Error | undefined;
+    // A checked-out client has no pool listener: its connection failing would otherwise throw an
+    // uncaught 'error' event and crash the process. Its next query fails too; that answers 503.
+    const onError = (error: Error) => void (broken ??= error);
+    client.on('error', onError);
     const tx = new TrackedClient(client);
     try {
       return await fn(tx);
     } catch (error) {
-      if (isUnavailable(error)) {
-        broken = error as Error;
+      // Whatever fn made of it, a transaction whose connection failed did not commit.
+      if (broken || isUnavailable(error)) {
+        broken ??= error as Error;
         throw databaseUnavailable();
       }
       throw error;
     } finally {
       // A connection whose ROLLBACK failed is in an unknown state: the pool must not reuse it.
-      client.release(broken ?? (tx.broken ? new Error('rollback failed') : undefined));
+      if (!broken && tx.broken) broken = new Error('rollback failed');
+      // A broken client keeps the listener: it is discarded, and may still report its end.
+      if (!broken) client.off('error', onError);
+      client.release(broken);
     }
   }
 
@@ -133,7 +141,9 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
         inTransaction(tx, async () => {
           const repos = repositories(tx);
           const outcomes: Outcome[] = [];
-          for (const op of ops) outcomes.push(await (isolated ? runIsolated : runFast)(tx, repos, op));
+          for (const op of ops) {
+            outcomes.push(await (isolated ? runIsolated(tx, repos, op, () => caches.clear()) : runFast(tx, repos, op)));
+          }
           return outcomes;
         }),
       );
@@ -209,11 +219,18 @@ async function runFast(tx: TrackedClient, repos: Repositories, op: Transactional
  * One write of a batch in its own savepoint: a failure undoes only that write. A write that lost
  * a race with another transaction (the same orderId or email committed meanwhile, a deadlock)
  * runs again; it then sees the other's row and answers as the rules do for a repeat.
+ * `forgetCaches` runs when a rollback undid rows the write may have put in a cache.
  */
-async function runIsolated(tx: TrackedClient, repos: Repositories, op: TransactionalOp): Promise<Outcome> {
+async function runIsolated(
+  tx: TrackedClient,
+  repos: Repositories,
+  op: TransactionalOp,
+  forgetCaches: () => void,
+): Promise<Outcome> {
   for (let attempt = 0; ; attempt++) {
     await tx.control('SAVEPOINT write_op');
     tx.failed = undefined;
+    const writesBefore = tx.writes;
     let failure: { error: unknown } | undefined;
     try {
       const value = await op(repos);
@@ -229,6 +246,7 @@ async function runIsolated(tx: TrackedClient, repos: Repositories, op: Transacti
     if (isUnavailable(cause)) throw cause;
     await tx.control('ROLLBACK TO SAVEPOINT write_op');
     await tx.control('RELEASE SAVEPOINT write_op');
+    if (tx.writes !== writesBefore) forgetCaches();
     if (attempt < MAX_RETRIES && (isRetryable(cause) || isRetryable(failure.error))) continue;
     return [false, failure.error];
   }
