@@ -1,9 +1,10 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { buildApp } from '../../server/app.js';
+import { buildApp, type AppOptions } from '../../server/app.js';
 import { createApiKey } from '../../server/collector/api-keys.js';
 import { createContest } from '../../server/collector/contests.js';
 import { loggerOptions, redactUrl } from '../../server/logging.js';
+import { forEachEngine, openTestStore, type Engine } from '../helpers/test-app.js';
 
 function captureLogs() {
   const lines: string[] = [];
@@ -16,10 +17,15 @@ function captureLogs() {
   return { lines, stream };
 }
 
-describe('one error handler, structured logs, no secrets in logs', () => {
+/** An app as buildApp makes it, on a fresh store of the engine (closed with the app). */
+async function appOn(engine: Engine, options: AppOptions = {}) {
+  return buildApp({ ...options, store: await openTestStore(engine), closeStore: true });
+}
+
+describe('one error handler, structured logs, no secrets in logs', () => forEachEngine((engine) => {
   it('an unexpected error answers 500 {success:false, error, requestId} without internals, and is logged with the id', async () => {
     const { lines, stream } = captureLogs();
-    const app = buildApp({ logger: loggerOptions('info', stream) });
+    const app = await appOn(engine, { logger: loggerOptions('info', stream) });
     app.get('/api/test-boom', async () => {
       throw new Error('db password is hunter2 at /srv/secret/path.ts:12');
     });
@@ -35,7 +41,7 @@ describe('one error handler, structured logs, no secrets in logs', () => {
   });
 
   it('unknown routes answer a JSON 404, never an HTML page', async () => {
-    const app = buildApp();
+    const app = await appOn(engine);
     const res = await app.inject({ method: 'GET', url: '/api/nope?x=1' });
     expect(res.statusCode).toBe(404);
     expect(res.json()).toEqual({ success: false, error: 'Route GET /api/nope not found' });
@@ -43,7 +49,7 @@ describe('one error handler, structured logs, no secrets in logs', () => {
   });
 
   it('a body over the limit → 413 JSON error', async () => {
-    const app = buildApp({ bodyLimit: 1024 });
+    const app = await appOn(engine, { bodyLimit: 1024 });
     const res = await app.inject({
       method: 'POST',
       url: '/api/referral/track-visit',
@@ -57,11 +63,12 @@ describe('one error handler, structured logs, no secrets in logs', () => {
 
   it('API keys, webhook secrets, cookies and client IPs never reach the log', async () => {
     const { lines, stream } = captureLogs();
-    const app = buildApp({ logger: loggerOptions('info', stream) });
+    const store = await openTestStore(engine);
+    const app = buildApp({ logger: loggerOptions('info', stream), store, closeStore: true });
     await app.ready();
-    const ctx = app.collector;
-    const { key } = createApiKey(ctx, 'private');
-    const { webhookSecret } = createContest(ctx, { id: 'c1', title: 'T' });
+    const now = app.collector.now;
+    const { key } = await store.transaction((tx) => createApiKey({ store: tx, now }, 'private'));
+    const { webhookSecret } = await store.transaction((tx) => createContest({ store: tx, now }, { id: 'c1', title: 'T' }));
     await app.inject({ method: 'GET', url: '/api/v1/contests', headers: { 'x-api-key': key }, remoteAddress: '203.0.113.77' });
     await app.inject({ method: 'GET', url: `/api/v1/contests?apiKey=${key}`, remoteAddress: '203.0.113.77' });
     await app.inject({
@@ -88,4 +95,4 @@ describe('one error handler, structured logs, no secrets in logs', () => {
     expect(redactUrl('/api/referral/validate-code?code=REF-1')).toBe('/api/referral/validate-code?code=REF-1');
     expect(redactUrl('/healthz')).toBe('/healthz');
   });
-});
+}));

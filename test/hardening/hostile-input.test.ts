@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { useTestApp } from '../helpers/test-app.js';
+import { forEachEngine, useTestApp } from '../helpers/test-app.js';
 
 /**
  * Hostile input battery: each case must answer 4xx with a message that names the field (or the
@@ -110,8 +110,8 @@ const cases: Case[] = [
   { label: 'v1 contest: settings as array', url: '/api/v1/contests', body: { title: 'x', settings: [] }, field: 'settings', auth: 'private' },
 ];
 
-describe(`hostile input battery (${cases.length} cases)`, () => {
-  const t = useTestApp();
+describe(`hostile input battery (${cases.length} cases)`, () => forEachEngine((engine) => {
+  const t = useTestApp({ engine });
 
   it('has at least 50 cases', () => {
     expect(cases.length).toBeGreaterThanOrEqual(50);
@@ -119,13 +119,13 @@ describe(`hostile input battery (${cases.length} cases)`, () => {
 
   for (const c of cases) {
     it(`${c.label} → ${c.status ?? 400} naming ${c.field}`, async () => {
-      const contest = t().contest({ id: 'c1' });
-      const jane = t().entry('c1', { email: 'jane@example.com', referralCode: 'REF-XYZ789' });
+      const contest = await t().contest({ id: 'c1' });
+      const jane = await t().entry('c1', { email: 'jane@example.com', referralCode: 'REF-XYZ789' });
       const headers: Record<string, string> = { 'content-type': c.contentType ?? 'application/json' };
-      if (c.auth === 'private') headers['x-api-key'] = t().apiKey('private');
+      if (c.auth === 'private') headers['x-api-key'] = await t().apiKey('private');
       if (c.auth === 'webhook') headers['x-webhook-secret'] = contest.webhookSecret;
-      const before = t().counts();
-      const snapshot = t().app.store.db.prepare('SELECT * FROM entries ORDER BY id').all();
+      const before = await t().counts();
+      const snapshot = await t().rows('entries');
       const res = await t().app.inject({
         method: c.method ?? 'POST',
         url: c.url.replace('ENTRY', jane.id),
@@ -136,9 +136,9 @@ describe(`hostile input battery (${cases.length} cases)`, () => {
       const body = res.json();
       expect(body.success).toBe(false);
       expect(body.error.startsWith(`${c.field} `), `message "${body.error}" should name ${c.field}`).toBe(true);
-      expect(t().counts()).toEqual(before);
-      expect(t().app.store.db.prepare('SELECT * FROM entries ORDER BY id').all()).toEqual(snapshot);
+      expect(await t().counts()).toEqual(before);
+      expect(await t().rows('entries')).toEqual(snapshot);
       expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
     });
   }
-});
+}));

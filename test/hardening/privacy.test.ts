@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { postJson, T0, useTestApp } from '../helpers/test-app.js';
+import { TABLES } from '../../server/store/repositories.js';
+import { forEachEngine, postJson, T0, useTestApp } from '../helpers/test-app.js';
 
-describe('privacy: visitor keys are salted hashes with a daily salt', () => {
-  const t = useTestApp();
+describe('privacy: visitor keys are salted hashes with a daily salt', () => forEachEngine((engine) => {
+  const t = useTestApp({ engine });
 
   async function visitFrom(ip: string, ua = 'Mozilla/5.0') {
     await t().app.inject({
@@ -12,33 +13,36 @@ describe('privacy: visitor keys are salted hashes with a daily salt', () => {
       remoteAddress: ip,
       payload: JSON.stringify({ contestId: 'c1', referralCode: 'REF-XYZ789' }),
     });
-    return t().app.store.db.prepare('SELECT visitor_key FROM visits ORDER BY id DESC LIMIT 1').pluck().get() as string;
+    // The newest visit: rows come in primary-key (id) order.
+    return (await t().rows('visits')).at(-1)?.visitor_key as string;
   }
 
+  const saltDays = async () => (await t().rows('visitor_salts')).map((row) => row.day);
+
   it('same visitor same day → same key; another IP or UA → another key; next day → new key, old salt deleted', async () => {
-    t().contest({ id: 'c1' });
-    t().entry('c1', { email: 'jane@example.com', referralCode: 'REF-XYZ789' });
+    await t().contest({ id: 'c1' });
+    await t().entry('c1', { email: 'jane@example.com', referralCode: 'REF-XYZ789' });
     const a1 = await visitFrom('198.51.100.4');
     expect(await visitFrom('198.51.100.4')).toBe(a1);
     expect(await visitFrom('198.51.100.5')).not.toBe(a1);
     expect(await visitFrom('198.51.100.4', 'Other UA')).not.toBe(a1);
-    const daysBefore = t().app.store.db.prepare('SELECT day FROM visitor_salts').pluck().all();
+    const daysBefore = await saltDays();
     expect(daysBefore).toEqual(['2026-01-15']);
 
     t().setNow(T0 + 86_400_000);
     expect(await visitFrom('198.51.100.4')).not.toBe(a1);
-    expect(t().app.store.db.prepare('SELECT day FROM visitor_salts').pluck().all()).toEqual(['2026-01-16']);
+    expect(await saltDays()).toEqual(['2026-01-16']);
   });
 
   it('no table stores the raw IP', async () => {
-    t().contest({ id: 'c1' });
-    t().entry('c1', { email: 'jane@example.com', referralCode: 'REF-XYZ789' });
+    await t().contest({ id: 'c1' });
+    await t().entry('c1', { email: 'jane@example.com', referralCode: 'REF-XYZ789' });
     await visitFrom('192.0.2.123');
     await postJson(t().app, '/api/referral/track-signup', { contestId: 'c1', referralCode: 'REF-XYZ789', email: 'f@example.com' });
-    const db = t().app.store.db;
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[];
-    for (const table of tables) {
-      expect(JSON.stringify(db.prepare(`SELECT * FROM ${table}`).all())).not.toContain('192.0.2.123');
+    // Every table of stored rows, plus contest_stats (counters only), which TABLES leaves out.
+    for (const table of TABLES) {
+      expect(JSON.stringify(await t().rows(table))).not.toContain('192.0.2.123');
     }
+    expect(JSON.stringify(await t().store.contests.stats('c1'))).not.toContain('192.0.2.123');
   });
-});
+}));

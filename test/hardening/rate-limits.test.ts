@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../helpers/test-app.js';
+import type { AppOptions } from '../../server/app.js';
+import { createTestApp, forEachEngine, type TestApp } from '../helpers/test-app.js';
 
-describe('rate limits (per client IP on /api routes)', () => {
+describe('rate limits (per client IP on /api routes)', () => forEachEngine((engine) => {
   let t: TestApp;
   afterEach(async () => t?.app.close());
 
@@ -22,11 +23,11 @@ describe('rate limits (per client IP on /api routes)', () => {
       payload: JSON.stringify({ contestId, referralCode: 'REF-XYZ789', email: `u${n}@example.com` }),
     });
 
-  async function seed(options = {}) {
-    t = await createTestApp(options);
+  async function seed(options: AppOptions = {}) {
+    t = await createTestApp({ engine, ...options });
     for (const id of ['c1', 'c2']) {
-      t.contest({ id });
-      t.entry(id, { email: 'jane@example.com', referralCode: 'REF-XYZ789' });
+      await t.contest({ id });
+      await t.entry(id, { email: 'jane@example.com', referralCode: 'REF-XYZ789' });
     }
   }
 
@@ -39,7 +40,7 @@ describe('rate limits (per client IP on /api routes)', () => {
     expect(limited.json()).toEqual({ success: false, error: 'Rate limit exceeded. Please try again later.' });
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect((await visit('198.51.100.2')).statusCode).toBe(200);
-    expect(t.counts().visits).toBe(4);
+    expect((await t.counts()).visits).toBe(4);
   });
 
   it('anonymous signups: 5 per 15 minutes per IP + contest, then 429 with Retry-After', async () => {
@@ -53,16 +54,16 @@ describe('rate limits (per client IP on /api routes)', () => {
     // Another contest, or another IP, has its own allowance.
     expect((await signup('198.51.100.7', 'c2', 100)).statusCode).toBe(200);
     expect((await signup('198.51.100.8', 'c1', 101)).statusCode).toBe(200);
-    expect(t.counts().entries).toBe(2 + 5 + 2);
+    expect((await t.counts()).entries).toBe(2 + 5 + 2);
   });
 
   it('a backend with a valid private key is exempt; a public or bogus key is not', async () => {
     await seed({ rateLimit: 2 });
-    const privateKey = t.apiKey('private');
+    const privateKey = await t.apiKey('private');
     for (let i = 0; i < 10; i++) {
       expect((await signup('10.0.0.5', 'c1', i, { 'x-api-key': privateKey })).statusCode).toBe(200);
     }
-    const publicKey = t.apiKey('public');
+    const publicKey = await t.apiKey('public');
     const codes = [];
     for (let i = 0; i < 3; i++) codes.push((await visit('10.0.0.6', { 'x-api-key': publicKey })).statusCode);
     expect(codes).toEqual([200, 200, 429]);
@@ -70,7 +71,7 @@ describe('rate limits (per client IP on /api routes)', () => {
 
   it('webhook calls with the right secret are exempt; wrong secrets are counted', async () => {
     await seed({ rateLimit: 2 });
-    const { webhookSecret } = t.contest({ id: 'hooked' });
+    const { webhookSecret } = await t.contest({ id: 'hooked' });
     const hook = (secret: string, n: number) =>
       t.app.inject({
         method: 'POST',
@@ -87,8 +88,8 @@ describe('rate limits (per client IP on /api routes)', () => {
 
   it('a referral-endpoint call carrying the contest webhook secret is exempt (header or body)', async () => {
     await seed({ rateLimit: 100 });
-    const { webhookSecret } = t.contest({ id: 'c3' });
-    t.entry('c3', { email: 'jane@example.com', referralCode: 'REF-XYZ789' });
+    const { webhookSecret } = await t.contest({ id: 'c3' });
+    await t.entry('c3', { email: 'jane@example.com', referralCode: 'REF-XYZ789' });
     for (let i = 0; i < 8; i++) {
       expect((await signup('10.0.0.7', 'c3', i, { 'x-webhook-secret': webhookSecret })).statusCode).toBe(200);
     }
@@ -129,4 +130,4 @@ describe('rate limits (per client IP on /api routes)', () => {
     await seed({ rateLimit: false });
     for (let i = 0; i < 12; i++) expect((await signup('10.1.1.1', 'c1', i)).statusCode).toBe(200);
   });
-});
+}));

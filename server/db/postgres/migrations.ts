@@ -40,14 +40,18 @@ const tables = /* sql */ `
     updated_at bigint NOT NULL
   );
 
+  -- A contest's counters, spread over a few rows (see "Counters" below); a figure is the sum of
+  -- its contest's rows.
   CREATE TABLE contest_stats (
-    contest_id text COLLATE "C" PRIMARY KEY REFERENCES contests(id),
+    contest_id text COLLATE "C" NOT NULL REFERENCES contests(id),
+    shard smallint NOT NULL,
     entries_count bigint NOT NULL DEFAULT 0,
     confirmed_count bigint NOT NULL DEFAULT 0,
     disqualified_count bigint NOT NULL DEFAULT 0,
     views_count bigint NOT NULL DEFAULT 0,
     bonus_completions_count bigint NOT NULL DEFAULT 0,
-    points_total bigint NOT NULL DEFAULT 0
+    points_total bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (contest_id, shard)
   );
 
   -- Column order as SQLite's (ledger_seq last: SQLite added it with ALTER TABLE).
@@ -160,16 +164,39 @@ const tables = /* sql */ `
 `;
 
 /*
- * Lock order. contest_stats holds one hot row per contest that nearly every write updates. Every
- * trigger below updates contest_stats BEFORE it touches another entry, so two transactions
- * writing to one contest queue on that row instead of deadlocking (holding an entry each and
- * waiting for the other's). A plain UPDATE of an entry still locks the entry first; the rare
- * deadlock that leaves is retried by Store.runBatch.
+ * Counters. Nearly every write changes its contest's counters, and a row updated in a transaction
+ * stays locked until COMMIT, fsync included. With one row per contest, every concurrent write
+ * batch — of this collector or another — would wait for the one before it to reach the disk: the
+ * database could never group their commits. So each contest's counters are spread over up to
+ * STATS_SHARDS rows, and a transaction adds to the row of its own connection (backend pid), which
+ * no other open transaction holds. Reads sum a contest's rows. An entry's own row is still locked
+ * by whoever changes it; the rare deadlock that leaves (two batches crediting two advocates in
+ * opposite order) is retried by Store.runBatch.
  */
+const STATS_SHARDS = 16;
+
 const triggers = /* sql */ `
+  CREATE FUNCTION add_to_contest_stats(
+    contest text, entries bigint, confirmed bigint, disqualified bigint, views bigint,
+    completions bigint, points bigint
+  ) RETURNS void LANGUAGE sql AS $$
+    INSERT INTO contest_stats AS s (contest_id, shard, entries_count, confirmed_count,
+      disqualified_count, views_count, bonus_completions_count, points_total)
+    VALUES (contest, pg_backend_pid() % ${STATS_SHARDS}, entries, confirmed, disqualified, views,
+      completions, points)
+    ON CONFLICT (contest_id, shard) DO UPDATE SET
+      entries_count = s.entries_count + EXCLUDED.entries_count,
+      confirmed_count = s.confirmed_count + EXCLUDED.confirmed_count,
+      disqualified_count = s.disqualified_count + EXCLUDED.disqualified_count,
+      views_count = s.views_count + EXCLUDED.views_count,
+      bonus_completions_count = s.bonus_completions_count + EXCLUDED.bonus_completions_count,
+      points_total = s.points_total + EXCLUDED.points_total
+  $$;
+
+  -- Every contest has at least one counters row, so a contest without activity reads zeros.
   CREATE FUNCTION contests_create_stats() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN
-    INSERT INTO contest_stats (contest_id) VALUES (NEW.id);
+    INSERT INTO contest_stats (contest_id, shard) VALUES (NEW.id, 0);
     RETURN NULL;
   END $$;
   CREATE TRIGGER contests_create_stats AFTER INSERT ON contests
@@ -177,11 +204,7 @@ const triggers = /* sql */ `
 
   CREATE FUNCTION entries_count_insert() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN
-    UPDATE contest_stats SET
-      entries_count = entries_count + 1,
-      confirmed_count = confirmed_count + NEW.email_confirmed,
-      disqualified_count = disqualified_count + NEW.disqualified
-    WHERE contest_id = NEW.contest_id;
+    PERFORM add_to_contest_stats(NEW.contest_id, 1, NEW.email_confirmed, NEW.disqualified, 0, 0, 0);
     IF NEW.referred_by IS NOT NULL THEN
       UPDATE entries SET referrals_count = referrals_count + 1 WHERE id = NEW.referred_by;
     END IF;
@@ -192,10 +215,8 @@ const triggers = /* sql */ `
 
   CREATE FUNCTION entries_count_flags() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN
-    UPDATE contest_stats SET
-      confirmed_count = confirmed_count + NEW.email_confirmed - OLD.email_confirmed,
-      disqualified_count = disqualified_count + NEW.disqualified - OLD.disqualified
-    WHERE contest_id = NEW.contest_id;
+    PERFORM add_to_contest_stats(NEW.contest_id, 0, NEW.email_confirmed - OLD.email_confirmed,
+      NEW.disqualified - OLD.disqualified, 0, 0, 0);
     RETURN NULL;
   END $$;
   CREATE TRIGGER entries_count_flags AFTER UPDATE OF email_confirmed, disqualified ON entries
@@ -233,8 +254,7 @@ const triggers = /* sql */ `
    */
   CREATE FUNCTION points_ledger_apply() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN
-    UPDATE contest_stats SET points_total = points_total + NEW.delta
-    WHERE contest_id = NEW.contest_id;
+    PERFORM add_to_contest_stats(NEW.contest_id, 0, 0, 0, 0, 0, NEW.delta);
     PERFORM set_config('refrocket.applying_ledger', 'on', true);
     UPDATE entries SET points = points + NEW.delta, ledger_seq = greatest(ledger_seq, NEW.id)
     WHERE id = NEW.entry_id;
@@ -260,7 +280,7 @@ const triggers = /* sql */ `
 
   CREATE FUNCTION visits_count() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN
-    UPDATE contest_stats SET views_count = views_count + 1 WHERE contest_id = NEW.contest_id;
+    PERFORM add_to_contest_stats(NEW.contest_id, 0, 0, 0, 1, 0, 0);
     RETURN NULL;
   END $$;
   CREATE TRIGGER visits_count AFTER INSERT ON visits
@@ -268,8 +288,7 @@ const triggers = /* sql */ `
 
   CREATE FUNCTION bonus_completions_count() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN
-    UPDATE contest_stats SET bonus_completions_count = bonus_completions_count + 1
-    WHERE contest_id = NEW.contest_id;
+    PERFORM add_to_contest_stats(NEW.contest_id, 0, 0, 0, 0, 1, 0);
     RETURN NULL;
   END $$;
   CREATE TRIGGER bonus_completions_count AFTER INSERT ON bonus_completions

@@ -76,12 +76,13 @@ const UPDATE = `UPDATE contests SET title = $2, slug = $3, description = $4, sta
     purchase_points_per_unit = $12, require_email_confirmation = $13, cookie_days = $14,
     updated_at = $15
   WHERE id = $1`;
-// One statement for the analytics counters; max(points) is an index lookup on entries_ranking.
-const STATS = `SELECT entries_count AS "entriesCount", confirmed_count AS "confirmedCount",
-    disqualified_count AS "disqualifiedCount", views_count AS "viewsCount",
-    bonus_completions_count AS "bonusCompletionsCount", points_total AS "pointsTotal",
-    coalesce((SELECT max(points) FROM entries WHERE contest_id = s.contest_id), 0) AS "highestPoints"
-  FROM contest_stats s WHERE contest_id = $1`;
+// One statement for the analytics counters (the sum of the contest's counter rows; see the
+// migrations); max(points) is an index lookup on entries_ranking.
+const STATS = `SELECT sum(entries_count) AS "entriesCount", sum(confirmed_count) AS "confirmedCount",
+    sum(disqualified_count) AS "disqualifiedCount", sum(views_count) AS "viewsCount",
+    sum(bonus_completions_count) AS "bonusCompletionsCount", sum(points_total) AS "pointsTotal",
+    coalesce((SELECT max(points) FROM entries WHERE contest_id = $1), 0) AS "highestPoints"
+  FROM contest_stats WHERE contest_id = $1 HAVING count(*) > 0`;
 
 /**
  * Contests are read on every tracking request and change rarely: reads are remembered (shared
@@ -120,7 +121,9 @@ export function createContestsRepo(q: Queryable, changes: ChangeCounter, caches:
     },
     async list(): Promise<Array<Contest & { entriesCount: number }>> {
       const text = `SELECT c.*, s.entries_count FROM contests c
-        JOIN contest_stats s ON s.contest_id = c.id ORDER BY c.created_at DESC, c.id`;
+        JOIN (SELECT contest_id, sum(entries_count) AS entries_count FROM contest_stats GROUP BY contest_id) s
+          ON s.contest_id = c.id
+        ORDER BY c.created_at DESC, c.id`;
       const rows = await q.rows<ContestRow & { entries_count: number }>({ name: 'rr_contests_list', text, values: [] });
       return rows.map((row) => ({ ...toContest(row), entriesCount: row.entries_count }));
     },

@@ -109,8 +109,10 @@ export async function invariantViolations(pool: pg.Pool): Promise<string[]> {
   }>(`
     SELECT s.contest_id AS id, s.points_total, coalesce(sum(e.points), 0) AS entries_sum,
       s.entries_count, count(e.id) AS entries_rows
-    FROM contest_stats s LEFT JOIN entries e ON e.contest_id = s.contest_id
-    GROUP BY s.contest_id
+    FROM (SELECT contest_id, sum(points_total) AS points_total, sum(entries_count) AS entries_count
+          FROM contest_stats GROUP BY contest_id) s
+      LEFT JOIN entries e ON e.contest_id = s.contest_id
+    GROUP BY s.contest_id, s.points_total, s.entries_count
     HAVING s.points_total <> coalesce(sum(e.points), 0) OR s.entries_count <> count(e.id)
     ORDER BY s.contest_id`);
   const problems = entries.rows.map((m) => `entry ${m.id}: points ${m.points}, ledger sum ${m.ledger}`);
