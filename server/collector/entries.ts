@@ -16,15 +16,6 @@ export interface NewEntryInput {
 
 const MAX_CODE_ATTEMPTS = 20;
 
-async function freshReferralCode(ctx: CollectorContext, contestId: string): Promise<string> {
-  // 31^6 ≈ 887M codes: collisions are rare until a contest has millions of entries.
-  for (let attempt = 0; attempt < MAX_CODE_ATTEMPTS; attempt++) {
-    const code = newReferralCode();
-    if ((await ctx.store.entries.findIdByCode(contestId, code)) === undefined) return code;
-  }
-  throw new Error(`could not find a free referral code in contest ${contestId}`);
-}
-
 /** Finds the entry an email or phone already has in the contest, if any. */
 export async function findExistingEntry(
   ctx: CollectorContext,
@@ -37,35 +28,50 @@ export async function findExistingEntry(
   return undefined;
 }
 
-/** Inserts a new entry with its own referral code. Call inside a transaction. */
-export async function insertEntry(ctx: CollectorContext, contest: Contest, input: NewEntryInput): Promise<Entry> {
+/**
+ * Inserts a new entry with its own referral code. Undefined when its email or phone was taken
+ * after the caller checked (by another collector's write, committed meanwhile): the caller then
+ * answers as for a repeat. Call inside a transaction.
+ */
+export async function tryInsertEntry(ctx: CollectorContext, contest: Contest, input: NewEntryInput): Promise<Entry | undefined> {
   const email = input.email?.trim() || null;
   const phone = input.phone?.trim() || null;
   if (!email && !phone) throw badRequest(messages.emailOrPhoneRequired);
   if (phone && (await ctx.store.entries.findByPhone(contest.id, phone))) {
     throw badRequest('phone is already used by another entry in this contest');
   }
-  let referralCode: string;
-  if (input.referralCode) {
-    referralCode = normalizeReferralCode(input.referralCode);
-    if ((await ctx.store.entries.findIdByCode(contest.id, referralCode)) !== undefined) {
-      throw badRequest(`referralCode ${referralCode} is already used in this contest`);
-    }
-  } else {
-    referralCode = await freshReferralCode(ctx, contest.id);
+  const chosenCode = input.referralCode ? normalizeReferralCode(input.referralCode) : null;
+  if (chosenCode && (await ctx.store.entries.findIdByCode(contest.id, chosenCode)) !== undefined) {
+    throw badRequest(`referralCode ${chosenCode} is already used in this contest`);
   }
-  return ctx.store.entries.insert({
-    id: newId('entry'),
-    contestId: contest.id,
-    email,
-    emailNormalized: email ? normalizeEmail(email) : null,
-    name: input.name?.trim() || null,
-    phone,
-    referralCode,
-    referredBy: input.referredBy ?? null,
-    emailConfirmed: input.emailConfirmed ?? false,
-    createdAt: ctx.now(),
-  });
+  for (let attempt = 0; attempt < MAX_CODE_ATTEMPTS; attempt++) {
+    const entry = await ctx.store.entries.insert({
+      id: newId('entry'),
+      contestId: contest.id,
+      email,
+      emailNormalized: email ? normalizeEmail(email) : null,
+      name: input.name?.trim() || null,
+      phone,
+      // 31^6 ≈ 887M codes: a generated code is rarely taken, and the unique key says when.
+      referralCode: chosenCode ?? newReferralCode(),
+      referredBy: input.referredBy ?? null,
+      emailConfirmed: input.emailConfirmed ?? false,
+      createdAt: ctx.now(),
+    });
+    if (entry) return entry;
+    // A unique key was taken: the email or phone (then the caller answers as for a repeat), or
+    // the code — only a generated one is worth another try.
+    if (await findExistingEntry(ctx, contest.id, email, phone)) return undefined;
+    if (chosenCode) throw badRequest(`referralCode ${chosenCode} is already used in this contest`);
+  }
+  throw new Error(`could not find a free referral code in contest ${contest.id}`);
+}
+
+/** Inserts a new entry (operators, tests); an email or phone already in the contest → 400. */
+export async function insertEntry(ctx: CollectorContext, contest: Contest, input: NewEntryInput): Promise<Entry> {
+  const entry = await tryInsertEntry(ctx, contest, input);
+  if (!entry) throw badRequest('email or phone is already used by another entry in this contest');
+  return entry;
 }
 
 /** An entry created by an operator (CLI): refused when the email already has one in the contest. */

@@ -2,7 +2,7 @@ import { normalizeEmail } from '../domain/email.js';
 import { normalizeReferralCode } from '../domain/ids.js';
 import type { Contest, Entry } from '../store/types.js';
 import { requireRunningContest, type CollectorContext } from './context.js';
-import { findExistingEntry, insertEntry } from './entries.js';
+import { findExistingEntry, tryInsertEntry } from './entries.js';
 
 export interface SignupInput {
   contestId: string;
@@ -78,12 +78,17 @@ export async function registerEntry(
     };
   }
 
-  const friend = await insertEntry(ctx, contest, {
+  const friend = await tryInsertEntry(ctx, contest, {
     email: input.email,
     name: input.name,
     phone: input.phone,
     referredBy: advocate?.id ?? null,
   });
+  if (!friend) {
+    // The same person signed up through another collector a moment ago: a repeat after all.
+    const entry = (await findExistingEntry(ctx, contest.id, email, input.phone))!;
+    return { entry, alreadyExists: true, isReferred: entry.referredBy !== null, pointsAwarded: noPoints(), outcome: 'duplicate_email' };
+  }
   if (!advocate) {
     return {
       entry: friend,

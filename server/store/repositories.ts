@@ -48,7 +48,12 @@ export interface EntryPatch {
 }
 
 export interface EntriesRepo {
-  insert(entry: NewEntry): Promise<Entry>;
+  /**
+   * Inserts the entry, or nothing (undefined) when one of its unique keys (email, phone, code in
+   * the contest) is already taken — also by another transaction that commits meanwhile, so a
+   * race between two collectors ends here instead of aborting a transaction.
+   */
+  insert(entry: NewEntry): Promise<Entry | undefined>;
   get(id: string): Promise<Entry | undefined>;
   findByEmail(contestId: string, emailNormalized: string): Promise<Entry | undefined>;
   findByPhone(contestId: string, phone: string): Promise<Entry | undefined>;

@@ -23,7 +23,7 @@ describeBrowser('landing with ?ref', () => {
     });
     // A text/plain body and no custom headers: the browser sends no CORS preflight.
     expect(e.serverLog.filter((line) => line.startsWith('OPTIONS'))).toEqual([]);
-    expect(e.visits()).toEqual([{ entry_id: e.advocateId, url: landing, referrer: 'https://news.example/issue-12' }]);
+    expect(await e.visits()).toEqual([{ entry_id: e.advocateId, url: landing, referrer: 'https://news.example/issue-12' }]);
 
     const [cookie] = (await e.context.cookies()).filter((c) => c.name === 'rocket_ref');
     expect(cookie).toMatchObject({ value: ADVOCATE.referralCode, domain: '.shop.test', path: '/', sameSite: 'Lax', secure: false });
@@ -39,7 +39,7 @@ describeBrowser('landing with ?ref', () => {
     await e.page.reload();
     await e.settle();
     expect(e.calls()).toHaveLength(1);
-    expect(e.visits()).toHaveLength(1);
+    expect(await e.visits()).toHaveLength(1);
   });
 
   it('works as a plain, defer and tag-manager-injected tag', async () => {

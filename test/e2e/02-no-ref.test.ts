@@ -28,6 +28,6 @@ describeBrowser('a visit without ?ref', () => {
     expect(e.serverLog.filter((line) => line.includes('/api/'))).toEqual([]);
     expect(await e.context.cookies()).toEqual([]);
     expect(await e.page.evaluate(() => [localStorage.length, sessionStorage.length])).toEqual([0, 0]);
-    expect(e.t.counts()).toMatchObject({ visits: 0, entries: 2, purchases: 0 });
+    expect(await e.t.counts()).toMatchObject({ visits: 0, entries: 2, purchases: 0 });
   });
 });

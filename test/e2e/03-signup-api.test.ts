@@ -22,9 +22,9 @@ describeBrowser('signup through the JS API', () => {
       referralCode: ADVOCATE.referralCode,
       contestId: e.contestId,
     });
-    const friend = e.entry('friend@example.com');
+    const friend = await e.entry('friend@example.com');
     expect(friend).toMatchObject({ referred_by: e.advocateId, name: 'Fred Friend' });
-    expect(e.entry(ADVOCATE.email)!.points).toBeGreaterThan(0);
+    expect((await e.entry(ADVOCATE.email))!.points).toBeGreaterThan(0);
     expect(e.calls('track-visit')).toHaveLength(1);
   });
 

@@ -27,13 +27,13 @@ describeBrowser('signup through a data-rocket-signup form', () => {
       contentType: 'text/plain;charset=UTF-8',
       body: { email: 'fred@example.com', name: 'Fred Friend', referralCode: ADVOCATE.referralCode, contestId: e.contestId },
     });
-    await expect.poll(() => e.entry('fred@example.com')?.referred_by).toBe(e.advocateId);
+    await expect.poll(async () => (await e.entry('fred@example.com'))?.referred_by).toBe(e.advocateId);
 
     // A form without data-rocket-signup is left alone.
     await e.open('/join');
     await Promise.all([e.page.waitForURL('**/other?*'), e.page.click('#other')]);
     await e.open('/join');
     expect(e.calls('track-signup')).toHaveLength(1);
-    expect(e.entry('other@example.com')).toBeUndefined();
+    expect(await e.entry('other@example.com')).toBeUndefined();
   });
 });

@@ -26,10 +26,10 @@ describeBrowser('purchase on a later page', () => {
       contestId: e.contestId,
     });
     expect(purchase.status).toBe(200);
-    expect(e.purchases()).toEqual([
+    expect(await e.purchases()).toEqual([
       { order_id: 'order-123', credited_entry_id: e.advocateId, amount_minor: 4999, currency: 'EUR' },
     ]);
-    expect(e.entry(ADVOCATE.email)!.points).toBeGreaterThan(0);
+    expect((await e.entry(ADVOCATE.email))!.points).toBeGreaterThan(0);
 
     // A reload of the thank-you page sends nothing more.
     await e.page.reload();
@@ -59,7 +59,7 @@ describeBrowser('purchase on a later page', () => {
       (window as unknown as TrackerWindow).RocketTracker.trackPurchase('order-456', 99.99, 'USD', 'api-buyer@example.com'),
     );
     expect(result).toMatchObject({ success: true, data: { entryId: e.advocateId } });
-    expect(e.purchases()).toEqual([
+    expect(await e.purchases()).toEqual([
       { order_id: 'order-456', credited_entry_id: e.advocateId, amount_minor: 9999, currency: 'USD' },
     ]);
   });

@@ -15,15 +15,15 @@ describeBrowser('first vs last click', () => {
 
   it('by default the last click wins', async () => {
     expect(await clickBothThenSignUp('', 'last@example.com')).toBe(SECOND_ADVOCATE.referralCode);
-    expect(e.entry('last@example.com')!.referred_by).toBe(e.secondAdvocateId);
+    expect((await e.entry('last@example.com'))!.referred_by).toBe(e.secondAdvocateId);
     // Both links were clicked: both visits count.
-    expect(e.visits().map((v) => v.entry_id)).toEqual([e.advocateId, e.secondAdvocateId]);
+    expect((await e.visits()).map((v) => v.entry_id)).toEqual([e.advocateId, e.secondAdvocateId]);
   });
 
   it('data-attribution="first" keeps the first code', async () => {
     expect(await clickBothThenSignUp('data-attribution="first"', 'first@example.com')).toBe(ADVOCATE.referralCode);
-    expect(e.entry('first@example.com')!.referred_by).toBe(e.advocateId);
-    expect(e.visits().map((v) => v.entry_id)).toEqual([e.advocateId, e.secondAdvocateId]);
+    expect((await e.entry('first@example.com'))!.referred_by).toBe(e.advocateId);
+    expect((await e.visits()).map((v) => v.entry_id)).toEqual([e.advocateId, e.secondAdvocateId]);
     const cookies = (await e.context.cookies()).filter((c) => c.name === 'rocket_ref');
     expect(cookies.map((c) => c.value)).toEqual([ADVOCATE.referralCode]);
   });

@@ -38,6 +38,6 @@ describeBrowser('single-page app navigation', () => {
       'REF-XYZ789',
       'REF-ABC234',
     ]);
-    expect(e.visits()).toHaveLength(2);
+    expect(await e.visits()).toHaveLength(2);
   });
 });

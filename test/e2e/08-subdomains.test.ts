@@ -16,7 +16,7 @@ describeBrowser('cookie shared across subdomains', () => {
       ADVOCATE.referralCode,
     );
     await e.page.evaluate(() => (window as unknown as TrackerWindow).RocketTracker.trackSignup('sub@example.com'));
-    expect(e.entry('sub@example.com')!.referred_by).toBe(e.advocateId);
+    expect((await e.entry('sub@example.com'))!.referred_by).toBe(e.advocateId);
     expect(e.calls('track-visit')).toHaveLength(1);
   });
 

@@ -20,6 +20,6 @@ describeBrowser('cookies blocked', () => {
     await e.open('/signup');
     const result = await e.page.evaluate(() => (window as unknown as TrackerWindow).RocketTracker.trackSignup('nocookie@example.com'));
     expect(result).toMatchObject({ success: true });
-    expect(e.entry('nocookie@example.com')!.referred_by).toBe(e.advocateId);
+    expect((await e.entry('nocookie@example.com'))!.referred_by).toBe(e.advocateId);
   });
 });

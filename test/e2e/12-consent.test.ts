@@ -41,7 +41,7 @@ describeBrowser('data-consent="required"', () => {
 
     const signup = await e.page.evaluate(() => (window as unknown as TrackerWindow).RocketTracker.trackSignup('c@example.com'));
     expect(signup).toMatchObject({ success: true });
-    expect(e.entry('c@example.com')!.referred_by).toBe(e.advocateId);
+    expect((await e.entry('c@example.com'))!.referred_by).toBe(e.advocateId);
   });
 
   it('consent(false) deletes the stored code and stops tracking', async () => {

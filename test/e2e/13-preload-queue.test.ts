@@ -32,7 +32,7 @@ describeBrowser('pre-load queue', () => {
     const results = await e.page.evaluate(() => (window as unknown as { results: unknown[] }).results);
     expect(results[0]).toEqual(['consent', undefined]); // consent() returns nothing
     expect(results[1]).toMatchObject(['signup', { success: true, data: { isReferred: true } }]);
-    expect(e.entry('early@example.com')).toMatchObject({ referred_by: e.advocateId, name: 'Early Bird' });
+    expect(await e.entry('early@example.com')).toMatchObject({ referred_by: e.advocateId, name: 'Early Bird' });
     // The queued consent ran before the signup: the visit was captured first.
     expect(e.calls().map((r) => r.api)).toEqual(['/api/referral/track-visit', '/api/referral/track-signup']);
     expect((e.calls('track-signup')[0].body as { referralCode: string }).referralCode).toBe(ADVOCATE.referralCode);

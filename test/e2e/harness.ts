@@ -1,5 +1,5 @@
 /**
- * End-to-end harness: the real collector (in-memory database, listening on 127.0.0.1), a tiny
+ * End-to-end harness: the real collector (in-memory SQLite store, listening on 127.0.0.1), a tiny
  * "marketing site" server answering for any `*.shop.test` host (Chromium maps them to 127.0.0.1),
  * and Debian's Chromium driven by playwright-core, one browser per test file and one fresh
  * context per test.
@@ -13,6 +13,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page, type Request } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect } from 'vitest';
+import type { Row } from '../../server/store/repositories.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -93,9 +94,12 @@ export interface E2E {
   waitForCalls(endpoint: string, count: number): Promise<Recorded[]>;
   newPage(): Promise<Page>;
   cdp(page?: Page): Promise<CDPSession>;
-  visits(): Array<{ entry_id: string; url: string | null; referrer: string | null }>;
-  entry(email: string): { id: string; referred_by: string | null; points: number; name: string | null } | undefined;
-  purchases(): Array<{ order_id: string; credited_entry_id: string | null; amount_minor: number; currency: string }>;
+  /** Stored visits, oldest first. */
+  visits(): Promise<Array<{ entry_id: string; url: string | null; referrer: string | null }>>;
+  /** The stored entry with this email. */
+  entry(email: string): Promise<{ id: string; referred_by: string | null; points: number; name: string | null } | undefined>;
+  /** Stored purchases, oldest first. */
+  purchases(): Promise<Array<{ order_id: string; credited_entry_id: string | null; amount_minor: number; currency: string }>>;
 }
 
 const LAUNCH_ARGS = [
@@ -162,9 +166,9 @@ export function useE2E(): E2E {
     env.t.app.server.on('request', (req) => env.serverLog.push(`${req.method} ${req.url}`));
     await env.t.app.listen({ port: 0, host: '127.0.0.1' });
     env.collector = `http://127.0.0.1:${(env.t.app.server.address() as AddressInfo).port}`;
-    env.contestId = env.t.contest().id;
-    env.advocateId = env.t.entry(env.contestId, ADVOCATE).id;
-    env.secondAdvocateId = env.t.entry(env.contestId, SECOND_ADVOCATE).id;
+    env.contestId = (await env.t.contest()).id;
+    env.advocateId = (await env.t.entry(env.contestId, ADVOCATE)).id;
+    env.secondAdvocateId = (await env.t.entry(env.contestId, SECOND_ADVOCATE)).id;
 
     env.context = await env.browser.newContext();
     env.context.setDefaultTimeout(5000);
@@ -248,14 +252,20 @@ export function useE2E(): E2E {
     return env.calls(endpoint);
   };
   env.cdp = (page = env.page) => env.context.newCDPSession(page);
-  const db = () => env.t.app.store.db;
-  env.visits = () => db().prepare('SELECT entry_id, url, referrer FROM visits ORDER BY id').all() as ReturnType<E2E['visits']>;
-  env.entry = (email) =>
-    db().prepare('SELECT id, referred_by, points, name FROM entries WHERE email = ?').get(email) as ReturnType<E2E['entry']>;
-  env.purchases = () =>
-    db()
-      .prepare('SELECT order_id, credited_entry_id, amount_minor, currency FROM purchases ORDER BY created_at')
-      .all() as ReturnType<E2E['purchases']>;
+  // What the collector stored, read through the store's raw table access (rows as stored:
+  // snake_case columns), in the order the old SQL read them.
+  const pick = <K extends string>(row: Row, keys: readonly K[]) =>
+    Object.fromEntries(keys.map((key) => [key, row[key]])) as Record<K, Row[string]>;
+  env.visits = async () =>
+    (await env.t.rows('visits')).map((r) => pick(r, ['entry_id', 'url', 'referrer'] as const)) as Awaited<ReturnType<E2E['visits']>>;
+  env.entry = async (email) => {
+    const row = (await env.t.rows('entries')).find((r) => r.email === email);
+    return row && (pick(row, ['id', 'referred_by', 'points', 'name'] as const) as Awaited<ReturnType<E2E['entry']>>);
+  };
+  env.purchases = async () =>
+    (await env.t.rows('purchases'))
+      .sort((a, b) => (a.created_at as number) - (b.created_at as number))
+      .map((r) => pick(r, ['order_id', 'credited_entry_id', 'amount_minor', 'currency'] as const)) as Awaited<ReturnType<E2E['purchases']>>;
   return env;
 }
 

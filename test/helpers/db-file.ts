@@ -1,5 +1,5 @@
 import { copyFileSync, rmSync } from 'node:fs';
-import { openDatabase } from '../../server/db/open-database.js';
+import { openDatabase } from '../../server/db/sqlite/open-database.js';
 
 let copies = 0;
 

@@ -1,11 +1,23 @@
 import Database from 'better-sqlite3';
-import { copyFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { cli, getJson, invariantViolations, noViolations, postJson, seed, sleep, useWorkspace } from './harness.js';
+import {
+  cli,
+  cliRun,
+  getJson,
+  invariantViolations,
+  noViolations,
+  postJson,
+  seed,
+  sleep,
+  useWorkspace,
+  withStoreOn,
+} from './harness.js';
 
 /**
  * `refrocket backup` while the collector keeps writing: the copy is a consistent snapshot (a prefix
  * of the live history, with every invariant holding), and a collector started on it serves it.
+ * SQLite only: the command copies a SQLite file; on PostgreSQL it refuses and points to pg_dump.
  */
 const CONTEST = 'bk';
 const WRITERS = 8;
@@ -15,7 +27,7 @@ const workspace = useWorkspace('backup');
 type Row = Record<string, unknown>;
 const byId = (rows: Row[], key = 'id') => new Map(rows.map((r) => [String(r[key]), r]));
 
-describe('backup while the collector is writing', () => {
+describe('backup while the collector is writing (SQLite only: a copy of the database file)', () => {
   it('produces a consistent prefix of the live database that a new collector can serve', { timeout: 30_000 }, async () => {
     const livePath = workspace.path('live.db');
     const backupPath = workspace.path('backup.db');
@@ -75,8 +87,8 @@ describe('backup while the collector is writing', () => {
     const live = new Database(livePath, { readonly: true, fileMustExist: true });
     try {
       expect(backup.pragma('integrity_check', { simple: true })).toBe('ok');
-      expect(invariantViolations(backup)).toEqual(noViolations);
-      expect(invariantViolations(live)).toEqual(noViolations);
+      expect(await withStoreOn(backupPath, (store) => invariantViolations(store, backupPath))).toEqual(noViolations);
+      expect(await withStoreOn(livePath, (store) => invariantViolations(store, livePath))).toEqual(noViolations);
 
       const all = (db: Database.Database, sql: string) => db.prepare(sql).all() as Row[];
       // Immutable columns of entries (points and referrals_count keep growing on the live side).
@@ -154,5 +166,28 @@ describe('backup while the collector is writing', () => {
       live.close();
     }
     expect((await server.stop('SIGTERM')).code, server.output()).toBe(0);
+  });
+});
+
+describe('backup of a PostgreSQL database', () => {
+  it('is refused: exit 1, a message naming pg_dump, and no output file', async () => {
+    const url = await workspace.database('postgres', 'pg-backup');
+    // The database exists and holds data: the refusal is about the engine, not a failed connection.
+    await seed(url, CONTEST, 1);
+    const before = readdirSync(workspace.path('.'));
+
+    const out = workspace.path('pg-backup.db');
+    const result = await cliRun(['backup', '--out', out, '--db', url]);
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^refrocket: .*pg_dump/);
+    expect(existsSync(out), 'no output file').toBe(false);
+
+    // The same through REFROCKET_DB, as `serve` takes it.
+    const viaEnv = await cliRun(['backup', '--out', out], { ...process.env, REFROCKET_DB: url });
+    expect(viaEnv.code, viaEnv.stderr).toBe(1);
+    expect(viaEnv.stderr).toMatch(/^refrocket: .*pg_dump/);
+    expect(existsSync(out), 'no output file').toBe(false);
+    expect(readdirSync(workspace.path('.')), 'nothing written to the workspace').toEqual(before);
   });
 });

@@ -1,13 +1,25 @@
-import Database from 'better-sqlite3';
 import { existsSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { invariantViolations, noViolations, postJson, runBounded, seed, useWorkspace } from './harness.js';
+import type { Row } from '../../server/store/repositories.js';
+import {
+  ENGINES,
+  allRows,
+  invariantViolations,
+  noViolations,
+  postJson,
+  runBounded,
+  seed,
+  useWorkspace,
+  withStoreOn,
+} from './harness.js';
 
 /**
  * Crash safety: kill -9 the collector in the middle of a few thousand concurrent mixed writes, then
  * restart it on the same database. Every write that was answered 2xx must be there (the write queue
- * acknowledges only after COMMIT, and a WAL commit with synchronous=NORMAL survives a process
- * crash), and the ledger/counter invariants must hold in whatever state the crash left.
+ * acknowledges only after COMMIT; on SQLite a WAL commit with synchronous=NORMAL survives a process
+ * crash, on PostgreSQL the server holds what was committed), and the ledger/counter invariants
+ * must hold in whatever state the crash left. Runs on both engines; what was committed is read
+ * through a store opened on the collector's own `--db`.
  */
 const CONTEST = 'crash';
 const TOTAL = 4_000;
@@ -60,13 +72,16 @@ function makeOps(advocates: Array<{ id: string; email: string; code: string }>):
   return ops;
 }
 
-describe('crash safety (kill -9 under concurrent writes)', () => {
-  it('keeps every acknowledged write and every invariant across a SIGKILL and restart', { timeout: 45_000 }, async () => {
-    const dbPath = workspace.path('crash.db');
-    const { webhookSecret, advocates, privateKey } = await seed(dbPath, CONTEST, ADVOCATES);
+describe.each(ENGINES)('crash safety (kill -9 under concurrent writes) on %s', (engine) => {
+  const sqliteOnly = engine === 'sqlite' ? ' (SQLite only: the file also passes integrity_check)' : '';
+  // Each request is a round trip to the PostgreSQL server too: the same traffic takes longer there.
+  const timeout = engine === 'sqlite' ? 45_000 : 90_000;
+  it(`keeps every acknowledged write and every invariant across a SIGKILL and restart${sqliteOnly}`, { timeout }, async () => {
+    const db = await workspace.database(engine, 'crash');
+    const { webhookSecret, advocates, privateKey } = await seed(db, CONTEST, ADVOCATES);
     const ops = makeOps(advocates);
 
-    const server = await workspace.startCollector(dbPath);
+    const server = await workspace.startCollector(db);
 
     const acked = {
       visits: 0,
@@ -139,45 +154,48 @@ describe('crash safety (kill -9 under concurrent writes)', () => {
     // Before the kill, nothing may fail: every request in the mix is valid.
     expect(rejected, 'non-2xx answers before the kill').toEqual([]);
     expect(killedAt).toBeGreaterThanOrEqual(KILL_AFTER_RESPONSES);
-    // The committed writes still sit in the WAL (not yet checkpointed): recovery has work to do.
-    const walBytesAfterKill = existsSync(`${dbPath}-wal`) ? statSync(`${dbPath}-wal`).size : 0;
+    // SQLite: the committed writes still sit in the WAL (not yet checkpointed), so recovery has work
+    // to do. Only logged; PostgreSQL keeps its WAL to itself.
+    const walBytesAfterKill =
+      engine === 'sqlite' ? (existsSync(`${db}-wal`) ? `${statSync(`${db}-wal`).size} bytes` : '0 bytes') : 'n/a (PostgreSQL)';
 
-    const restarted = await workspace.startCollector(dbPath);
+    const restarted = await workspace.startCollector(db);
     const health = await fetch(`${restarted.base}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'ok' });
 
-    const db = new Database(dbPath, { readonly: true, fileMustExist: true });
-    try {
-      const entryById = db.prepare('SELECT id, email, email_normalized, contest_id FROM entries WHERE id = ?');
-      const purchaseById = db.prepare('SELECT id, order_id, contest_id FROM purchases WHERE id = ?');
-      const ledgerAward = db.prepare('SELECT delta FROM points_ledger WHERE entry_id = ? AND reason = ? AND source_id = ?');
-      const adjustmentRow = db.prepare(
-        `SELECT count(*) FROM points_ledger WHERE entry_id = ? AND reason = 'adjustment' AND note = ? AND delta = ?`,
+    await withStoreOn(db, async (store) => {
+      const [entries, purchases, ledger, visits] = await Promise.all(
+        (['entries', 'purchases', 'points_ledger', 'visits'] as const).map((table) => allRows(store, table)),
       );
+      const entryById = new Map(entries.map((e) => [e.id as string, e]));
+      const purchaseById = new Map(purchases.map((p) => [p.id as string, p]));
+      const ledgerWhere = (match: Partial<Row>) =>
+        ledger.filter((l) => Object.entries(match).every(([column, value]) => l[column] === value));
 
       const missing: string[] = [];
       for (const s of acked.signups) {
-        const row = entryById.get(s.entryId) as { email: string; email_normalized: string; contest_id: string } | undefined;
+        const row = entryById.get(s.entryId);
         if (!row || row.email_normalized !== s.email || row.contest_id !== CONTEST) missing.push(`signup ${s.email} → ${s.entryId}`);
         // A signup acknowledged with points has its friend award in the ledger.
-        if (s.pointsAwarded.friend > 0 && ledgerAward.get(s.entryId, 'referral_friend', s.entryId) === undefined)
+        if (s.pointsAwarded.friend > 0 && ledgerWhere({ entry_id: s.entryId, reason: 'referral_friend', source_id: s.entryId }).length === 0)
           missing.push(`friend award of ${s.entryId}`);
       }
       for (const p of acked.purchases) {
-        const row = purchaseById.get(p.purchaseId) as { order_id: string; contest_id: string } | undefined;
+        const row = purchaseById.get(p.purchaseId);
         if (!row || row.order_id !== p.orderId || row.contest_id !== CONTEST) missing.push(`purchase ${p.orderId} → ${p.purchaseId}`);
         if (p.pointsAwarded > 0) {
-          const award = db.prepare(`SELECT delta FROM points_ledger WHERE reason = 'purchase' AND source_id = ?`).pluck().get(p.purchaseId);
+          const award = ledgerWhere({ reason: 'purchase', source_id: p.purchaseId })[0]?.delta;
           if (award !== p.pointsAwarded) missing.push(`purchase award of ${p.purchaseId}`);
         }
       }
       for (const a of acked.adjustments) {
-        if ((adjustmentRow.pluck().get(a.entryId, a.reason, a.points) as number) !== 1) missing.push(`adjustment ${a.reason}`);
+        if (ledgerWhere({ entry_id: a.entryId, reason: 'adjustment', note: a.reason, delta: a.points }).length !== 1)
+          missing.push(`adjustment ${a.reason}`);
       }
       expect(missing, 'acknowledged writes missing after kill -9 and restart').toEqual([]);
 
-      const storedVisits = db.prepare(`SELECT count(*) FROM visits WHERE contest_id = ?`).pluck().get(CONTEST) as number;
+      const storedVisits = visits.filter((v) => v.contest_id === CONTEST).length;
       expect(storedVisits).toBeGreaterThanOrEqual(acked.visits);
 
       // Duplicate emails / orderIds acknowledged twice must point at one row.
@@ -188,27 +206,25 @@ describe('crash safety (kill -9 under concurrent writes)', () => {
       for (const p of acked.purchases) idsByOrder.set(p.orderId, (idsByOrder.get(p.orderId) ?? new Set()).add(p.purchaseId));
       expect([...idsByOrder].filter(([, ids]) => ids.size > 1)).toEqual([]);
 
-      expect(invariantViolations(db)).toEqual(noViolations);
+      expect(await invariantViolations(store, db)).toEqual(noViolations);
 
       const counts = {
-        entries: db.prepare('SELECT count(*) FROM entries').pluck().get() as number,
-        purchases: db.prepare('SELECT count(*) FROM purchases').pluck().get() as number,
-        adjustments: db.prepare(`SELECT count(*) FROM points_ledger WHERE reason = 'adjustment'`).pluck().get() as number,
+        entries: entries.length,
+        purchases: purchases.length,
+        adjustments: ledgerWhere({ reason: 'adjustment' }).length,
       };
       expect(counts.entries).toBeGreaterThanOrEqual(ADVOCATES + idsByEmail.size);
       expect(counts.purchases).toBeGreaterThanOrEqual(idsByOrder.size);
       expect(counts.adjustments).toBeGreaterThanOrEqual(acked.adjustments.length);
 
       console.info(
-        `[crash-safety] ${responses} responses (kill after ${killedAt}), ${connectionErrors} connection errors; ` +
+        `[crash-safety ${engine}] ${responses} responses (kill after ${killedAt}), ${connectionErrors} connection errors; ` +
           `acknowledged: ${acked.visits} visits, ${acked.signups.length} signups (${idsByEmail.size} emails), ` +
           `${acked.purchases.length} purchases (${idsByOrder.size} orders), ${acked.adjustments.length} adjustments; ` +
           `stored after restart: ${storedVisits} visits, ${counts.entries - ADVOCATES} friend entries, ${counts.purchases} purchases, ` +
-          `${counts.adjustments} adjustments; -wal after the kill: ${walBytesAfterKill} bytes`,
+          `${counts.adjustments} adjustments; -wal after the kill: ${walBytesAfterKill}`,
       );
-    } finally {
-      db.close();
-    }
+    });
 
     const stopped = await restarted.stop('SIGTERM');
     expect(stopped.code, restarted.output()).toBe(0);

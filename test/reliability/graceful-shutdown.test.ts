@@ -1,8 +1,18 @@
-import Database from 'better-sqlite3';
 import { existsSync, statSync } from 'node:fs';
 import { request, type ClientRequest } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { invariantViolations, noViolations, probe, seed, sleep, useWorkspace } from './harness.js';
+import {
+  ENGINES,
+  allRows,
+  invariantViolations,
+  noViolations,
+  probe,
+  seed,
+  sleep,
+  useWorkspace,
+  withStoreOn,
+  type Engine,
+} from './harness.js';
 
 /**
  * Graceful shutdown: SIGTERM / SIGINT while ~200 requests are in flight.
@@ -15,6 +25,9 @@ import { invariantViolations, noViolations, probe, seed, sleep, useWorkspace } f
  * a new connection is refused (the server has acted on the signal), so the server can only answer
  * them by waiting for the rest of the body: a correct shutdown answers all of them 2xx, commits them, and
  * then exits 0. A connection error for any of them is a failure, not an allowed outcome.
+ *
+ * Runs on both engines; what was committed is read through a store opened on the collector's own
+ * `--db`. On SQLite the file is also checked (integrity_check, and no WAL left behind).
  */
 const CONTEST = 'shutdown';
 const REQUESTS = 200;
@@ -64,11 +77,11 @@ function startHalfRequest(port: number, path: string, payload: object): { req: C
   return { req, rest: body.slice(half), result, written };
 }
 
-async function shutdownWhileInFlight(signal: 'SIGTERM' | 'SIGINT') {
-  const dbPath = workspace.path(`${signal}.db`);
-  const { advocates } = await seed(dbPath, CONTEST, 1);
+async function shutdownWhileInFlight(engine: Engine, signal: 'SIGTERM' | 'SIGINT') {
+  const db = await workspace.database(engine, signal);
+  const { advocates } = await seed(db, CONTEST, 1);
   const code = advocates[0]!.code;
-  const server = await workspace.startCollector(dbPath);
+  const server = await workspace.startCollector(db);
 
   const pending: Pending[] = [];
   const written: Promise<void>[] = [];
@@ -117,38 +130,39 @@ async function shutdownWhileInFlight(signal: 'SIGTERM' | 'SIGINT') {
   // Nobody listens any more.
   expect(await probe(server.port)).toBe('ECONNREFUSED');
 
-  // Closed cleanly: the last connection's close checkpointed and removed the WAL.
-  const wal = `${dbPath}-wal`;
-  expect(existsSync(wal) ? statSync(wal).size : 0, 'bytes left in the -wal file').toBe(0);
-  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
-  try {
-    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
-    expect(invariantViolations(db)).toEqual(noViolations);
-    const entry = db.prepare('SELECT id FROM entries WHERE id = ? AND email_normalized = ?');
-    const purchase = db.prepare('SELECT id FROM purchases WHERE id = ? AND order_id = ?');
+  if (engine === 'sqlite') {
+    // SQLite only: closed cleanly, the last connection's close checkpointed and removed the WAL.
+    const wal = `${db}-wal`;
+    expect(existsSync(wal) ? statSync(wal).size : 0, 'bytes left in the -wal file').toBe(0);
+  }
+  await withStoreOn(db, async (store) => {
+    // On SQLite this includes integrity_check of the file.
+    expect(await invariantViolations(store, db)).toEqual(noViolations);
+    const [entries, purchases] = await Promise.all([allRows(store, 'entries'), allRows(store, 'purchases')]);
+    const entry = (id: string, email: string) => entries.some((e) => e.id === id && e.email_normalized === email);
+    const purchase = (id: string, orderId: string) => purchases.some((p) => p.id === id && p.order_id === orderId);
     const missing: string[] = [];
     results.forEach((r, i) => {
       const p = pending[i]!;
       const data = 'body' in r ? r.body?.data : undefined;
       if (!data) return;
-      if (p.kind === 'signup' && !entry.get(data.entryId, p.key)) missing.push(`signup ${p.key}`);
-      if (p.kind === 'purchase' && !purchase.get(data.purchaseId, p.key)) missing.push(`purchase ${p.key}`);
+      if (p.kind === 'signup' && !entry(data.entryId, p.key)) missing.push(`signup ${p.key}`);
+      if (p.kind === 'purchase' && !purchase(data.purchaseId, p.key)) missing.push(`purchase ${p.key}`);
     });
     expect(missing, 'acknowledged writes missing after shutdown').toEqual([]);
-    expect(db.prepare('SELECT count(*) FROM entries').pluck().get()).toBe(1 + REQUESTS / 2);
-    expect(db.prepare('SELECT count(*) FROM purchases').pluck().get()).toBe(REQUESTS / 2);
-  } finally {
-    db.close();
-  }
-  console.info(`[graceful-shutdown] ${signal}: ${REQUESTS} in-flight requests answered 2xx; listener closed within ${refusedAfterMs} ms, exit 0 after ${exitMs} ms`);
+    expect(entries).toHaveLength(1 + REQUESTS / 2);
+    expect(purchases).toHaveLength(REQUESTS / 2);
+  });
+  console.info(`[graceful-shutdown ${engine}] ${signal}: ${REQUESTS} in-flight requests answered 2xx; listener closed within ${refusedAfterMs} ms, exit 0 after ${exitMs} ms`);
 }
 
-describe('graceful shutdown with requests in flight', () => {
-  it('SIGTERM: finishes every in-flight request, commits it, closes the database and exits 0', { timeout: 20_000 }, async () => {
-    await shutdownWhileInFlight('SIGTERM');
+describe.each(ENGINES)('graceful shutdown with requests in flight on %s', (engine) => {
+  const closes = engine === 'sqlite' ? 'closes the database (SQLite only: checkpointed, no WAL left, integrity_check ok)' : 'closes the database';
+  it(`SIGTERM: finishes every in-flight request, commits it, ${closes} and exits 0`, { timeout: 20_000 }, async () => {
+    await shutdownWhileInFlight(engine, 'SIGTERM');
   });
 
   it('SIGINT: the same', { timeout: 20_000 }, async () => {
-    await shutdownWhileInFlight('SIGINT');
+    await shutdownWhileInFlight(engine, 'SIGINT');
   });
 });

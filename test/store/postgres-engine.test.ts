@@ -69,7 +69,7 @@ async function seedContest(store: Store, id = 'c1') {
     },
     1_000,
   );
-  const entry = await store.entries.insert({
+  const entry = (await store.entries.insert({
     id: `entry_${id}`,
     contestId: id,
     email: `${id}@example.com`,
@@ -80,7 +80,7 @@ async function seedContest(store: Store, id = 'c1') {
     referredBy: null,
     emailConfirmed: true,
     createdAt: 2_000,
-  });
+  }))!;
   return { contest, entry };
 }
 
@@ -154,10 +154,10 @@ describe('PostgreSQL engine', () => {
       await store.contests.setWebhookSecretHash('c1', 'cd'.repeat(32), 6_000);
       expect(await store.contests.webhookSecretHash('c1')).toBe('cd'.repeat(32));
 
-      const friend = await store.entries.insert({
+      const friend = (await store.entries.insert({
         id: 'entry_friend', contestId: 'c1', email: 'Bob_1%@Example.com', emailNormalized: 'bob_1%@example.com',
         name: 'Bob', phone: '+15550000', referralCode: 'REF-BOB', referredBy: entry.id, emailConfirmed: false, createdAt: 3_000,
-      });
+      }))!;
       await store.ledger.award(entry, 10, 'referral_advocate', friend.id, 3_000);
       await store.ledger.award(friend, 5, 'referral_friend', entry.id, 3_000, 'welcome');
       expect(await store.entries.get(entry.id)).toMatchObject({ points: 10, referralsCount: 1, emailConfirmed: true });

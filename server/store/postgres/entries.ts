@@ -42,7 +42,8 @@ const likePattern = (term: string) => `%${term.replace(/[\\%_]/g, (c) => `\\${c}
 
 const INSERT = `INSERT INTO entries (id, contest_id, email, email_normalized, name, phone,
     referral_code, referred_by, email_confirmed, created_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`;
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+  ON CONFLICT DO NOTHING`;
 const UPDATE = `UPDATE entries SET email = $2, email_normalized = $3, name = $4, phone = $5,
     email_confirmed = $6
   WHERE id = $1`;
@@ -56,11 +57,11 @@ export function createEntriesRepo(q: Queryable, changes: ChangeCounter, caches: 
   };
 
   return {
-    async insert(entry: NewEntry): Promise<Entry> {
-      changes.bump();
+    async insert(entry: NewEntry): Promise<Entry | undefined> {
       const values = [entry.id, entry.contestId, entry.email, entry.emailNormalized, entry.name,
         entry.phone, entry.referralCode, entry.referredBy, entry.emailConfirmed ? 1 : 0, entry.createdAt];
-      await q.write({ name: 'rr_entries_insert', text: INSERT, values });
+      if ((await q.write({ name: 'rr_entries_insert', text: INSERT, values })) === 0) return undefined;
+      changes.bump();
       return {
         id: entry.id,
         contestId: entry.contestId,

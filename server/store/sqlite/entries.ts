@@ -43,7 +43,8 @@ export function createEntriesRepo(db: Db, changes: ChangeCounter): EntriesRepo &
   const insert = db.prepare(`INSERT INTO entries (id, contest_id, email, email_normalized, name,
       phone, referral_code, referred_by, email_confirmed, created_at)
     VALUES (@id, @contestId, @email, @emailNormalized, @name, @phone, @referralCode, @referredBy,
-      @emailConfirmed, @createdAt)`);
+      @emailConfirmed, @createdAt)
+    ON CONFLICT DO NOTHING`);
   const byId = db.prepare<[string], EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE id = ?`);
   const byEmail = db.prepare<[string, string], EntryRow>(
     `SELECT ${ENTRY_COLUMNS} FROM entries WHERE contest_id = ? AND email_normalized = ?`,
@@ -83,9 +84,9 @@ export function createEntriesRepo(db: Db, changes: ChangeCounter): EntriesRepo &
     ORDER BY points DESC, created_at, id LIMIT ?`);
 
   return {
-    async insert(entry: NewEntry): Promise<Entry> {
+    async insert(entry: NewEntry): Promise<Entry | undefined> {
+      if (insert.run({ ...entry, emailConfirmed: entry.emailConfirmed ? 1 : 0 }).changes === 0) return undefined;
       changes.bump();
-      insert.run({ ...entry, emailConfirmed: entry.emailConfirmed ? 1 : 0 });
       return {
         id: entry.id,
         contestId: entry.contestId,
