@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createApiKey, listApiKeys, revokeApiKey } from './collector/api-keys.js';
 import { createContest, rotateWebhookSecret } from './collector/contests.js';
@@ -9,7 +10,8 @@ import * as f from './http/fields.js';
 import { ApiError } from './domain/errors.js';
 import { contestView, entryView } from './http/views.js';
 import { serve } from './serve.js';
-import { backupStore, openStore } from './store/open-store.js';
+import { migrateStore, type MigrateProgress } from './store/migrate-store.js';
+import { backupStore, isPostgresUrl, openStore } from './store/open-store.js';
 import type { Store } from './store/repositories.js';
 import type { SqliteStoreOptions } from './store/sqlite/sqlite-store.js';
 
@@ -198,7 +200,67 @@ export function buildCli(storeOptions: StoreOptions = {}): Command {
       print(result);
     });
 
+  program
+    .command('migrate-store')
+    .description('copy every row from one database into a new, empty one (e.g. SQLite to PostgreSQL), then verify the copy; stop the collectors first')
+    .requiredOption('--from <path|url>', `the source: ${DB_HELP}`)
+    .requiredOption('--to <path|url>', `the target, created if needed and empty: ${DB_HELP}`)
+    .addOption(new Option('--page-size <rows>', 'rows copied per transaction').argParser(integer('--page-size', 1)).hideHelp())
+    .action(async (opts) => {
+      // Opening a path that does not exist would create an empty database and "migrate" nothing.
+      if (!isPostgresUrl(opts.from) && opts.from !== ':memory:' && !existsSync(opts.from)) {
+        throw new ApiError(404, `--from: no database at ${opts.from}`);
+      }
+      const summary = await withStore(opts.from, storeOptions, (from) =>
+        withStore(opts.to, storeOptions, (to) => {
+          process.stderr.write(`refrocket: migrating ${from.description} to ${to.description}\n`);
+          return migrateStore(from, to, migrateProgressReporter(process.stderr), { pageSize: opts.pageSize });
+        }),
+      );
+      print(summary);
+    });
+
   return program;
+}
+
+/**
+ * Progress of `migrate-store` on stderr: on a terminal one line, rewritten in place (table, rows
+ * done/total, percent); otherwise (a log file, a pipe) a line when a step starts and ends, and
+ * about every 10% between.
+ */
+function migrateProgressReporter(out: NodeJS.WriteStream) {
+  const tty = out.isTTY === true;
+  const finishedSteps = new Set<string>();
+  let current = '';
+  let lastTenth = -1;
+  let lastDraw = 0;
+  let lineOpen = false;
+  return (p: MigrateProgress) => {
+    const name = p.phase === 'copy' ? `copying ${p.table}` : `verifying ${p.check}`;
+    if (finishedSteps.has(name)) return;
+    const first = name !== current;
+    if (first) {
+      current = name;
+      lastTenth = -1;
+    }
+    const finished = p.done >= p.total;
+    if (finished) finishedSteps.add(name);
+    const percent = p.total === 0 ? 100 : Math.floor((p.done / p.total) * 100);
+    const line = `${name}: ${p.done}/${p.total}${p.phase === 'copy' ? ' rows' : ''} (${percent}%)`;
+    if (tty) {
+      const now = Date.now();
+      if (!first && !finished && now - lastDraw < 100) return;
+      lastDraw = now;
+      if (first && lineOpen) out.write('\n');
+      out.write(`\r\x1b[2K${line}`);
+      lineOpen = !finished;
+      if (finished) out.write('\n');
+      return;
+    }
+    const tenth = Math.floor(percent / 10);
+    if (first || finished || tenth > lastTenth) out.write(`${line}\n`);
+    lastTenth = tenth;
+  };
 }
 
 /** Entry point: parses argv, prints errors to stderr, exits non-zero on failure. */

@@ -35,18 +35,9 @@ export type Crediting =
   | { kind: 'advocate'; referralCode?: string | null; cookieCode?: string | null }
   | { kind: 'purchaser'; requireEntry: boolean };
 
-async function findAdvocate(
-  ctx: CollectorContext,
-  contest: Contest,
-  purchaser: Entry | undefined,
-  codes: Array<string | null | undefined>,
-): Promise<Entry | undefined> {
-  for (const code of codes) {
-    if (!code) continue;
-    const entry = await ctx.store.entries.findByCode(contest.id, normalizeReferralCode(code));
-    if (entry) return entry;
-  }
-  return purchaser?.referredBy ? ctx.store.entries.get(purchaser.referredBy) : undefined;
+/** The entry a code names, if any (a null code names none). */
+async function entryByCode(ctx: CollectorContext, contest: Contest, code: string | null | undefined) {
+  return code ? ctx.store.entries.findByCode(contest.id, normalizeReferralCode(code)) : undefined;
 }
 
 function alreadyRecorded(purchase: Purchase): PurchaseResult {
@@ -78,13 +69,20 @@ export async function recordPurchase(
   if (existing) return alreadyRecorded(existing);
 
   const emailNormalized = normalizeEmail(input.email);
-  const purchaser = await ctx.store.entries.findByEmail(contest.id, emailNormalized);
+  // The purchaser and the entry the body's code names, in one look-up.
+  const bodyCode = crediting.kind === 'advocate' && crediting.referralCode ? normalizeReferralCode(crediting.referralCode) : null;
+  const found = await ctx.store.entries.findByCodeAndEmail(contest.id, bodyCode, emailNormalized);
+  const purchaser = found.byEmail;
   let credited: Entry | undefined;
   if (crediting.kind === 'purchaser') {
     if (!purchaser && crediting.requireEntry) throw notFound(messages.entryNotFound);
     credited = purchaser;
   } else {
-    credited = await findAdvocate(ctx, contest, purchaser, [crediting.referralCode, crediting.cookieCode]);
+    // The advocate: the body's code, else the cookie's, else the purchaser's own referrer.
+    credited =
+      found.byCode ??
+      (await entryByCode(ctx, contest, crediting.cookieCode)) ??
+      (purchaser?.referredBy ? await ctx.store.entries.get(purchaser.referredBy) : undefined);
     // Buying through your own link is not a referral.
     if (credited && purchaser && credited.id === purchaser.id) credited = undefined;
   }

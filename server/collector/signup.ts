@@ -52,7 +52,9 @@ export async function registerEntry(
 ): Promise<SignupResult> {
   const email = input.email ? normalizeEmail(input.email) : null;
   const code = input.referralCode ? normalizeReferralCode(input.referralCode) : null;
-  const advocate = code ? await ctx.store.entries.findByCode(contest.id, code) : undefined;
+  // The advocate and the email's existing entry, if any, in one look-up.
+  const found = code || email ? await ctx.store.entries.findByCodeAndEmail(contest.id, code, email) : undefined;
+  const advocate = found?.byCode;
 
   const isSelf =
     advocate &&
@@ -67,7 +69,7 @@ export async function registerEntry(
       outcome: 'self_referral',
     };
   }
-  const existing = await findExistingEntry(ctx, contest.id, email, input.phone);
+  const existing = email ? found?.byEmail : await findExistingEntry(ctx, contest.id, null, input.phone);
   if (existing) {
     return {
       entry: existing,
@@ -101,13 +103,15 @@ export async function registerEntry(
   if (!awardPoints) {
     return { entry: friend, alreadyExists: false, isReferred: true, pointsAwarded: noPoints(), outcome: 'referred' };
   }
-  const now = ctx.now();
   const { advocatePoints, friendPoints } = contest.settings;
-  const friendAward = await ctx.store.ledger.award(friend, friendPoints, 'referral_friend', friend.id, now);
-  // A disqualified advocate keeps the referral link (the friend is still referred) but earns nothing.
-  const advocateAward = advocate.disqualified
-    ? 0
-    : await ctx.store.ledger.award(advocate, advocatePoints, 'referral_advocate', friend.id, now);
+  const [friendAward, advocateAward = 0] = await ctx.store.ledger.awardAll(
+    [
+      { entry: friend, delta: friendPoints, reason: 'referral_friend', sourceId: friend.id },
+      // A disqualified advocate keeps the referral link (the friend is still referred) but earns nothing.
+      ...(advocate.disqualified ? [] : [{ entry: advocate, delta: advocatePoints, reason: 'referral_advocate' as const, sourceId: friend.id }]),
+    ],
+    ctx.now(),
+  );
   return {
     entry: { ...friend, points: friendAward },
     alreadyExists: false,

@@ -58,6 +58,15 @@ export interface EntriesRepo {
   findByEmail(contestId: string, emailNormalized: string): Promise<Entry | undefined>;
   findByPhone(contestId: string, phone: string): Promise<Entry | undefined>;
   findByCode(contestId: string, code: string): Promise<Entry | undefined>;
+  /**
+   * The entry holding a code and the one holding an email (possibly the same), in one look-up:
+   * a signup or a purchase asks both, and on PostgreSQL each question is a round trip.
+   */
+  findByCodeAndEmail(
+    contestId: string,
+    code: string | null,
+    emailNormalized: string | null,
+  ): Promise<{ byCode: Entry | undefined; byEmail: Entry | undefined }>;
   /** Codes never change once given, so code → id may be remembered (bounded). */
   findIdByCode(contestId: string, code: string): Promise<string | undefined>;
   update(entry: Entry, patch: EntryPatch, emailNormalized: string | null): Promise<void>;
@@ -80,6 +89,13 @@ export interface LedgerRow {
   createdAt: number;
 }
 
+export interface Award {
+  entry: { id: string; contestId: string };
+  delta: number;
+  reason: LedgerReason;
+  sourceId: string | null;
+}
+
 export interface LedgerRepo {
   /**
    * Appends one ledger row (zero deltas are not recorded) and returns the delta. The database
@@ -94,6 +110,8 @@ export interface LedgerRepo {
     now: number,
     note?: string | null,
   ): Promise<number>;
+  /** Several awards at once (one statement on PostgreSQL); returns each delta, 0 for zero deltas. */
+  awardAll(awards: Award[], now: number): Promise<number[]>;
   forEntry(entryId: string): Promise<LedgerRow[]>;
 }
 

@@ -84,6 +84,17 @@ export function createEntriesRepo(q: Queryable, changes: ChangeCounter, caches: 
       select('rr_entries_by_phone', 'contest_id = $1 AND phone = $2', [contestId, phone]),
     findByCode: (contestId, code) =>
       select('rr_entries_by_code', 'contest_id = $1 AND referral_code = $2', [contestId, code]),
+    async findByCodeAndEmail(contestId: string, code: string | null, emailNormalized: string | null) {
+      const rows = await q.rows<EntryRow & { email_normalized: string | null }>({
+        name: 'rr_entries_by_code_or_email',
+        text: `SELECT ${ENTRY_COLUMNS}, email_normalized FROM entries
+          WHERE contest_id = $1 AND (referral_code = $2 OR email_normalized = $3)`,
+        values: [contestId, code, emailNormalized],
+      });
+      const byCode = rows.find((r) => code !== null && r.referral_code === code);
+      const byEmail = rows.find((r) => emailNormalized !== null && r.email_normalized === emailNormalized);
+      return { byCode: byCode && toEntry(byCode), byEmail: byEmail && toEntry(byEmail) };
+    },
     async findIdByCode(contestId: string, code: string): Promise<string | undefined> {
       const key = `${contestId}\0${code}`;
       const hit = caches.idByCode.get(key);

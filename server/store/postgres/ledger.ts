@@ -27,6 +27,21 @@ export function createLedgerRepo(q: Queryable, changes: ChangeCounter): LedgerRe
       });
       return delta;
     },
+    async awardAll(awards, now) {
+      const rows = awards.filter((a) => a.delta !== 0);
+      if (rows.length === 0) return awards.map(() => 0);
+      changes.bump();
+      // One statement (and round trip) for all rows; prepared once per row count.
+      const values = rows.flatMap((a) => [a.entry.id, a.entry.contestId, a.delta, a.reason, a.sourceId, null, now]);
+      const tuples = rows.map((_, r) => `(${Array.from({ length: 7 }, (_, c) => `$${r * 7 + c + 1}`).join(', ')})`);
+      await q.write({
+        name: `rr_ledger_insert_${rows.length}`,
+        text: `INSERT INTO points_ledger (entry_id, contest_id, delta, reason, source_id, note, created_at)
+          VALUES ${tuples.join(', ')}`,
+        values,
+      });
+      return awards.map((a) => a.delta);
+    },
     forEntry(entryId: string): Promise<LedgerRow[]> {
       return q.rows<LedgerRow>({
         name: 'rr_ledger_for_entry',

@@ -118,6 +118,11 @@ export function createEntriesRepo(db: Db, changes: ChangeCounter): EntriesRepo &
       const row = byCode.get(contestId, code);
       return row && toEntry(row);
     },
+    async findByCodeAndEmail(contestId: string, code: string | null, emailNormalized: string | null) {
+      const byCodeRow = code === null ? undefined : byCode.get(contestId, code);
+      const byEmailRow = emailNormalized === null ? undefined : byEmail.get(contestId, emailNormalized);
+      return { byCode: byCodeRow && toEntry(byCodeRow), byEmail: byEmailRow && toEntry(byEmailRow) };
+    },
     async findIdByCode(contestId: string, code: string): Promise<string | undefined> {
       const key = `${contestId}\0${code}`;
       let id = idByCodeCache.get(key);

@@ -34,6 +34,11 @@ export function createLedgerRepo(db: Db, changes: ChangeCounter): LedgerRepo & {
       insert.run(entry.id, entry.contestId, delta, reason, sourceId, note, now);
       return delta;
     },
+    async awardAll(awards, now) {
+      const deltas: number[] = [];
+      for (const a of awards) deltas.push(await this.award(a.entry, a.delta, a.reason, a.sourceId, now));
+      return deltas;
+    },
     async forEntry(entryId: string): Promise<LedgerRow[]> {
       return forEntry.all(entryId);
     },
