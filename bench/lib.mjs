@@ -18,10 +18,13 @@ export function freePort() {
   });
 }
 
-/** Spawns a server child and returns once GET /healthz answers 200; startupMs = spawn → that 200. */
-export async function startServer(name, args, { port, timeoutMs = 15_000 } = {}) {
+/**
+ * Spawns a server child and returns once GET /healthz answers 200; startupMs = spawn → that 200.
+ * `cwd` is the checkout whose bin/ runs (another revision's worktree for --compare).
+ */
+export async function startServer(name, args, { port, timeoutMs = 15_000, cwd = ROOT } = {}) {
   const started = performance.now();
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'pipe'] });
+  const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'inherit', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk) => { stderr += chunk; process.stderr.write(chunk); });
   let exited = null;
@@ -66,15 +69,13 @@ export function procStatusMb(pid, field) {
 
 /**
  * One autocannon run. `next(i)` (optional) returns {path?, body?} for the i-th request, so bodies
- * can carry unique emails/orderIds. Returns the figures the report uses.
+ * can carry unique emails/orderIds. Returns the figures the report uses. `serverPid` (or
+ * `serverPids`, for several collectors) and `databaseCpuUs` (the PostgreSQL server's CPU, see
+ * postgres.mjs) select whose CPU is counted per request.
  */
-export async function load({ url, method = 'GET', path, headers = {}, next, duration, connections = 50, serverPid }) {
-  let i = 0;
-  const request = { method, path, headers: { 'content-type': 'application/json', ...headers } };
-  if (method === 'GET') delete request.headers['content-type'];
-  if (next) request.setupRequest = (req) => ({ ...req, ...next(i++) });
-  const cpuBefore = cpuSnapshot(serverPid);
-  const r = await autocannon({ url, connections, duration, requests: [request] });
+export async function load({ url, method = 'GET', path, headers = {}, next, duration, connections = 50, serverPid, serverPids, databaseCpuUs }) {
+  const cpu = cpuMeter(serverPids ?? [serverPid], databaseCpuUs);
+  const r = await autocannon({ url, connections, duration, requests: [requestTemplate({ method, path, headers, next })] });
   const ok = r['2xx'];
   return {
     reqPerSec: Math.round(ok / r.duration),
@@ -86,7 +87,52 @@ export async function load({ url, method = 'GET', path, headers = {}, next, dura
     errors: r.errors,
     timeouts: r.timeouts,
     durationS: r.duration,
-    cpuUsPerRequest: cpuPerRequest(cpuBefore, cpuSnapshot(serverPid), ok + r.non2xx),
+    cpuUsPerRequest: cpu.perRequest(ok + r.non2xx),
+  };
+}
+
+/** autocannon's request description; `next(i)` is called with a counter local to this template. */
+function requestTemplate({ method = 'GET', path, headers = {}, next, counter = { i: 0 } }) {
+  const request = { method, path, headers: { 'content-type': 'application/json', ...headers } };
+  if (method === 'GET') delete request.headers['content-type'];
+  if (next) request.setupRequest = (req) => ({ ...req, ...next(counter.i++) });
+  return request;
+}
+
+/**
+ * One run against several servers at once, the bench's own round-robin: one autocannon instance
+ * per server with an equal share of the connections, all started together, sharing one request
+ * counter (so bodies stay unique across servers). Requests are summed. Latency percentiles are
+ * those of the union of every 2xx response time of all instances (recorded from autocannon's
+ * 'response' events), floored to whole ms like autocannon's own histogram, so they read like
+ * `load()`'s; the per-instance p99s are kept too (`perServer`).
+ */
+export async function loadSplit({ targets, method = 'GET', path, headers = {}, next, duration, connections = 50, databaseCpuUs }) {
+  const counter = { i: 0 };
+  const times = [];
+  const cpu = cpuMeter(targets.map((t) => t.pid), databaseCpuUs);
+  const runs = await Promise.all(targets.map((t, k) => {
+    const share = Math.floor(connections / targets.length) + (k < connections % targets.length ? 1 : 0);
+    const instance = autocannon({ url: t.url, connections: share, duration, requests: [requestTemplate({ method, path, headers, next, counter })] });
+    instance.on('response', (_client, status, _bytes, ms) => { if (status >= 200 && status < 300) times.push(ms); });
+    return instance;
+  }));
+  const sum = (field) => runs.reduce((a, r) => a + r[field], 0);
+  const ok = sum('2xx');
+  const durationS = Math.max(...runs.map((r) => r.duration));
+  const merged = times.length ? summarize(times.map(Math.floor)) : { p50: null, p99: null, mean: null };
+  return {
+    reqPerSec: Math.round(ok / durationS),
+    p50: merged.p50,
+    p99: merged.p99,
+    mean: merged.mean,
+    ok,
+    non2xx: sum('non2xx'),
+    errors: sum('errors'),
+    timeouts: sum('timeouts'),
+    durationS,
+    perServer: runs.map((r) => ({ reqPerSec: Math.round(r['2xx'] / r.duration), p50: r.latency.p50, p99: r.latency.p99 })),
+    cpuUsPerRequest: cpu.perRequest(ok + sum('non2xx')),
   };
 }
 
@@ -96,40 +142,53 @@ const TICK_US = 10_000; // /proc reports clock ticks; USER_HZ is 100 on Linux
 const tenths = (value) => Math.round(value * 10) / 10;
 
 /** utime + stime of a process or thread, in µs, from /proc/<pid>[/task/<tid>]/stat. */
-function procCpuUs(statPath) {
+export function procCpuUs(statPath) {
   const fields = readFileSync(statPath, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) * TICK_US;
 }
 
-function cpuSnapshot(serverPid) {
+/** Starts counting CPU: call perRequest(n) at the end of the run. */
+export function cpuMeter(serverPids, databaseCpuUs) {
+  const pids = serverPids.filter(Boolean);
+  const before = cpuSnapshot(pids, databaseCpuUs);
+  return { perRequest: (requests) => cpuPerRequest(before, cpuSnapshot(pids, databaseCpuUs), requests) };
+}
+
+function cpuSnapshot(serverPids, databaseCpuUs) {
   const own = process.cpuUsage();
-  const snapshot = { loadGenerator: own.user + own.system, server: null, serverMain: null };
-  if (!serverPid) return snapshot;
+  const snapshot = { loadGenerator: own.user + own.system, server: null, serverMain: null, database: databaseCpuUs?.() ?? null };
+  if (serverPids.length === 0) return snapshot;
   try {
-    snapshot.server = procCpuUs(`/proc/${serverPid}/stat`); // all threads, including exited ones
-    snapshot.serverMain = procCpuUs(`/proc/${serverPid}/task/${serverPid}/stat`);
+    // Summed over the collectors when there are several.
+    snapshot.server = serverPids.reduce((a, pid) => a + procCpuUs(`/proc/${pid}/stat`), 0); // all threads, including exited ones
+    snapshot.serverMain = serverPids.reduce((a, pid) => a + procCpuUs(`/proc/${pid}/task/${pid}/stat`), 0);
   } catch {
     // no /proc (not Linux), or the server is gone
+    snapshot.server = null;
+    snapshot.serverMain = null;
   }
   return snapshot;
 }
 
 /**
  * µs of CPU per request: the server's main thread (HTTP, validation, reads), its other threads
- * (the write thread, the checkpointer, libuv's pool), and the load generator (this process, which
- * does nothing else during a run).
+ * (the write thread, the checkpointer, libuv's pool, pg's socket work), the load generator (this
+ * process, which does nothing else during a run), and on PostgreSQL the database server's
+ * processes (`database`; absent on SQLite, whose work is inside the collector).
  */
 function cpuPerRequest(before, after, requests) {
   if (!requests) return null;
   const per = (a, b) => (a === null || b === null ? null : tenths((b - a) / requests));
   const main = per(before.serverMain, after.serverMain);
   const server = per(before.server, after.server);
-  return {
+  const result = {
     serverMain: main,
     serverThreads: server === null || main === null ? null : tenths(server - main),
     server,
     loadGenerator: per(before.loadGenerator, after.loadGenerator),
   };
+  if (before.database !== null || after.database !== null) result.database = per(before.database, after.database);
+  return result;
 }
 
 /**
@@ -137,16 +196,18 @@ function cpuPerRequest(before, after, requests) {
  * req/s is cores ÷ (server + load generator µs per request), so:
  * - cpuBoundRatioPct: the collector's ratio at these costs, (baseline server + load generator) ÷
  *   (collector + load generator);
- * - serverCpuBudgetUs: the most the collector may spend per request to reach `targetPct` of the
- *   baseline, (baseline server + load generator) ÷ target − load generator (the load generator's
+ * - serverCpuBudgetUs: the most the collector (with its database server, if any) may spend per
+ *   request to reach `targetPct` of the baseline, (baseline server + load generator) ÷ target − load generator (the load generator's
  *   cost taken from the baseline run, at the higher rate).
  * Null without /proc figures.
  */
 export function cpuBounds(collectorCpu, baselineCpu, targetPct) {
   if (collectorCpu?.server == null || baselineCpu?.server == null) return null;
   const baselinePerRequest = baselineCpu.server + baselineCpu.loadGenerator;
+  // On PostgreSQL the database server shares the cores too: its work is part of the collector's cost.
+  const collectorPerRequest = collectorCpu.server + (collectorCpu.database ?? 0) + collectorCpu.loadGenerator;
   return {
-    cpuBoundRatioPct: tenths((baselinePerRequest / (collectorCpu.server + collectorCpu.loadGenerator)) * 100),
+    cpuBoundRatioPct: tenths((baselinePerRequest / collectorPerRequest) * 100),
     serverCpuBudgetUs: targetPct ? tenths(baselinePerRequest / (targetPct / 100) - baselineCpu.loadGenerator) : null,
   };
 }

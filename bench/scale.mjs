@@ -1,6 +1,8 @@
-// `npm run bench -- --scale`: 1,000,000 entries and 5,000,000 visits. Reports leaderboard top-100 and
-// analytics latency, start-up time, database size and collector RSS. The generated database is
-// cached in .tmp/bench-scale.db, keyed by the schema and this seed code; each run works on a copy.
+// `npm run bench -- --scale [--db postgres] [--fraction F]`: 1,000,000 entries and 5,000,000 visits
+// (times F, for smoke tests). Reports leaderboard top-100 and analytics latency, start-up time,
+// database size and collector RSS. The generated SQLite database is cached in .tmp/bench-scale.db,
+// keyed by the schema and this seed code; each run works on a copy. With --db postgres the copy is
+// then moved into a fresh PostgreSQL database with migrate-store (timed), and the collector runs on that.
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -9,14 +11,21 @@ import { latencySeries, load, measureStartup, printTargets, ROOT, table, target,
 import { codeFor, CONTEST_ID, seedDatabase } from './seed.mjs';
 
 const SEED_VERSION = 1; // bump to force regeneration
-const ENTRIES = 1_000_000;
-const VISITS = 5_000_000;
+const argv = process.argv.slice(2);
+const flag = (name, fallback) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : fallback);
+/** Scales the data set down for smoke runs; the targets are only meaningful at 1. */
+const FRACTION = Number(flag('--fraction', '1'));
+const ENGINE = flag('--db', 'sqlite');
+const ENTRIES = Math.round(1_000_000 * FRACTION);
+const VISITS = Math.round(5_000_000 * FRACTION);
 const SAMPLES = 200;
-const QUICK = process.argv.includes('--quick');
+const QUICK = argv.includes('--quick');
 const TMP = join(ROOT, '.tmp');
-const CACHE_DB = join(TMP, 'bench-scale.db');
-const CACHE_META = join(TMP, 'bench-scale.json');
-const RUN_DB = join(TMP, 'bench-scale-run.db');
+// A fraction gets cache files of its own, so a smoke run never evicts the full-size database.
+const NAME = FRACTION === 1 ? 'bench-scale' : `bench-scale-f${FRACTION}`;
+const CACHE_DB = join(TMP, `${NAME}.db`);
+const CACHE_META = join(TMP, `${NAME}.json`);
+const RUN_DB = join(TMP, `${NAME}-run.db`);
 
 const mb = (bytes) => Math.round(bytes / 1048576);
 const fileSize = (f) => (existsSync(f) ? statSync(f).size : 0);
@@ -24,7 +33,7 @@ const dbSize = (f) => fileSize(f) + fileSize(`${f}-wal`);
 
 function cacheKey() {
   const h = createHash('sha256').update(`${SEED_VERSION}|${ENTRIES}|${VISITS}`);
-  for (const f of ['server/db/migrations.ts', 'bench/seed.mjs']) h.update(readFileSync(join(ROOT, f)));
+  for (const f of ['server/db/sqlite/migrations.ts', 'bench/seed.mjs']) h.update(readFileSync(join(ROOT, f)));
   return h.digest('hex').slice(0, 16);
 }
 
@@ -61,15 +70,41 @@ function ensureScaleDb() {
   return meta;
 }
 
+/** The collector opens the SQLite copy itself. */
+const sqliteStorage = () => ({ target: RUN_DB, sizeMb: async () => mb(dbSize(RUN_DB)), info: {} });
+
+/**
+ * A PostgreSQL server (postgres.mjs: embedded with default durability, or REFROCKET_BENCH_PG_URL),
+ * a fresh database, and the SQLite copy moved into it with `refrocket migrate-store`, timed.
+ */
+async function postgresStorage(cleanup) {
+  const { databaseSizeMb, freshDatabase, migrateIntoPostgres, startBenchPostgres } = await import('./postgres.mjs');
+  const server = await startBenchPostgres();
+  cleanup.push(server.stop);
+  const db = await freshDatabase(server.url);
+  cleanup.push(db.drop);
+  console.log(`Copying ${ENTRIES.toLocaleString()} entries and ${VISITS.toLocaleString()} visits into PostgreSQL with migrate-store (${server.embedded ? 'embedded server, default durability' : 'REFROCKET_BENCH_PG_URL'})…`);
+  const copy = await migrateIntoPostgres(RUN_DB, db.url);
+  console.log(`migrate-store: ${copy.summary.rows.toLocaleString()} rows in ${(copy.ms / 1000).toFixed(1)} s (the command's own timing: ${(copy.summary.ms / 1000).toFixed(1)} s, copy + verification)`);
+  console.log(`  by step: ${Object.entries(copy.stepsMs).map(([step, ms]) => `${step} ${(ms / 1000).toFixed(1)} s`).join(', ')}`);
+  return {
+    target: db.url,
+    sizeMb: () => databaseSizeMb(db.url),
+    info: { postgres: { embedded: server.embedded, migrateStoreMs: copy.ms, migrateStoreStepsMs: copy.stepsMs, migrateStoreRows: copy.summary.rows, tables: copy.summary.tables } },
+  };
+}
+
 export async function runScale() {
   const meta = ensureScaleDb();
   copyFileSync(CACHE_DB, RUN_DB);
   let collector;
+  const cleanup = [];
   try {
-    const { server, startup } = await measureStartup(RUN_DB, 3);
+    const storage = ENGINE === 'postgres' ? await postgresStorage(cleanup) : sqliteStorage();
+    const { server, startup } = await measureStartup(storage.target, 3);
     collector = server;
     const rssAfterStartMb = collector.rssMb();
-    console.log(`Start-up on the ${mb(dbSize(RUN_DB))} MB database (spawn → first /healthz 200): ${startup.runsMs.join(', ')} ms`);
+    console.log(`Start-up on the ${await storage.sizeMb()} MB ${ENGINE === 'postgres' ? 'PostgreSQL ' : ''}database (spawn → first /healthz 200): ${startup.runsMs.join(', ')} ms`);
 
     const key = { 'x-api-key': meta.publicKey };
     const v1 = `${collector.url}/api/v1/contests/${CONTEST_ID}`;
@@ -99,20 +134,20 @@ export async function runScale() {
     };
     const rss = { afterStartMb: rssAfterStartMb, endMb: collector.rssMb(), peakMb: collector.peakRssMb() };
     await collector.stop();
-    const sizes = { cachedDbMb: mb(dbSize(CACHE_DB)), afterRunMb: mb(dbSize(RUN_DB)) };
+    const sizes = { cachedDbMb: mb(dbSize(CACHE_DB)), afterRunMb: await storage.sizeMb() };
 
-    console.log(`\nScale run: ${ENTRIES.toLocaleString()} entries, ${VISITS.toLocaleString()} visits (${sizes.cachedDbMb} MB), ${SAMPLES} sequential requests each, client-side latency`);
+    console.log(`\nScale run (${ENGINE === 'postgres' ? 'PostgreSQL' : 'SQLite'}${FRACTION === 1 ? '' : `, fraction ${FRACTION}: targets not meaningful`}): ${ENTRIES.toLocaleString()} entries, ${VISITS.toLocaleString()} visits (${sizes.cachedDbMb} MB), ${SAMPLES} sequential requests each, client-side latency`);
     table(Object.entries(reads).map(([name, r]) => (r.available
       ? { request: name, 'p50 ms': r.p50, 'p99 ms': r.p99, 'mean ms': r.mean, 'max ms': r.max }
       : { request: name, 'p50 ms': `unavailable (HTTP ${r.status})` })), ['request', 'p50 ms', 'p99 ms', 'mean ms', 'max ms']);
     console.log('');
     table(Object.entries(writes).map(([name, w]) => ({ 'write load (50 conns)': name, 'req/s': w.reqPerSec, 'p50 ms': w.p50, 'p99 ms': w.p99, 'non-2xx': w.non2xx + w.errors })),
       ['write load (50 conns)', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx']);
-    console.log(`\nCollector RSS: ${rss.afterStartMb} MB after start, ${rss.endMb} MB at the end (peak ${rss.peakMb} MB). DB ${sizes.cachedDbMb} MB (${sizes.afterRunMb} MB after this run's writes).`);
+    console.log(`\nCollector RSS: ${rss.afterStartMb} MB after start, ${rss.endMb} MB at the end (peak ${rss.peakMb} MB). SQLite DB ${sizes.cachedDbMb} MB (${ENGINE === 'postgres' ? 'PostgreSQL database' : 'the copy'} ${sizes.afterRunMb} MB after this run's writes).`);
 
     const readTarget = (name, limit) => {
       const r = reads[name];
-      return target(`${name} p50 ≤ ${limit} ms (1M entries; p99 ${r.available ? r.p99 : '-'} ms)`, r.available ? r.p50 : null, limit, r.available ? r.p50 <= limit : null, ' ms');
+      return target(`${name} p50 ≤ ${limit} ms (${ENTRIES.toLocaleString()} entries; p99 ${r.available ? r.p99 : '-'} ms)`, r.available ? r.p50 : null, limit, r.available ? r.p50 <= limit : null, ' ms');
     };
     const targets = [
       readTarget('leaderboard top-100', 5),
@@ -121,8 +156,11 @@ export async function runScale() {
       target('start-up on the scale DB (median of 3)', startup.medianMs, 300, startup.medianMs <= 300, ' ms'),
     ];
     printTargets(targets);
-    writeResults('scale', {
+    writeResults(ENGINE === 'postgres' ? 'scale-postgres' : 'scale', {
       at: new Date().toISOString(),
+      engine: ENGINE,
+      fraction: FRACTION,
+      ...storage.info,
       machine: { cpus: os.cpus().length, node: process.version, loadavg: os.loadavg(), note: 'shared machine' },
       data: { entries: ENTRIES, visits: VISITS, stats: meta.stats, generatedAt: meta.generatedAt, seedSeconds: meta.seedSeconds },
       startup,
@@ -134,6 +172,7 @@ export async function runScale() {
     });
   } finally {
     await collector?.stop('SIGKILL').catch(() => {});
+    for (const fn of cleanup.reverse()) await fn().catch(() => {});
     for (const s of ['', '-wal', '-shm']) rmSync(RUN_DB + s, { force: true });
   }
 }

@@ -10,15 +10,16 @@ export const CONTEST_ID = 'bench';
 const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
 const DAY = 86_400_000;
 
-function cli(args) {
-  return JSON.parse(execFileSync(process.execPath, ['bin/refrocket.mjs', ...args], { cwd: ROOT, encoding: 'utf8' }));
+/** Runs the CLI of the checkout at `root` (another revision's, for --compare). */
+function cli(args, root = ROOT) {
+  return JSON.parse(execFileSync(process.execPath, ['bin/refrocket.mjs', ...args], { cwd: root, encoding: 'utf8' }));
 }
 
 /** Creates the schema, the contest 'bench' and one public and one private API key. */
-export function createContestAndKeys(dbPath) {
-  const contest = cli(['contests', 'create', '--title', 'Bench', '--id', CONTEST_ID, '--db', dbPath]);
-  const publicKey = cli(['keys', 'create', '--type', 'public', '--label', 'bench', '--db', dbPath]).key;
-  const privateKey = cli(['keys', 'create', '--type', 'private', '--label', 'bench', '--db', dbPath]).key;
+export function createContestAndKeys(dbPath, root = ROOT) {
+  const contest = cli(['contests', 'create', '--title', 'Bench', '--id', CONTEST_ID, '--db', dbPath], root);
+  const publicKey = cli(['keys', 'create', '--type', 'public', '--label', 'bench', '--db', dbPath], root).key;
+  const privateKey = cli(['keys', 'create', '--type', 'private', '--label', 'bench', '--db', dbPath], root).key;
   return { contestId: CONTEST_ID, webhookSecret: contest.webhookSecret, publicKey, privateKey };
 }
 
@@ -84,9 +85,12 @@ export function seedVisits(db, count, entries, { chunk = 250_000, onProgress } =
   }
 }
 
-/** A complete bench database: schema + contest + keys (via CLI), then bulk rows. */
-export function seedDatabase(dbPath, { entries, visits = 0, fast = false, onProgress } = {}) {
-  const meta = createContestAndKeys(dbPath);
+/**
+ * A complete bench database: schema + contest + keys (via the CLI of the checkout at `root`, which
+ * creates the schema that revision expects), then bulk rows.
+ */
+export function seedDatabase(dbPath, { entries, visits = 0, fast = false, onProgress, root = ROOT } = {}) {
+  const meta = createContestAndKeys(dbPath, root);
   const db = new Database(dbPath);
   try {
     db.pragma('journal_mode = WAL');
