@@ -202,16 +202,24 @@ const triggers = /* sql */ `
   CREATE TRIGGER contests_create_stats AFTER INSERT ON contests
     FOR EACH ROW EXECUTE FUNCTION contests_create_stats();
 
+  /*
+   * Counting triggers run once per statement over its new rows (a transition table), not once per
+   * row: a copy (migrate-store) inserts thousands of rows per statement, and updating one counters
+   * row thousands of times in one transaction grows its chain of row versions with every update.
+   */
   CREATE FUNCTION entries_count_insert() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN
-    PERFORM add_to_contest_stats(NEW.contest_id, 1, NEW.email_confirmed, NEW.disqualified, 0, 0, 0);
-    IF NEW.referred_by IS NOT NULL THEN
-      UPDATE entries SET referrals_count = referrals_count + 1 WHERE id = NEW.referred_by;
-    END IF;
+    PERFORM add_to_contest_stats(contest_id, count(*), sum(email_confirmed), sum(disqualified), 0, 0, 0)
+    FROM new_entries GROUP BY contest_id;
+    UPDATE entries e SET referrals_count = e.referrals_count + n.friends
+    FROM (SELECT referred_by, count(*) AS friends FROM new_entries
+          WHERE referred_by IS NOT NULL GROUP BY referred_by) n
+    WHERE e.id = n.referred_by;
     RETURN NULL;
   END $$;
   CREATE TRIGGER entries_count_insert AFTER INSERT ON entries
-    FOR EACH ROW EXECUTE FUNCTION entries_count_insert();
+    REFERENCING NEW TABLE AS new_entries
+    FOR EACH STATEMENT EXECUTE FUNCTION entries_count_insert();
 
   CREATE FUNCTION entries_count_flags() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN
@@ -254,15 +262,18 @@ const triggers = /* sql */ `
    */
   CREATE FUNCTION points_ledger_apply() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN
-    PERFORM add_to_contest_stats(NEW.contest_id, 0, 0, 0, 0, 0, NEW.delta);
+    PERFORM add_to_contest_stats(contest_id, 0, 0, 0, 0, 0, sum(delta)::bigint)
+    FROM new_rows GROUP BY contest_id;
     PERFORM set_config('refrocket.applying_ledger', 'on', true);
-    UPDATE entries SET points = points + NEW.delta, ledger_seq = greatest(ledger_seq, NEW.id)
-    WHERE id = NEW.entry_id;
+    UPDATE entries e SET points = e.points + n.delta, ledger_seq = greatest(e.ledger_seq, n.last_id)
+    FROM (SELECT entry_id, sum(delta)::bigint AS delta, max(id) AS last_id FROM new_rows GROUP BY entry_id) n
+    WHERE e.id = n.entry_id;
     PERFORM set_config('refrocket.applying_ledger', 'off', true);
     RETURN NULL;
   END $$;
   CREATE TRIGGER points_ledger_apply AFTER INSERT ON points_ledger
-    FOR EACH ROW EXECUTE FUNCTION points_ledger_apply();
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION points_ledger_apply();
 
   CREATE FUNCTION entries_points_from_ledger_only() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN
@@ -280,19 +291,21 @@ const triggers = /* sql */ `
 
   CREATE FUNCTION visits_count() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN
-    PERFORM add_to_contest_stats(NEW.contest_id, 0, 0, 0, 1, 0, 0);
+    PERFORM add_to_contest_stats(contest_id, 0, 0, 0, count(*), 0, 0) FROM new_visits GROUP BY contest_id;
     RETURN NULL;
   END $$;
   CREATE TRIGGER visits_count AFTER INSERT ON visits
-    FOR EACH ROW EXECUTE FUNCTION visits_count();
+    REFERENCING NEW TABLE AS new_visits
+    FOR EACH STATEMENT EXECUTE FUNCTION visits_count();
 
   CREATE FUNCTION bonus_completions_count() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN
-    PERFORM add_to_contest_stats(NEW.contest_id, 0, 0, 0, 0, 1, 0);
+    PERFORM add_to_contest_stats(contest_id, 0, 0, 0, 0, count(*), 0) FROM new_completions GROUP BY contest_id;
     RETURN NULL;
   END $$;
   CREATE TRIGGER bonus_completions_count AFTER INSERT ON bonus_completions
-    FOR EACH ROW EXECUTE FUNCTION bonus_completions_count();
+    REFERENCING NEW TABLE AS new_completions
+    FOR EACH STATEMENT EXECUTE FUNCTION bonus_completions_count();
 `;
 
 export const migrations: Migration[] = [
