@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshDatabase, startTestPostgres } from '../helpers/postgres.js';
 
 /**
  * The single executable, used the way the README says: built by `npm run build`, copied alone into
@@ -223,4 +224,31 @@ describe('dist/refrocket, alone in an empty directory without node', () => {
       copy.close();
     }
   });
+});
+
+describe('dist/refrocket on PostgreSQL', () => {
+  let postgres: Awaited<ReturnType<typeof startTestPostgres>> | undefined;
+  let url: string;
+  beforeAll(async () => {
+    postgres = await startTestPostgres();
+    url = await freshDatabase(postgres.url);
+  }, 120_000);
+  afterAll(async () => {
+    if (server) await stopServer();
+    await postgres?.stop();
+  });
+
+  it('serve --db postgres://… and the CLI work from the executable alone', async () => {
+    const contest = await runJson('contests', 'create', '--title', 'Binary PG', '--id', 'clxbinpg1', '--db', url);
+    expect(contest).toMatchObject({ id: 'clxbinpg1', webhookSecret: expect.stringMatching(/^whsec_/) });
+    await runJson('entries', 'create', '--contest', 'clxbinpg1', '--email', 'jane@example.com', '--code', 'REF-BINPG1', '--db', url);
+    const base = await startServer('--db', url, '--rate-limit', 'off');
+    expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' });
+    const signup = await postJson(base, '/api/referral/track-signup', { email: 'friend@example.com', contestId: 'clxbinpg1', referralCode: 'REF-BINPG1' });
+    expect(signup.body.data).toMatchObject({ isReferred: true, pointsAwarded: { advocate: 10, friend: 5 } });
+    expect(await stopServer()).toBe(0);
+    const refused = await run('backup', '--out', './pg.db', '--db', url);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/pg_dump/);
+  }, 60_000);
 });
