@@ -18,6 +18,31 @@ const KEYS: Record<TableName, string[]> = {
 /** Tables whose id is an identity column: copied ids need OVERRIDING SYSTEM VALUE, then setval. */
 const IDENTITY_TABLES: TableName[] = ['points_ledger', 'visits'];
 
+/**
+ * Whole-table statements (counts, the invariant check) over millions of rows outlast the pool's
+ * 4–5 s request timeouts, which are right for requests but not for maintenance.
+ */
+const MAINTENANCE_TIMEOUT_MS = 30 * 60_000;
+
+/** A whole-table read with the maintenance timeout (the setting is local to its transaction). */
+async function maintenanceQuery<R extends pg.QueryResultRow>(pool: pg.Pool, text: string): Promise<R[]> {
+  const client = await pool.connect();
+  let failure: Error | undefined;
+  try {
+    await client.query('BEGIN READ ONLY');
+    await client.query(`SET LOCAL statement_timeout = ${MAINTENANCE_TIMEOUT_MS}`);
+    const result = await client.query<R>({ text, query_timeout: MAINTENANCE_TIMEOUT_MS } as pg.QueryConfig);
+    await client.query('COMMIT');
+    return result.rows;
+  } catch (error) {
+    failure = error as Error;
+    throw mapUnavailable(error);
+  } finally {
+    // A failed connection is discarded, and its open transaction with it.
+    client.release(failure);
+  }
+}
+
 /** PostgreSQL binds at most 65,535 parameters per statement. */
 const MAX_PARAMETERS = 60_000;
 
@@ -41,7 +66,7 @@ export function createTableAccess(pool: pg.Pool, withClient: WithClient, inTrans
 
   return {
     async count(table) {
-      const rows = await query<{ n: number }>({ text: `SELECT count(*) AS n FROM ${checkTable(table)}` });
+      const rows = await maintenanceQuery<{ n: number }>(pool, `SELECT count(*) AS n FROM ${checkTable(table)}`);
       return rows[0].n;
     },
     async page(table, after, limit) {
@@ -95,18 +120,18 @@ function copyStatement(table: TableName, columns: string[], rows: Row[]): { text
 
 /** Entries whose points differ from their ledger sum, and contests whose counters are off. */
 export async function invariantViolations(pool: pg.Pool): Promise<string[]> {
-  const entries = await pool.query<{ id: string; points: number; ledger: number }>(`
+  const entries = await maintenanceQuery<{ id: string; points: number; ledger: number }>(pool, `
     SELECT e.id, e.points, coalesce(sum(l.delta), 0) AS ledger
     FROM entries e LEFT JOIN points_ledger l ON l.entry_id = e.id
     GROUP BY e.id HAVING e.points <> coalesce(sum(l.delta), 0)
     ORDER BY e.id`);
-  const contests = await pool.query<{
+  const contests = await maintenanceQuery<{
     id: string;
     points_total: number;
     entries_sum: number;
     entries_count: number;
     entries_rows: number;
-  }>(`
+  }>(pool, `
     SELECT s.contest_id AS id, s.points_total, coalesce(sum(e.points), 0) AS entries_sum,
       s.entries_count, count(e.id) AS entries_rows
     FROM (SELECT contest_id, sum(points_total) AS points_total, sum(entries_count) AS entries_count
@@ -115,8 +140,8 @@ export async function invariantViolations(pool: pg.Pool): Promise<string[]> {
     GROUP BY s.contest_id, s.points_total, s.entries_count
     HAVING s.points_total <> coalesce(sum(e.points), 0) OR s.entries_count <> count(e.id)
     ORDER BY s.contest_id`);
-  const problems = entries.rows.map((m) => `entry ${m.id}: points ${m.points}, ledger sum ${m.ledger}`);
-  for (const t of contests.rows) {
+  const problems = entries.map((m) => `entry ${m.id}: points ${m.points}, ledger sum ${m.ledger}`);
+  for (const t of contests) {
     if (t.points_total !== t.entries_sum) {
       problems.push(`contest ${t.id}: points_total ${t.points_total}, entries sum ${t.entries_sum}`);
     }
