@@ -179,7 +179,8 @@ const triggers = /* sql */ `
   CREATE FUNCTION add_to_contest_stats(
     contest text, entries bigint, confirmed bigint, disqualified bigint, views bigint,
     completions bigint, points bigint
-  ) RETURNS void LANGUAGE sql AS $$
+  ) RETURNS void LANGUAGE plpgsql AS $$ BEGIN
+    -- PL/pgSQL keeps this statement's plan for the session; a SQL function plans it on every call.
     INSERT INTO contest_stats AS s (contest_id, shard, entries_count, confirmed_count,
       disqualified_count, views_count, bonus_completions_count, points_total)
     VALUES (contest, pg_backend_pid() % ${STATS_SHARDS}, entries, confirmed, disqualified, views,
@@ -190,8 +191,8 @@ const triggers = /* sql */ `
       disqualified_count = s.disqualified_count + EXCLUDED.disqualified_count,
       views_count = s.views_count + EXCLUDED.views_count,
       bonus_completions_count = s.bonus_completions_count + EXCLUDED.bonus_completions_count,
-      points_total = s.points_total + EXCLUDED.points_total
-  $$;
+      points_total = s.points_total + EXCLUDED.points_total;
+  END $$;
 
   -- Every contest has at least one counters row, so a contest without activity reads zeros.
   CREATE FUNCTION contests_create_stats() RETURNS trigger LANGUAGE plpgsql AS $$

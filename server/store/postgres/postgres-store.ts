@@ -31,7 +31,9 @@ export interface PostgresStoreOptions {
 
 /**
  * Batches committing at once through openWriter. A batch mostly waits on round trips and on its
- * commit's fsync, so a few run side by side; the rest of the pool serves reads.
+ * commit's fsync, so a few run side by side; the rest of the pool serves reads. More did not
+ * help on the 2-core box (8 and 16 in-process measured 20–35% fewer signups/s than 4): batches
+ * then wait on each other's locks of shared advocates, and both processes were already CPU-bound.
  */
 const CONCURRENT_BATCHES = 4;
 
