@@ -1,52 +1,13 @@
 import type { ChangeCounter } from '../changes.js';
 import type { ContestsRepo, NewContest } from '../repositories.js';
-import type { Contest, ContestMode, ContestStats, ContestStatus } from '../types.js';
+import type { Contest, ContestStats } from '../types.js';
 import type { ReadCaches } from './caches.js';
 import { one, type Queryable } from './queryable.js';
-
-interface ContestRow {
-  id: string;
-  title: string;
-  slug: string;
-  description: string | null;
-  status: ContestStatus;
-  mode: ContestMode;
-  start_date: number | null;
-  end_date: number | null;
-  is_evergreen: number;
-  advocate_points: number;
-  friend_points: number;
-  purchase_points_per_unit: number;
-  require_email_confirmation: number;
-  cookie_days: number;
-  created_at: number;
-  updated_at: number;
-}
+import { toContest, type ContestRow } from '../rows.js';
 
 const CONTEST_COLUMNS = `id, title, slug, description, status, mode, start_date, end_date,
   is_evergreen, advocate_points, friend_points, purchase_points_per_unit,
   require_email_confirmation, cookie_days, created_at, updated_at`;
-
-const toContest = (row: ContestRow): Contest => ({
-  id: row.id,
-  title: row.title,
-  slug: row.slug,
-  description: row.description,
-  status: row.status,
-  mode: row.mode,
-  startDate: row.start_date,
-  endDate: row.end_date,
-  isEvergreen: row.is_evergreen === 1,
-  settings: {
-    advocatePoints: row.advocate_points,
-    friendPoints: row.friend_points,
-    purchasePointsPerUnit: row.purchase_points_per_unit,
-    requireEmailConfirmation: row.require_email_confirmation === 1,
-    cookieDays: row.cookie_days,
-  },
-  createdAt: row.created_at,
-  updatedAt: row.updated_at,
-});
 
 /** $1 … $15, in the column order of INSERT and UPDATE below. */
 const contestValues = (c: Omit<Contest, 'createdAt'>) => [

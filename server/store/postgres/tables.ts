@@ -1,19 +1,7 @@
 import pg from 'pg';
 import { TABLES, type Row, type TableAccess, type TableName } from '../repositories.js';
 import { mapUnavailable, type TrackedClient } from './queryable.js';
-
-/** Primary-key order of each table, for paging through it. */
-const KEYS: Record<TableName, string[]> = {
-  contests: ['id'],
-  api_keys: ['id'],
-  visitor_salts: ['day'],
-  entries: ['id'],
-  points_ledger: ['id'],
-  visits: ['id'],
-  purchases: ['id'],
-  bonus_actions: ['id'],
-  bonus_completions: ['entry_id', 'bonus_action_id'],
-};
+import { PRIMARY_KEYS } from '../rows.js';
 
 /** Tables whose id is an identity column: copied ids need OVERRIDING SYSTEM VALUE, then setval. */
 const IDENTITY_TABLES: TableName[] = ['points_ledger', 'visits'];
@@ -70,7 +58,7 @@ export function createTableAccess(pool: pg.Pool, withClient: WithClient, inTrans
       return rows[0].n;
     },
     async page(table, after, limit) {
-      const keys = KEYS[checkTable(table)];
+      const keys = PRIMARY_KEYS[checkTable(table)];
       const where = after ? `WHERE (${keys.join(', ')}) > (${keys.map((_, i) => `$${i + 1}`).join(', ')})` : '';
       const values: unknown[] = after ? keys.map((k) => after[k]) : [];
       return query<Row>({

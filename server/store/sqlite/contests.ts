@@ -1,47 +1,8 @@
 import type { Db } from '../../db/sqlite/open-database.js';
 import type { ChangeCounter } from '../changes.js';
 import { CROSS_PROCESS_STALENESS_MS, type ContestsRepo, type NewContest } from '../repositories.js';
-import type { Contest, ContestMode, ContestStats, ContestStatus } from '../types.js';
-
-interface ContestRow {
-  id: string;
-  title: string;
-  slug: string;
-  description: string | null;
-  status: ContestStatus;
-  mode: ContestMode;
-  start_date: number | null;
-  end_date: number | null;
-  is_evergreen: number;
-  advocate_points: number;
-  friend_points: number;
-  purchase_points_per_unit: number;
-  require_email_confirmation: number;
-  cookie_days: number;
-  created_at: number;
-  updated_at: number;
-}
-
-const toContest = (row: ContestRow): Contest => ({
-  id: row.id,
-  title: row.title,
-  slug: row.slug,
-  description: row.description,
-  status: row.status,
-  mode: row.mode,
-  startDate: row.start_date,
-  endDate: row.end_date,
-  isEvergreen: row.is_evergreen === 1,
-  settings: {
-    advocatePoints: row.advocate_points,
-    friendPoints: row.friend_points,
-    purchasePointsPerUnit: row.purchase_points_per_unit,
-    requireEmailConfirmation: row.require_email_confirmation === 1,
-    cookieDays: row.cookie_days,
-  },
-  createdAt: row.created_at,
-  updatedAt: row.updated_at,
-});
+import type { Contest, ContestStats } from '../types.js';
+import { toContest, type ContestRow } from '../rows.js';
 
 const contestParams = (c: Omit<Contest, 'createdAt'>) => ({
   id: c.id,

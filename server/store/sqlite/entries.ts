@@ -2,39 +2,7 @@ import type { Db } from '../../db/sqlite/open-database.js';
 import type { ChangeCounter } from '../changes.js';
 import type { EntriesRepo, EntryPatch, NewEntry } from '../repositories.js';
 import type { Entry } from '../types.js';
-
-interface EntryRow {
-  id: string;
-  contest_id: string;
-  email: string | null;
-  name: string | null;
-  phone: string | null;
-  referral_code: string;
-  referred_by: string | null;
-  points: number;
-  referrals_count: number;
-  email_confirmed: number;
-  disqualified: number;
-  created_at: number;
-}
-
-const ENTRY_COLUMNS = `id, contest_id, email, name, phone, referral_code, referred_by, points,
-  referrals_count, email_confirmed, disqualified, created_at`;
-
-export const toEntry = (row: EntryRow): Entry => ({
-  id: row.id,
-  contestId: row.contest_id,
-  email: row.email,
-  name: row.name,
-  phone: row.phone,
-  referralCode: row.referral_code,
-  referredBy: row.referred_by,
-  points: row.points,
-  referralsCount: row.referrals_count,
-  emailConfirmed: row.email_confirmed === 1,
-  disqualified: row.disqualified === 1,
-  createdAt: row.created_at,
-});
+import { ENTRY_COLUMNS, toEntry, type EntryRow } from '../rows.js';
 
 /** `%` and `_` in a search term are literal characters, not wildcards. */
 const likePattern = (term: string) => `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

@@ -1,30 +1,7 @@
 import type { Db } from '../../db/sqlite/open-database.js';
 import type { NewPurchase, PurchasesRepo } from '../repositories.js';
 import type { Purchase } from '../types.js';
-
-interface PurchaseRow {
-  id: string;
-  contest_id: string;
-  order_id: string;
-  purchaser_entry_id: string | null;
-  credited_entry_id: string | null;
-  amount_minor: number;
-  currency: string;
-  points_awarded: number;
-  created_at: number;
-}
-
-const toPurchase = (row: PurchaseRow): Purchase => ({
-  id: row.id,
-  contestId: row.contest_id,
-  orderId: row.order_id,
-  purchaserEntryId: row.purchaser_entry_id,
-  creditedEntryId: row.credited_entry_id,
-  amountMinor: row.amount_minor,
-  currency: row.currency,
-  pointsAwarded: row.points_awarded,
-  createdAt: row.created_at,
-});
+import { toPurchase, type PurchaseRow } from '../rows.js';
 
 export function createPurchasesRepo(db: Db): PurchasesRepo {
   const insert = db.prepare(`INSERT INTO purchases (id, contest_id, order_id, email,

@@ -22,6 +22,7 @@ import { createLedgerRepo } from './ledger.js';
 import { createPurchasesRepo } from './purchases.js';
 import { createThreadWriter } from './thread-writer.js';
 import { createVisitsRepo } from './visits.js';
+import { PRIMARY_KEYS } from '../rows.js';
 
 export interface SqliteStoreOptions extends OpenDatabaseOptions {
   /** Run the API's writes in a worker thread with its own connection (serve does; files only). */
@@ -32,19 +33,6 @@ export interface SqliteStoreOptions extends OpenDatabaseOptions {
 export type SqliteStore = Store & {
   /** Bumped by every change to a contest (the write thread reports it to the main thread). */
   readonly contestChanges: ChangeCounter;
-};
-
-/** Primary-key order of each table, for paging through it. */
-const KEYS: Record<TableName, string[]> = {
-  contests: ['id'],
-  api_keys: ['id'],
-  visitor_salts: ['day'],
-  entries: ['id'],
-  points_ledger: ['id'],
-  visits: ['id'],
-  purchases: ['id'],
-  bonus_actions: ['id'],
-  bonus_completions: ['entry_id', 'bonus_action_id'],
 };
 
 /**
@@ -142,7 +130,7 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
       return db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
     },
     async page(table, after, limit) {
-      const keys = KEYS[table];
+      const keys = PRIMARY_KEYS[table];
       const where = after ? `WHERE (${keys.join(', ')}) > (${keys.map(() => '?').join(', ')})` : '';
       const values = after ? keys.map((k) => after[k]) : [];
       return db
