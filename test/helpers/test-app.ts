@@ -8,7 +8,7 @@ import { insertEntry, type NewEntryInput } from '../../server/collector/entries.
 import { openStore } from '../../server/store/open-store.js';
 import type { Row, Store, TableName } from '../../server/store/repositories.js';
 import type { Entry } from '../../server/store/types.js';
-import { dropDatabase, freshDatabase } from './postgres.js';
+import { acquirePooledDatabase } from './postgres.js';
 
 export const T0 = Date.parse('2026-01-15T12:00:00.000Z');
 
@@ -22,19 +22,32 @@ export function forEachEngine(suite: (engine: Engine) => void): void {
 }
 
 /**
- * A fresh, empty, migrated store: SQLite `:memory:`, or a new PostgreSQL database on the test
- * server (test/global-setup.ts starts one, or REFROCKET_TEST_PG_URL names one). `close()` also
- * drops the PostgreSQL database.
+ * A fresh, empty, migrated store: SQLite `:memory:`, or a PostgreSQL database on the test server
+ * (test/global-setup.ts starts one, or REFROCKET_TEST_PG_URL names one), recycled from this
+ * worker's pool and emptied before it is handed out (see acquirePooledDatabase). `close()` also
+ * gives the PostgreSQL database back to the pool; stores open at once get different databases.
  */
 export async function openTestStore(engine: Engine): Promise<Store> {
   if (engine === 'sqlite') return openStore(':memory:');
-  const url = await freshDatabase(inject('pgUrl'));
-  const store = await openStore(url);
+  const database = await acquirePooledDatabase(inject('pgUrl'));
+  let store: Store;
+  try {
+    store = await openStore(database.url);
+  } catch (error) {
+    database.release();
+    throw error;
+  }
   const close = store.close.bind(store);
+  let closed = false;
   return Object.assign(store, {
     async close() {
-      await close();
-      await dropDatabase(url);
+      if (closed) return close(); // fails as a second close does, without releasing twice
+      closed = true;
+      try {
+        await close();
+      } finally {
+        database.release();
+      }
     },
   });
 }
