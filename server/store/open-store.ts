@@ -1,7 +1,7 @@
 import { ApiError } from '../domain/errors.js';
 import { backupDatabase } from '../db/sqlite/backup.js';
 import type { Store } from './repositories.js';
-import { createPostgresStore } from './postgres/postgres-store.js';
+import { createPostgresStore, PG_BACKUP_HINT } from './postgres/postgres-store.js';
 import { createSqliteStore, type SqliteStoreOptions } from './sqlite/sqlite-store.js';
 
 /** A `postgres://` or `postgresql://` URL selects PostgreSQL; anything else is a SQLite file path. */
@@ -14,9 +14,6 @@ export const isPostgresUrl = (target: string) => /^postgres(ql)?:\/\//i.test(tar
 export async function openStore(target: string, options: SqliteStoreOptions = {}): Promise<Store> {
   return isPostgresUrl(target) ? createPostgresStore(target) : createSqliteStore(target, options);
 }
-
-export const PG_BACKUP_HINT =
-  'refrocket backup copies SQLite databases only; for PostgreSQL use pg_dump (e.g. pg_dump --format=custom --file=refrocket.dump "$REFROCKET_DB")';
 
 /**
  * `refrocket backup`: a consistent online copy of a SQLite file through SQLite's backup API.

@@ -44,6 +44,9 @@ const RETRYABLE = new Set(['23505', '40001', '40P01']);
 
 const PING_TIMEOUT_MS = 2_000;
 
+export const PG_BACKUP_HINT =
+  'refrocket backup copies SQLite databases only; for PostgreSQL use pg_dump (e.g. pg_dump --format=custom --file=refrocket.dump "$REFROCKET_DB")';
+
 /**
  * The PostgreSQL engine. Reads run on the pool; a transaction or a batch holds one pooled
  * connection from BEGIN to COMMIT, with repositories bound to it. Several collectors may share the
@@ -173,10 +176,7 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
       }
     },
     async backup() {
-      throw new ApiError(
-        400,
-        'refrocket backup works on SQLite only; for PostgreSQL use pg_dump (e.g. pg_dump --format=custom …)',
-      );
+      throw new ApiError(400, PG_BACKUP_HINT);
     },
     async close() {
       await pool.end();
