@@ -18,7 +18,7 @@ import { webhookRoutes } from './routes/webhooks.js';
 import { openApiPlugin } from './plugins/openapi.js';
 import { typedWrites, writeOpRunner } from './collector/write-ops.js';
 import type { Store } from './store/repositories.js';
-import { createSqliteStore } from './store/sqlite/sqlite-store.js';
+import { createMemoryStore } from './store/open-store.js';
 
 export interface AppOptions {
   /** An open, migrated store (see store/open-store.ts). Default: a fresh private SQLite `:memory:` one. */
@@ -70,7 +70,7 @@ const plainSerializerCompiler = () => (data: unknown) => JSON.stringify(data);
  */
 export function buildApp(options: AppOptions = {}) {
   const closeStore = options.store === undefined || options.closeStore === true;
-  const store = options.store ?? createSqliteStore(':memory:');
+  const store = options.store ?? createMemoryStore();
   const now = options.now ?? Date.now;
   // A write thread (SQLite files under serve) uses the real clock, not `now`.
   const writer = store.openWriter(writeOpRunner(now), {

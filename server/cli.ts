@@ -11,9 +11,8 @@ import { ApiError } from './domain/errors.js';
 import { contestView, entryView } from './http/views.js';
 import { serve } from './serve.js';
 import { migrateStore, type MigrateProgress } from './store/migrate-store.js';
-import { backupStore, isPostgresUrl, openStore } from './store/open-store.js';
+import { backupStore, isPostgresUrl, openStore, type StoreOptions as OpenOptions } from './store/open-store.js';
 import type { Store } from './store/repositories.js';
-import type { SqliteStoreOptions } from './store/sqlite/sqlite-store.js';
 
 declare const __REFROCKET_VERSION__: string | undefined;
 const version = typeof __REFROCKET_VERSION__ === 'string' ? __REFROCKET_VERSION__ : '0.0.0-dev';
@@ -22,7 +21,7 @@ const DEFAULT_DB = './refrocket.db';
 const DB_HELP = 'SQLite database file, or a postgres:// URL';
 const dbOption = () => new Option('--db <path|url>', DB_HELP).env('REFROCKET_DB').default(DEFAULT_DB);
 
-type StoreOptions = Pick<SqliteStoreOptions, 'nativeBinding'>;
+type StoreOptions = Pick<OpenOptions, 'nativeBinding'>;
 
 function integer(name: string, min = 0) {
   return (value: string) => {

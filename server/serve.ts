@@ -2,8 +2,7 @@ import { buildApp, type AppOptions } from './app.js';
 import type { ServerConfig } from './config.js';
 import { keepHeapSmall } from './heap-limits.js';
 import { loggerOptions } from './logging.js';
-import { openStore } from './store/open-store.js';
-import type { SqliteStoreOptions } from './store/sqlite/sqlite-store.js';
+import { openStore, type StoreOptions } from './store/open-store.js';
 
 /**
  * Opens and migrates the store, builds the app and listens. SIGTERM/SIGINT close it gracefully:
@@ -11,7 +10,7 @@ import type { SqliteStoreOptions } from './store/sqlite/sqlite-store.js';
  */
 export async function serve(
   config: ServerConfig,
-  storeOptions: Pick<SqliteStoreOptions, 'nativeBinding'> = {},
+  storeOptions: Pick<StoreOptions, 'nativeBinding'> = {},
   appOptions: Pick<AppOptions, 'version'> = {},
 ) {
   // bin/refrocket.mjs has set these already (before compiling the bundle); the single executable
