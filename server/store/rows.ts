@@ -1,4 +1,4 @@
-import type { TableName } from './repositories.js';
+import type { NewEntry, TableName } from './repositories.js';
 import type { Contest, ContestMode, ContestStatus, Entry, Purchase } from './types.js';
 
 /**
@@ -37,6 +37,22 @@ export const toEntry = (row: EntryRow): Entry => ({
   emailConfirmed: row.email_confirmed === 1,
   disqualified: row.disqualified === 1,
   createdAt: row.created_at,
+});
+
+/** The record of an entry just inserted: no points, referrals or flags yet. */
+export const insertedEntry = (entry: NewEntry): Entry => ({
+  id: entry.id,
+  contestId: entry.contestId,
+  email: entry.email,
+  name: entry.name,
+  phone: entry.phone,
+  referralCode: entry.referralCode,
+  referredBy: entry.referredBy,
+  points: 0,
+  referralsCount: 0,
+  emailConfirmed: entry.emailConfirmed,
+  disqualified: false,
+  createdAt: entry.createdAt,
 });
 
 export interface ContestRow {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openStore } from '../../server/store/open-store.js';
 import type { Store } from '../../server/store/repositories.js';
 import { dropDatabase, freshDatabase } from '../helpers/postgres.js';
-import { cli, getJson, postJson, runBounded, seed, useWorkspace, type Collector } from '../reliability/harness.js';
+import { cli, getJson, postJson, runBounded, seed, storedEmails, useWorkspace, type Collector } from '../reliability/harness.js';
 
 // Several `refrocket serve` processes on one PostgreSQL database, as behind a load balancer: they
 // must answer as one collector would. Real processes, real HTTP, one real PostgreSQL.
@@ -177,12 +177,7 @@ describe('kill -9 of one collector under load', () => {
     expect(failedOnVictim.length).toBeGreaterThan(0);
     const store = await openStore(url);
     try {
-      const stored = new Set<string>();
-      for (let offset = 0; ; offset += 1000) {
-        const page = await store.entries.list('kill1', { limit: 1000, offset });
-        page.rows.forEach((e) => stored.add(e.email!));
-        if (page.rows.length < 1000) break;
-      }
+      const stored = await storedEmails(store, 'kill1');
       expect(acknowledged.filter((email) => !stored.has(email))).toEqual([]);
       expect(await store.invariantViolations()).toEqual([]);
       // Every acknowledged friend earned its advocate 10 points, once.

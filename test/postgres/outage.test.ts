@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../server/store/open-store.js';
-import { freePort, runBounded, seed, sleep, useWorkspace, type Collector } from '../reliability/harness.js';
+import { freePort, runBounded, seed, sleep, storedEmails, useWorkspace, type Collector } from '../reliability/harness.js';
 
 /**
  * A PostgreSQL server of this file's own, which the test stops and starts again: the shared test
@@ -128,12 +128,7 @@ describe('PostgreSQL stopped and started again under load', () => {
 
     const store = await openStore(pg.url);
     try {
-      const stored = new Set<string>();
-      for (let offset = 0; ; offset += 1000) {
-        const page = await store.entries.list('outage1', { limit: 1000, offset });
-        page.rows.forEach((e) => stored.add(e.email!));
-        if (page.rows.length < 1000) break;
-      }
+      const stored = await storedEmails(store, 'outage1');
       expect(acknowledged.filter((email) => !stored.has(email))).toEqual([]);
       expect(await store.invariantViolations()).toEqual([]);
     } finally {

@@ -347,3 +347,13 @@ export function probe(port: number, timeoutMs = 2_000): Promise<string> {
     req.end();
   });
 }
+
+/** Every email with an entry in the contest, read page by page through the store. */
+export async function storedEmails(store: Store, contestId: string): Promise<Set<string>> {
+  const emails = new Set<string>();
+  for (let offset = 0; ; offset += 1000) {
+    const page = await store.entries.list(contestId, { limit: 1000, offset });
+    for (const entry of page.rows) if (entry.email) emails.add(entry.email);
+    if (page.rows.length < 1000) return emails;
+  }
+}

@@ -3,7 +3,7 @@ import type { EntriesRepo, EntryPatch, NewEntry } from '../repositories.js';
 import type { Entry } from '../types.js';
 import type { ReadCaches } from './caches.js';
 import { one, type Queryable } from './queryable.js';
-import { ENTRY_COLUMNS, toEntry, type EntryRow } from '../rows.js';
+import { ENTRY_COLUMNS, insertedEntry, toEntry, type EntryRow } from '../rows.js';
 
 /** `%` and `_` in a search term are literal characters, not wildcards. */
 const likePattern = (term: string) => `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -30,20 +30,7 @@ export function createEntriesRepo(q: Queryable, changes: ChangeCounter, caches: 
         entry.phone, entry.referralCode, entry.referredBy, entry.emailConfirmed ? 1 : 0, entry.createdAt];
       if ((await q.write({ name: 'rr_entries_insert', text: INSERT, values })) === 0) return undefined;
       changes.bump();
-      return {
-        id: entry.id,
-        contestId: entry.contestId,
-        email: entry.email,
-        name: entry.name,
-        phone: entry.phone,
-        referralCode: entry.referralCode,
-        referredBy: entry.referredBy,
-        points: 0,
-        referralsCount: 0,
-        emailConfirmed: entry.emailConfirmed,
-        disqualified: false,
-        createdAt: entry.createdAt,
-      };
+      return insertedEntry(entry);
     },
     get: (id) => select('rr_entries_by_id', 'id = $1', [id]),
     findByEmail: (contestId, emailNormalized) =>

@@ -2,7 +2,7 @@ import type { Db } from '../../db/sqlite/open-database.js';
 import type { ChangeCounter } from '../changes.js';
 import type { EntriesRepo, EntryPatch, NewEntry } from '../repositories.js';
 import type { Entry } from '../types.js';
-import { ENTRY_COLUMNS, toEntry, type EntryRow } from '../rows.js';
+import { ENTRY_COLUMNS, insertedEntry, toEntry, type EntryRow } from '../rows.js';
 
 /** `%` and `_` in a search term are literal characters, not wildcards. */
 const likePattern = (term: string) => `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -55,20 +55,7 @@ export function createEntriesRepo(db: Db, changes: ChangeCounter): EntriesRepo &
     async insert(entry: NewEntry): Promise<Entry | undefined> {
       if (insert.run({ ...entry, emailConfirmed: entry.emailConfirmed ? 1 : 0 }).changes === 0) return undefined;
       changes.bump();
-      return {
-        id: entry.id,
-        contestId: entry.contestId,
-        email: entry.email,
-        name: entry.name,
-        phone: entry.phone,
-        referralCode: entry.referralCode,
-        referredBy: entry.referredBy,
-        points: 0,
-        referralsCount: 0,
-        emailConfirmed: entry.emailConfirmed,
-        disqualified: false,
-        createdAt: entry.createdAt,
-      };
+      return insertedEntry(entry);
     },
     async get(id: string): Promise<Entry | undefined> {
       const row = byId.get(id);
