@@ -4,13 +4,11 @@ import { ApiError } from '../../domain/errors.js';
 import { ChangeCounter } from '../changes.js';
 import {
   ReplayBatch,
-  TABLES,
   type Outcome,
   type Repositories,
   type Row,
   type Store,
   type TableAccess,
-  type TableName,
   type TransactionalOp,
 } from '../repositories.js';
 import { createLocalWriter, type WriteOpRunner } from '../writer.js';
