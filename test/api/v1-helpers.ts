@@ -1,4 +1,5 @@
 import { configureBonusActions } from '../../server/collector/bonus-actions.js';
+import type { App } from '../../server/app.js';
 import type { TestApp } from '../helpers/test-app.js';
 
 export interface V1Fixture {
@@ -34,14 +35,19 @@ export async function seedV1(t: TestApp): Promise<V1Fixture> {
   };
 }
 
-export async function call(
-  t: TestApp,
+export function call(t: TestApp, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, key?: string, body?: unknown) {
+  return callApp(t.app, method, url, key, body);
+}
+
+/** One API request through app.inject, with an API key and a JSON body when given. */
+export async function callApp(
+  app: App,
   method: 'GET' | 'POST' | 'PUT' | 'DELETE',
   url: string,
   key?: string,
   body?: unknown,
 ) {
-  const res = await t.app.inject({
+  const res = await app.inject({
     method,
     url,
     headers: {

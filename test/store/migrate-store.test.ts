@@ -11,6 +11,7 @@ import { openStore } from '../../server/store/open-store.js';
 import { TABLES, type Row, type Store, type TableName } from '../../server/store/repositories.js';
 import { dropDatabase, freshDatabase } from '../helpers/postgres.js';
 import { T0 } from '../helpers/test-app.js';
+import { callApp } from '../api/v1-helpers.js';
 
 /**
  * `refrocket migrate-store`: an install built through the real API on a SQLite file is moved to
@@ -50,18 +51,6 @@ async function appOn(store: Store, clock: { now: number }): Promise<App> {
   return app;
 }
 
-async function request(app: App, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, key?: string, body?: unknown) {
-  const res = await app.inject({
-    method,
-    url,
-    headers: {
-      ...(key ? { 'x-api-key': key } : {}),
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    payload: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.statusCode, body: res.json() };
-}
 
 interface Fixture {
   privateKey: string;
@@ -81,7 +70,7 @@ async function seed(app: App, store: Store, clock: { now: number }): Promise<Fix
   expect(await store.transaction((tx) => revokeApiKey({ ...ctx, store: tx }, revokedKey))).toBe(true);
 
   const ok = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown, key = privateKey) => {
-    const res = await request(app, method, url, key, body);
+    const res = await callApp(app, method, url, key, body);
     expect(res.status, `${method} ${url}: ${JSON.stringify(res.body)}`).toBeLessThan(300);
     clock.now += 1000;
     return res.body;
@@ -182,7 +171,7 @@ async function seed(app: App, store: Store, clock: { now: number }): Promise<Fix
 async function answers(app: App, fx: Fixture) {
   const out: Array<[string, unknown]> = [];
   const get = async (url: string, key = fx.privateKey) => {
-    const res = await request(app, 'GET', url, key);
+    const res = await callApp(app, 'GET', url, key);
     out.push([url, res]);
     return res.body;
   };
@@ -309,15 +298,15 @@ describe('refrocket migrate-store (CLI), SQLite file → PostgreSQL', () => {
 
       // The keys: live ones authenticate on PostgreSQL, the revoked one does not.
       for (const app of [sqlite, postgres]) {
-        expect((await request(app, 'GET', '/api/v1/contests', fx.publicKey)).status).toBe(200);
-        expect((await request(app, 'GET', '/api/v1/contests', fx.revokedKey)).status).toBe(401);
-        expect((await request(app, 'GET', '/api/v1/contests', 'rr_sk_not-a-key')).status).toBe(401);
+        expect((await callApp(app, 'GET', '/api/v1/contests', fx.publicKey)).status).toBe(200);
+        expect((await callApp(app, 'GET', '/api/v1/contests', fx.revokedKey)).status).toBe(401);
+        expect((await callApp(app, 'GET', '/api/v1/contests', 'rr_sk_not-a-key')).status).toBe(401);
         // The public key may not write; the private one may.
-        expect((await request(app, 'PUT', '/api/v1/contests/contest_c', fx.publicKey, { description: 'x' })).status).toBe(403);
+        expect((await callApp(app, 'PUT', '/api/v1/contests/contest_c', fx.publicKey, { description: 'x' })).status).toBe(403);
       }
       // New writes on PostgreSQL continue after the copied ids (sequences moved past them).
-      const jane = (await request(postgres, 'GET', '/api/v1/contests/contest_a/entries?search=jane', fx.privateKey)).body.data[0];
-      const adjusted = await request(postgres, 'POST', `/api/v1/entries/${jane.id}/points`, fx.privateKey, { points: 5, reason: 'after the move' });
+      const jane = (await callApp(postgres, 'GET', '/api/v1/contests/contest_a/entries?search=jane', fx.privateKey)).body.data[0];
+      const adjusted = await callApp(postgres, 'POST', `/api/v1/entries/${jane.id}/points`, fx.privateKey, { points: 5, reason: 'after the move' });
       expect(adjusted.status).toBe(200);
       expect(adjusted.body.data.points).toBe(jane.points + 5);
       const visit = await postgres.inject({
@@ -327,10 +316,10 @@ describe('refrocket migrate-store (CLI), SQLite file → PostgreSQL', () => {
         payload: JSON.stringify({ referralCode: jane.referralCode, contestId: 'contest_a', url: null, referrer: null }),
       });
       expect(visit.statusCode).toBe(200);
-      const signup = await request(postgres, 'POST', '/api/v1/contests/contest_a/entries', fx.privateKey, { email: 'after@example.com', referralCode: jane.referralCode });
+      const signup = await callApp(postgres, 'POST', '/api/v1/contests/contest_a/entries', fx.privateKey, { email: 'after@example.com', referralCode: jane.referralCode });
       expect(signup.status).toBe(201);
-      const analytics = (await request(postgres, 'GET', '/api/v1/contests/contest_a/analytics', fx.privateKey)).body.data;
-      const before = (await request(sqlite, 'GET', '/api/v1/contests/contest_a/analytics', fx.privateKey)).body.data;
+      const analytics = (await callApp(postgres, 'GET', '/api/v1/contests/contest_a/analytics', fx.privateKey)).body.data;
+      const before = (await callApp(sqlite, 'GET', '/api/v1/contests/contest_a/analytics', fx.privateKey)).body.data;
       expect(analytics.totalViews).toBe(before.totalViews + 1);
       expect(analytics.totalEntries).toBe(before.totalEntries + 1);
     } finally {
