@@ -103,36 +103,15 @@ function freePort(): Promise<number> {
   });
 }
 
-let localServer: Promise<TestPostgres> | undefined;
-
-/**
- * The server to use in a test file: REFROCKET_TEST_PG_URL, else the run's server (global setup).
- * Until the global setup provides one, the first call starts a server for this worker; stop it
- * with stopLocalPostgres() in afterAll.
- */
-export async function postgresServerUrl(): Promise<string> {
-  if (process.env.REFROCKET_TEST_PG_URL) return process.env.REFROCKET_TEST_PG_URL;
-  const { inject } = await import('vitest');
-  const provided = inject('pgUrl');
-  if (provided !== undefined) return provided;
-  localServer ??= startTestPostgres();
-  return (await localServer).url;
-}
-
-export async function stopLocalPostgres(): Promise<void> {
-  const server = localServer;
-  localServer = undefined;
-  await (await server)?.stop();
-}
-
 const databaseUrl = (serverUrl: string, name: string) => {
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   return url.toString();
 };
 
-async function withAdmin<T>(serverUrl: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: serverUrl });
+/** Runs fn on a connection of its own to `url` (a server's admin database, or a test database). */
+export async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     return await fn(client);
@@ -156,7 +135,7 @@ const templates = new Map<string, Promise<void>>();
 function migratedTemplate(serverUrl: string): Promise<void> {
   let ready = templates.get(serverUrl);
   if (!ready) {
-    ready = withAdmin(serverUrl, async (admin) => {
+    ready = withClient(serverUrl, async (admin) => {
       await admin.query('SELECT pg_advisory_lock(hashtext($1))', [templateName]);
       try {
         const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [templateName]);
@@ -196,7 +175,7 @@ export async function freshDatabase(serverUrl: string, options: { empty?: boolea
 }
 
 async function createDatabase(serverUrl: string, name: string, template: string): Promise<void> {
-  await withAdmin(serverUrl, async (admin) => {
+  await withClient(serverUrl, async (admin) => {
     // PostgreSQL 15+ copies through the WAL by default; copying the files is about 3x quicker
     // for databases this small (measured here: 340 vs 1050 ms).
     const { rows } = await admin.query("SELECT current_setting('server_version_num')::int >= 150000 AS v15");
@@ -212,7 +191,7 @@ export async function dropDatabase(url: string): Promise<void> {
   const name = new URL(url).pathname.slice(1);
   const admin = serverOf.get(url) ?? databaseUrl(url, 'postgres');
   serverOf.delete(url);
-  await withAdmin(admin, (client) =>
+  await withClient(admin, (client) =>
     client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`),
   ).catch(() => undefined);
 }
@@ -369,12 +348,12 @@ export async function acquirePooledDatabase(serverUrl: string): Promise<{ url: s
 }
 
 async function dropByName(serverUrl: string, name: string): Promise<void> {
-  await withAdmin(serverUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`));
+  await withClient(serverUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`));
 }
 
 /** Drops the pooled databases of this run (REFROCKET_TEST_PG_URL servers outlive the run). */
 async function dropRunPools(serverUrl: string, run: string): Promise<void> {
-  await withAdmin(serverUrl, async (admin) => {
+  await withClient(serverUrl, async (admin) => {
     const { rows } = await admin.query<{ datname: string }>(
       "SELECT datname FROM pg_database WHERE starts_with(datname, $1)",
       [`${POOL_PREFIX}${run}_`],

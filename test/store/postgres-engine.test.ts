@@ -1,5 +1,4 @@
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { migratePostgres, MigrationError } from '../../server/db/postgres/migrate.js';
 import { migrations } from '../../server/db/postgres/migrations.js';
 import { createPool, describeUrl, isUnavailable } from '../../server/db/postgres/pool.js';
@@ -7,7 +6,7 @@ import { ApiError } from '../../server/domain/errors.js';
 import { createPostgresStore } from '../../server/store/postgres/postgres-store.js';
 import { ReplayBatch, type Outcome, type Repositories, type Store, type TransactionalOp } from '../../server/store/repositories.js';
 import { defaultContestSettings } from '../../server/store/types.js';
-import { dropDatabase, freshDatabase, postgresServerUrl, stopLocalPostgres } from '../helpers/postgres.js';
+import { dropDatabase, freshDatabase, withClient } from '../helpers/postgres.js';
 
 /*
  * What is specific to the PostgreSQL engine: migrations under concurrent start-up, the triggers'
@@ -21,13 +20,12 @@ const stores: Store[] = [];
 
 beforeAll(async () => {
   // The run's server (test/global-setup.ts), or REFROCKET_TEST_PG_URL.
-  serverUrl = await postgresServerUrl();
+  serverUrl = inject('pgUrl');
 }, 120_000);
 
 afterAll(async () => {
   await Promise.all(stores.map((store) => store.close().catch(() => undefined)));
   await Promise.all(databases.map(dropDatabase));
-  await stopLocalPostgres();
 });
 
 async function database(options: { empty?: boolean } = {}): Promise<string> {
@@ -40,16 +38,6 @@ async function openStore(url: string, options: { maxConnections?: number } = {})
   const store = await createPostgresStore(url, options);
   stores.push(store);
   return store;
-}
-
-async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
 }
 
 async function seedContest(store: Store, id = 'c1') {
