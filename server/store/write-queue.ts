@@ -50,7 +50,7 @@ export function createWriteQueue(store: Pick<Store, 'runBatch'>, options: WriteQ
   let queue: PendingWrite[] = [];
   let inFlight = 0;
   let scheduled = false;
-  let idle: Array<() => void> = [];
+  const idle: Array<() => void> = [];
 
   async function commitBatch(batch: PendingWrite[]): Promise<void> {
     const ops = batch.map((write) => write.op);

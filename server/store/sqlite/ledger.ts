@@ -19,26 +19,25 @@ export function createLedgerRepo(db: Db, changes: ChangeCounter): LedgerRepo & {
     FROM entries e LEFT JOIN points_ledger l ON l.entry_id = e.id
     GROUP BY e.id HAVING e.points <> coalesce(sum(l.delta), 0)`);
 
+  /** Writes one ledger row; zero deltas are not recorded (nothing changed). */
+  function award(
+    entry: { id: string; contestId: string },
+    delta: number,
+    reason: LedgerReason,
+    sourceId: string | null,
+    now: number,
+    note: string | null = null,
+  ): number {
+    if (delta === 0) return 0;
+    changes.bump();
+    insert.run(entry.id, entry.contestId, delta, reason, sourceId, note, now);
+    return delta;
+  }
+
   return {
-    /** Writes one ledger row; zero deltas are not recorded (nothing changed). */
-    async award(
-      entry: { id: string; contestId: string },
-      delta: number,
-      reason: LedgerReason,
-      sourceId: string | null,
-      now: number,
-      note: string | null = null,
-    ): Promise<number> {
-      if (delta === 0) return 0;
-      changes.bump();
-      insert.run(entry.id, entry.contestId, delta, reason, sourceId, note, now);
-      return delta;
-    },
-    async awardAll(awards, now) {
-      const deltas: number[] = [];
-      for (const a of awards) deltas.push(await this.award(a.entry, a.delta, a.reason, a.sourceId, now));
-      return deltas;
-    },
+    award: async (entry, delta, reason, sourceId, now, note) => award(entry, delta, reason, sourceId, now, note),
+    // One statement per row here: SQLite has no round trip to save.
+    awardAll: async (awards, now) => awards.map((a) => award(a.entry, a.delta, a.reason, a.sourceId, now)),
     async forEntry(entryId: string): Promise<LedgerRow[]> {
       return forEntry.all(entryId);
     },
