@@ -15,6 +15,8 @@ import { referralRoutes } from './routes/referral.js';
 import { trackerScriptRoutes } from './routes/tracker-script.js';
 import { v1Routes } from './routes/v1/index.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { stripeRoutes } from './routes/stripe.js';
+import { startDeliveryLoop, type DeliveryLoop, type DeliveryOptions } from './outbound/delivery-loop.js';
 import { openApiPlugin } from './plugins/openapi.js';
 import { typedWrites, writeOpRunner } from './collector/write-ops.js';
 import type { Store } from './store/repositories.js';
@@ -46,6 +48,15 @@ export interface AppOptions {
   trackerScript?: string;
   /** The writer can no longer commit (default: logged); serve exits so a supervisor restarts it. */
   onWriterFatal?: (error: Error) => void;
+  /** Outbound webhook delivery (server/outbound/); `deliver: false` keeps the loop off. */
+  webhooks?: DeliveryOptions & { deliver?: boolean };
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Outbound-webhook settings the routes need (SSRF checks at registration). */
+    webhookDelivery: { allowPrivate: boolean };
+  }
 }
 
 /** The documented CORS policy for every /api/* route. */
@@ -100,6 +111,8 @@ export function buildApp(options: AppOptions = {}) {
     rankingChanges: store.changes,
   });
 
+  app.decorate('webhookDelivery', { allowPrivate: options.webhooks?.allowPrivate ?? false });
+
   app.register(openApiPlugin, { version: options.version ?? '0.0.0-dev' });
   app.register(healthRoutes);
   app.register(trackerScriptRoutes, { script: options.trackerScript });
@@ -111,13 +124,26 @@ export function buildApp(options: AppOptions = {}) {
       await api.register(referralRoutes, { prefix: '/referral' });
       await api.register(webhookRoutes, { prefix: '/webhooks' });
       await api.register(v1Routes, { prefix: '/v1' });
+      await api.register(stripeRoutes, { prefix: '/integrations' });
     },
     { prefix: '/api' },
   );
 
   // A write thread boots once the routes are compiled (see store/sqlite/thread-writer.ts for why).
   app.addHook('onReady', async () => writer.start());
+  // Outbound webhooks are sent beside the request path, by a loop that starts with the app and
+  // stops (waiting for sends in flight) before the writer closes.
+  let deliveryLoop: DeliveryLoop | undefined;
+  if (options.webhooks?.deliver !== false) {
+    app.addHook('onReady', async () => {
+      deliveryLoop = startDeliveryLoop(typedWrites(writer), {
+        ...options.webhooks,
+        onError: (error) => app.log.error({ err: error }, 'webhook delivery failed'),
+      });
+    });
+  }
   app.addHook('onClose', async () => {
+    await deliveryLoop?.stop();
     await writer.close();
     if (closeStore) await store.close();
   });

@@ -1,3 +1,5 @@
+import { parseRetrySchedule } from './outbound/delivery-loop.js';
+
 /**
  * Server settings, parsed once at start-up from CLI flags and environment variables (flags win).
  * A bad value stops start-up with a message naming the setting.
@@ -15,6 +17,39 @@ export interface ServerConfig {
   logLevel: string;
   /** Run writes in a worker thread (default; see server/writer/). */
   writeThread: boolean;
+  /** Outbound webhooks (server/outbound/). */
+  webhooks: WebhookSettings;
+}
+
+export interface WebhookSettings {
+  /** REFROCKET_ALLOW_PRIVATE_WEBHOOKS=1: endpoints may be loopback or private addresses. */
+  allowPrivate: boolean;
+  /** REFROCKET_WEBHOOK_RETRY_SCHEDULE, e.g. `1s,2s,4s`; default about 5s,5m,30m,2h,5h,10h,10h. */
+  retryScheduleMs?: number[];
+  /** REFROCKET_WEBHOOK_TIMEOUT_MS: per attempt (default 10000). */
+  timeoutMs?: number;
+}
+
+/** The outbound-webhook settings from the environment; a bad value names the setting. */
+export function parseWebhookSettings(env: NodeJS.ProcessEnv): WebhookSettings {
+  const allow = env.REFROCKET_ALLOW_PRIVATE_WEBHOOKS ?? '0';
+  if (allow !== '0' && allow !== '1') throw new ConfigError(`REFROCKET_ALLOW_PRIVATE_WEBHOOKS must be 0 or 1, got "${allow}"`);
+  const settings: WebhookSettings = { allowPrivate: allow === '1' };
+  if (env.REFROCKET_WEBHOOK_RETRY_SCHEDULE) {
+    try {
+      settings.retryScheduleMs = parseRetrySchedule(env.REFROCKET_WEBHOOK_RETRY_SCHEDULE);
+    } catch (error) {
+      throw new ConfigError((error as Error).message);
+    }
+  }
+  if (env.REFROCKET_WEBHOOK_TIMEOUT_MS !== undefined) {
+    const timeout = Number(env.REFROCKET_WEBHOOK_TIMEOUT_MS);
+    if (!Number.isInteger(timeout) || timeout < 100 || timeout > 60_000) {
+      throw new ConfigError(`REFROCKET_WEBHOOK_TIMEOUT_MS must be an integer from 100 to 60000, got "${env.REFROCKET_WEBHOOK_TIMEOUT_MS}"`);
+    }
+    settings.timeoutMs = timeout;
+  }
+  return settings;
 }
 
 export class ConfigError extends Error {}
@@ -85,5 +120,6 @@ export function parseServerConfig(flags: RawServerSettings, env: NodeJS.ProcessE
     synchronous: durability === 'full' ? 'FULL' : 'NORMAL',
     logLevel,
     writeThread: writeThread === 'on',
+    webhooks: parseWebhookSettings(env),
   };
 }

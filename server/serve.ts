@@ -33,6 +33,7 @@ export async function serve(
     trustProxy: config.trustProxy,
     rateLimit: config.rateLimit,
     logger: loggerOptions(config.logLevel),
+    webhooks: config.webhooks,
   });
 
   let closing = false;

@@ -1,3 +1,4 @@
+import { emit, pointsChanged } from './events.js';
 import { badRequest, notFound } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { BonusAction } from '../store/repositories.js';
@@ -57,6 +58,7 @@ export async function completeBonusAction(ctx: CollectorContext, entryId: string
   const now = ctx.now();
   await ctx.store.bonusActions.complete(entry.id, action, points, now);
   await ctx.store.ledger.award(entry, points, 'bonus_action', action.id, now);
+  if (points !== 0) await emit(ctx, [pointsChanged(entry, points, 'bonus_action', action.id)]);
   return { entryId, bonusActionId, pointsAwarded: points, alreadyCompleted: false, totalPoints: entry.points + points };
 }
 

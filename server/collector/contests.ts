@@ -142,5 +142,12 @@ export async function contestDetail(ctx: CollectorContext, contest: Contest) {
   const stats = (await ctx.store.contests.stats(contest.id))!;
   const bonusActions = (await ctx.store.bonusActions.listForContest(contest.id))
     .map(({ id, action, description, points }) => ({ id, action, description, points }));
-  return { ...contestView(contest, stats.entriesCount), settings: { ...contest.settings }, bonusActions };
+  return { ...contestView(contest, stats.entriesCount), settings: { ...contest.settings }, stripeConnected: contest.stripeConnected, bonusActions };
+}
+
+/** Connects (or, with null, disconnects) Stripe: the signing secret is stored, never shown again. */
+export async function setStripeWebhookSecret(ctx: CollectorContext, id: string, secret: string | null) {
+  await requireContest(ctx, id);
+  await ctx.store.contests.setStripeWebhookSecret(id, secret, ctx.now());
+  return contestDetail(ctx, await requireContest(ctx, id));
 }

@@ -3,6 +3,7 @@ import { badRequest, messages, notFound } from '../domain/errors.js';
 import type { Entry } from '../store/types.js';
 import type { CollectorContext } from './context.js';
 import { requireContest } from './context.js';
+import { emit, pointsChanged } from './events.js';
 
 export async function requireEntry(ctx: CollectorContext, entryId: string): Promise<Entry> {
   const entry = await ctx.store.entries.get(entryId);
@@ -68,7 +69,10 @@ export async function updateEntry(ctx: CollectorContext, entryId: string, patch:
 /** Takes the entry off the leaderboard; its ledger (and so its points) stays as it was. */
 export async function disqualifyEntry(ctx: CollectorContext, entryId: string, reason: string | null): Promise<Entry> {
   const entry = await requireEntry(ctx, entryId);
-  if (!entry.disqualified) await ctx.store.entries.disqualify(entryId, reason);
+  if (!entry.disqualified) {
+    await ctx.store.entries.disqualify(entryId, reason);
+    await emit(ctx, [{ type: 'entry.disqualified', contestId: entry.contestId, data: { entryId, points: entry.points } }]);
+  }
   return requireEntry(ctx, entryId);
 }
 
@@ -77,6 +81,7 @@ export async function adjustPoints(ctx: CollectorContext, entryId: string, point
   const entry = await requireEntry(ctx, entryId);
   const now = ctx.now();
   await ctx.store.ledger.award(entry, points, 'adjustment', null, now, reason);
+  await emit(ctx, [pointsChanged(entry, points, 'adjustment', null)]);
   return { entry: await requireEntry(ctx, entryId), adjustment: { points, reason, createdAt: now } };
 }
 

@@ -3,6 +3,7 @@ import { badRequest, messages } from '../domain/errors.js';
 import { newId, newReferralCode, normalizeReferralCode } from '../domain/ids.js';
 import type { Contest, Entry } from '../store/types.js';
 import { requireContest, type CollectorContext } from './context.js';
+import { emit } from './events.js';
 
 export interface NewEntryInput {
   email?: string | null;
@@ -58,7 +59,14 @@ export async function tryInsertEntry(ctx: CollectorContext, contest: Contest, in
       emailConfirmed: input.emailConfirmed ?? false,
       createdAt: ctx.now(),
     });
-    if (entry) return entry;
+    if (entry) {
+      await emit(ctx, [{
+        type: 'entry.created',
+        contestId: contest.id,
+        data: { entryId: entry.id, referralCode: entry.referralCode, referredBy: entry.referredBy, createdAt: new Date(entry.createdAt).toISOString() },
+      }]);
+      return entry;
+    }
     // A unique key was taken: the email or phone (then the caller answers as for a repeat), or
     // the code — only a generated one is worth another try.
     if (await findExistingEntry(ctx, contest.id, email, phone)) return undefined;

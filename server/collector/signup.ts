@@ -3,6 +3,7 @@ import { normalizeReferralCode } from '../domain/ids.js';
 import type { Contest, Entry } from '../store/types.js';
 import { requireRunningContest, type CollectorContext } from './context.js';
 import { findExistingEntry, tryInsertEntry } from './entries.js';
+import { emit, pointsChangedAll } from './events.js';
 
 export interface SignupInput {
   contestId: string;
@@ -104,14 +105,20 @@ export async function registerEntry(
     return { entry: friend, alreadyExists: false, isReferred: true, pointsAwarded: noPoints(), outcome: 'referred' };
   }
   const { advocatePoints, friendPoints } = contest.settings;
-  const [friendAward, advocateAward = 0] = await ctx.store.ledger.awardAll(
-    [
-      { entry: friend, delta: friendPoints, reason: 'referral_friend', sourceId: friend.id },
-      // A disqualified advocate keeps the referral link (the friend is still referred) but earns nothing.
-      ...(advocate.disqualified ? [] : [{ entry: advocate, delta: advocatePoints, reason: 'referral_advocate' as const, sourceId: friend.id }]),
-    ],
-    ctx.now(),
-  );
+  const awards = [
+    { entry: friend, delta: friendPoints, reason: 'referral_friend' as const, sourceId: friend.id },
+    // A disqualified advocate keeps the referral link (the friend is still referred) but earns nothing.
+    ...(advocate.disqualified ? [] : [{ entry: advocate, delta: advocatePoints, reason: 'referral_advocate' as const, sourceId: friend.id }]),
+  ];
+  const [friendAward, advocateAward = 0] = await ctx.store.ledger.awardAll(awards, ctx.now());
+  await emit(ctx, [
+    {
+      type: 'referral.converted',
+      contestId: contest.id,
+      data: { entryId: friend.id, referrerEntryId: advocate.id, advocatePoints: advocateAward, friendPoints: friendAward },
+    },
+    ...pointsChangedAll(awards),
+  ]);
   return {
     entry: { ...friend, points: friendAward },
     alreadyExists: false,

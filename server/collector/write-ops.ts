@@ -1,4 +1,5 @@
 import { isContestRunning } from '../domain/contest-rules.js';
+import { toMinorUnits } from '../domain/money.js';
 import type { Repositories } from '../store/repositories.js';
 import type { Writer, WriteOpRunner } from '../store/writer.js';
 import { checkBonusActions, completeBonusAction, configureBonusActions, type BonusActionInput } from './bonus-actions.js';
@@ -8,6 +9,18 @@ import { adjustPoints, disqualifyEntry, eraseEntry, updateEntry, type EntryUpdat
 import { recordPurchase, type Crediting, type PurchaseInput } from './purchase.js';
 import { registerEntry, signup, type SignupInput } from './signup.js';
 import { trackVisit, type VisitInput } from './visit.js';
+import { findPurchaseToRefund, refundPurchase, type RefundInput } from './refunds.js';
+import { applyStripeEvent, type StripeEventInput } from './stripe.js';
+import {
+  claimWebhookDeliveries,
+  createWebhookEndpoint,
+  deleteWebhookEndpoint,
+  recordWebhookAttempt,
+  retryWebhookDelivery,
+  updateWebhookEndpoint,
+  type EndpointInput,
+} from './webhook-endpoints.js';
+import { setStripeWebhookSecret } from './contests.js';
 
 /**
  * Every write the HTTP API makes, by name. A route asks for one with plain data (no closures), so
@@ -50,6 +63,21 @@ export const writeOps = {
     adjustPoints(ctx, args.entryId, args.points, args.reason),
   completeBonusAction: (ctx: CollectorContext, args: { entryId: string; bonusActionId: string }) =>
     completeBonusAction(ctx, args.entryId, args.bonusActionId),
+  refundPurchase: async (ctx: CollectorContext, args: { by: { purchaseId: string } | { contestId: string; orderId: string }; amount: number | null; refund: Omit<RefundInput, 'amountMinor'> }) => {
+    const purchase = await findPurchaseToRefund(ctx, args.by);
+    return refundPurchase(ctx, purchase, { ...args.refund, amountMinor: args.amount === null ? null : toMinorUnits(args.amount, purchase.currency) });
+  },
+  stripeEvent: (ctx: CollectorContext, args: StripeEventInput) => applyStripeEvent(ctx, args),
+  setStripeWebhookSecret: (ctx: CollectorContext, args: { contestId: string; secret: string | null }) =>
+    setStripeWebhookSecret(ctx, args.contestId, args.secret),
+  createWebhookEndpoint: (ctx: CollectorContext, args: EndpointInput) => createWebhookEndpoint(ctx, args),
+  updateWebhookEndpoint: (ctx: CollectorContext, args: { id: string; patch: Partial<EndpointInput> & { disabled?: boolean } }) =>
+    updateWebhookEndpoint(ctx, args.id, args.patch),
+  deleteWebhookEndpoint: (ctx: CollectorContext, args: { id: string }) => deleteWebhookEndpoint(ctx, args.id),
+  retryWebhookDelivery: (ctx: CollectorContext, args: { endpointId: string; deliveryId: string }) =>
+    retryWebhookDelivery(ctx, args.endpointId, args.deliveryId),
+  claimWebhookDeliveries,
+  recordWebhookAttempt,
 } satisfies Record<string, (ctx: CollectorContext, args: never) => Promise<unknown>>;
 
 export type WriteOps = typeof writeOps;

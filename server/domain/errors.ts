@@ -31,4 +31,5 @@ export const messages = {
   internal: 'Internal server error',
   purchaseRecorded: 'Purchase recorded successfully',
   purchaseAlreadyRecorded: 'Purchase already recorded',
+  browserPurchasesIgnored: 'This contest does not accept browser-reported purchases',
 } as const;

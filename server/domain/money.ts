@@ -22,6 +22,11 @@ export function toMinorUnits(amount: number, currency: string): number {
   return Math.round(amount * 10 ** currencyExponent(currency));
 }
 
+/** 9999 USD minor units → 99.99. */
+export function toMajorUnits(amountMinor: number, currency: string): number {
+  return amountMinor / 10 ** currencyExponent(currency);
+}
+
 /** Purchase points: 1 point per currency unit by default, rounded half up (99.99 → 100). */
 export function purchasePoints(amount: number, pointsPerUnit: number): number {
   return Math.round(amount * pointsPerUnit);

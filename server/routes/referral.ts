@@ -103,6 +103,7 @@ export const referralRoutes: FastifyPluginAsyncZod = async (app) => {
           }),
         }),
         400: f.errorResponse,
+        403: f.errorResponse,
         404: f.errorResponse,
       },
     },
@@ -111,7 +112,7 @@ export const referralRoutes: FastifyPluginAsyncZod = async (app) => {
     const cookieCode = readCookie(request.headers.cookie, REFERRAL_COOKIE);
     const result = await writes.run('recordPurchase', {
       input: { ...purchase, source: 'referral' },
-      crediting: { kind: 'advocate', referralCode, cookieCode },
+      crediting: { referralCode, cookieCode, awardPurchaser: false, requireEntry: false },
     });
     return {
       success: true as const,

@@ -2,6 +2,8 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { PurchaseResult } from '../collector/purchase.js';
+import type { RefundResult } from '../collector/refunds.js';
+import { toMajorUnits } from '../domain/money.js';
 import { checkWebhookSecret } from '../collector/contests.js';
 import { messages, notFound, unauthorized } from '../domain/errors.js';
 import * as f from '../http/fields.js';
@@ -10,14 +12,19 @@ import { signupPointsSchema } from './referral.js';
 const tags = ['Inbound webhooks'];
 const params = z.object({ contestId: f.contestId });
 
-/** The secret may come as x-webhook-secret, as a Bearer token, or as the body field `secret`. */
+/**
+ * The secret may come as x-webhook-secret, as a Bearer token, as the body field `secret`, or as
+ * the `?secret=` query parameter (for platforms that cannot set headers; redacted in logs).
+ */
 export function presentedWebhookSecret(request: FastifyRequest): string | null {
   const header = request.headers['x-webhook-secret'];
   if (typeof header === 'string' && header) return header;
   const auth = request.headers.authorization;
   if (auth?.startsWith('Bearer ')) return auth.slice(7).trim();
   const body = request.body as { secret?: unknown } | undefined;
-  return typeof body?.secret === 'string' ? body.secret : null;
+  if (typeof body?.secret === 'string') return body.secret;
+  const query = request.query as { secret?: unknown } | undefined;
+  return typeof query?.secret === 'string' ? query.secret : null;
 }
 
 /**
@@ -86,13 +93,14 @@ export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/purchase/:contestId', {
     schema: {
       tags,
-      summary: "Record a purchase and award points to the purchaser's entry",
+      summary: "Record a purchase: points to the purchaser's entry, and to the referrer who referred it",
       params,
       body: z.object({
         email: f.email.describe('Email address of the purchaser'),
         orderId: f.orderId,
         amount: f.amount,
         currency: f.currency,
+        referralCode: f.referralCode.nullish().describe("The referrer's code; default: the purchaser's own referrer"),
         secret: z.string().max(200).optional().describe('The webhook secret, if not sent as a header'),
       }),
       response: {
@@ -104,14 +112,91 @@ export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   }, async (request) => {
     const { contestId } = request.params;
-    const { secret: _secret, ...purchase } = request.body;
+    const { secret: _secret, referralCode, ...purchase } = request.body;
     const result = await writes.run('recordPurchase', {
       input: { ...purchase, contestId, source: 'webhook' },
-      crediting: { kind: 'purchaser', requireEntry: false },
+      crediting: { referralCode, awardPurchaser: true, requireEntry: false },
     });
+    logSupersede(request, result);
     return purchaseResponse(result);
   });
+
+  app.post('/refund/:contestId', {
+    schema: {
+      tags,
+      summary: 'Refund a purchase (by orderId): reverses its points in proportion',
+      params,
+      body: refundBody.extend({
+        orderId: f.orderId,
+        secret: z.string().max(200).optional().describe('The webhook secret, if not sent as a header'),
+      }),
+      response: { 200: refundResponseSchema, 400: f.errorResponse, 401: f.errorResponse, 404: f.errorResponse },
+    },
+  }, async (request) => {
+    const { orderId, amount, refundId, reason } = request.body;
+    const result = await writes.run('refundPurchase', {
+      by: { contestId: request.params.contestId, orderId },
+      amount: amount ?? null,
+      refund: { kind: 'refund', refundKey: refundId ?? null, reason: reason ?? null },
+    });
+    return refundResponse(result);
+  });
 };
+
+/** An authenticated purchase replaced a browser-reported one: logged when they disagreed (no emails). */
+export function logSupersede(request: FastifyRequest, result: PurchaseResult) {
+  if (result.superseded?.conflicts.length) {
+    request.log.warn(
+      { purchaseId: result.purchase.id, supersededPurchaseId: result.superseded.purchaseId, conflicts: result.superseded.conflicts },
+      'an authenticated purchase superseded a browser-reported one that disagreed',
+    );
+  }
+}
+
+export const refundBody = z.object({
+  amount: f.amount.optional().describe('Refunded amount in major units (like track-purchase); omitted = the whole remaining amount'),
+  refundId: z.string().trim().min(1).max(f.limits.id).optional().describe('Your refund id: a repeat with the same id changes nothing'),
+  reason: z.string().trim().max(200).optional(),
+});
+
+export const purchaseStatusEnum = z.enum(['paid', 'partially_refunded', 'refunded', 'disputed', 'superseded']);
+
+export const refundResponseSchema = z.object({
+  success: z.literal(true),
+  data: z.object({
+    purchaseId: z.string(),
+    orderId: z.string(),
+    refundId: z.string().nullable(),
+    status: purchaseStatusEnum,
+    amountRefunded: z.number(),
+    refundedAmount: z.number(),
+    pointsReversed: z.number().int(),
+    alreadyProcessed: z.boolean(),
+  }),
+});
+
+export function refundResponse(result: RefundResult) {
+  const { purchase, refund } = result;
+  return {
+    success: true as const,
+    data: {
+      purchaseId: purchase.id,
+      orderId: purchase.orderId,
+      refundId: refund?.id ?? null,
+      status: purchase.status,
+      amountRefunded: result.alreadyProcessed || !refund ? 0 : toMajorUnits(refund.amountMinor, purchase.currency),
+      refundedAmount: toMajorUnits(purchase.refundedMinor, purchase.currency),
+      pointsReversed: result.alreadyProcessed || !refund ? 0 : refund.pointsReversed,
+      alreadyProcessed: result.alreadyProcessed,
+    },
+  };
+}
+
+export const supersededSchema = z.object({
+  purchaseId: z.string(),
+  conflicts: z.array(z.enum(['amount', 'email'])),
+  pointsReversed: z.number().int(),
+}).describe('refrocket extension: this authenticated purchase replaced a browser-reported one with the same orderId');
 
 export const purchaseResponseSchema = z.object({
   success: z.literal(true),
@@ -121,6 +206,9 @@ export const purchaseResponseSchema = z.object({
     pointsAwarded: z.number().int(),
     alreadyExists: z.boolean(),
     message: z.string(),
+    advocateEntryId: z.string().nullable().describe('refrocket extension: the referrer credited for this purchase'),
+    advocatePointsAwarded: z.number().int().describe("refrocket extension: the referrer's points for it"),
+    superseded: supersededSchema.optional(),
   }),
 });
 
@@ -133,6 +221,9 @@ export function purchaseResponse(result: PurchaseResult) {
       pointsAwarded: result.pointsAwarded,
       alreadyExists: result.alreadyExists,
       message: result.message,
+      advocateEntryId: result.advocateEntryId,
+      advocatePointsAwarded: result.advocatePointsAwarded,
+      ...(result.superseded ? { superseded: result.superseded } : {}),
     },
   };
 }

@@ -12,7 +12,7 @@ import type { ApiKeyType, Contest, ContestStats, Entry, LedgerReason, Purchase }
  * both engines, so two collectors cannot race past them and the rules never re-check them.
  */
 
-export type NewContest = Omit<Contest, 'createdAt' | 'updatedAt'> & { webhookSecretHash: string };
+export type NewContest = Omit<Contest, 'createdAt' | 'updatedAt' | 'stripeConnected'> & { webhookSecretHash: string };
 
 export interface ContestsRepo {
   insert(contest: NewContest, now: number): Promise<Contest>;
@@ -24,6 +24,9 @@ export interface ContestsRepo {
   webhookSecretHash(id: string): Promise<string | undefined>;
   setWebhookSecretHash(id: string, hash: string, now: number): Promise<void>;
   stats(id: string): Promise<ContestStats | undefined>;
+  /** The contest's Stripe webhook signing secret: null when not connected, undefined when no contest. */
+  stripeWebhookSecret(id: string): Promise<string | null | undefined>;
+  setStripeWebhookSecret(id: string, secret: string | null, now: number): Promise<void>;
 }
 
 export interface NewEntry {
@@ -115,15 +118,48 @@ export interface LedgerRepo {
   forEntry(entryId: string): Promise<LedgerRow[]>;
 }
 
-export interface NewPurchase extends Purchase {
-  email: string | null;
-  emailNormalized: string | null;
-  source: 'referral' | 'webhook' | 'api';
+/** A purchase to insert: refund state starts empty; the purchaser's points and Stripe references are optional. */
+export type NewPurchase = Omit<Purchase, 'purchaserPoints' | 'refundedMinor' | 'pointsReversed' | 'purchaserPointsReversed'
+  | 'status' | 'supersededBy' | 'stripePaymentIntent' | 'stripeCustomer' | 'stripeSubscription'>
+  & Partial<Pick<Purchase, 'purchaserPoints' | 'stripePaymentIntent' | 'stripeCustomer' | 'stripeSubscription'>>;
+
+export interface PurchaseRefund {
+  id: string;
+  contestId: string;
+  purchaseId: string;
+  /** The caller's refund id (idempotency key), e.g. `re_…` or `stripe:<charge>:<amount>`. */
+  refundKey: string | null;
+  kind: 'refund' | 'dispute';
+  amountMinor: number;
+  pointsReversed: number;
+  reason: string | null;
+  createdAt: number;
+}
+
+export interface RefundState {
+  refundedMinor: number;
+  pointsReversed: number;
+  purchaserPointsReversed: number;
+  status: Purchase['status'];
 }
 
 export interface PurchasesRepo {
   insert(purchase: NewPurchase): Promise<Purchase>;
+  /** The live (not superseded) purchase of an order. */
   findByOrder(contestId: string, orderId: string): Promise<Purchase | undefined>;
+  get(id: string): Promise<Purchase | undefined>;
+  /** The live purchase paid by a Stripe PaymentIntent (checkout session or invoice). */
+  findByPaymentIntent(contestId: string, paymentIntent: string): Promise<Purchase | undefined>;
+  /** The first live purchase of a Stripe customer (the checkout that started a subscription). */
+  findFirstByCustomer(contestId: string, customer: string): Promise<Purchase | undefined>;
+  /** Takes a browser-reported purchase out of the order's place: an authenticated one replaces it. */
+  markSuperseded(id: string, supersededBy: string): Promise<void>;
+  setRefundState(id: string, state: RefundState): Promise<void>;
+  /** False (and nothing stored) when the contest already has a refund with this key. */
+  insertRefund(refund: PurchaseRefund): Promise<boolean>;
+  findRefund(contestId: string, refundKey: string): Promise<PurchaseRefund | undefined>;
+  /** Records a Stripe event id; false when it was already processed (a replay). */
+  markStripeEvent(contestId: string, eventId: string, type: string, now: number): Promise<boolean>;
   /** Blanks the purchaser email on the entry's purchases, and on those made under its email before it existed. */
   erasePurchaserEmail(entry: { id: string; contestId: string }, emailNormalized: string | null): Promise<void>;
 }
@@ -198,6 +234,99 @@ export interface BonusActionsRepo {
   complete(entryId: string, action: BonusAction, points: number, now: number): Promise<void>;
 }
 
+export const WEBHOOK_EVENT_TYPES = [
+  'entry.created',
+  'referral.converted',
+  'purchase.created',
+  'purchase.refunded',
+  'points.changed',
+  'entry.disqualified',
+] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+/** An event in the outbox: written in the transaction of the change it describes. */
+export interface OutboxEvent {
+  /** `msg_…`: the `webhook-id` receivers deduplicate on, the same on every retry. */
+  id: string;
+  type: WebhookEventType;
+  contestId: string | null;
+  /** The JSON body sent: `{ type, timestamp, data }`. */
+  payload: string;
+  createdAt: number;
+}
+
+export interface WebhookEndpoint {
+  id: string;
+  url: string;
+  description: string | null;
+  /** Subscribed event types; empty = every type. */
+  events: WebhookEventType[];
+  disabled: boolean;
+  disabledReason: string | null;
+  /** When the endpoint started failing every attempt (null while it succeeds). */
+  failingSince: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface WebhookAttempt {
+  id: string;
+  attemptedAt: number;
+  durationMs: number;
+  responseStatus: number | null;
+  error: string | null;
+  nextAttemptAt: number | null;
+}
+
+export interface WebhookDelivery {
+  id: string;
+  eventId: string;
+  eventType: WebhookEventType;
+  endpointId: string;
+  status: 'pending' | 'succeeded' | 'failed' | 'cancelled';
+  attempts: number;
+  nextAttemptAt: number | null;
+  lastResponseStatus: number | null;
+  createdAt: number;
+  attemptLog: WebhookAttempt[];
+}
+
+/** A delivery the loop has leased: what it needs to send it. */
+export interface ClaimedDelivery {
+  deliveryId: string;
+  eventId: string;
+  endpointId: string;
+  attempts: number;
+  url: string;
+  secret: string;
+  payload: string;
+}
+
+export interface WebhooksRepo {
+  /** Writes the events, and a pending delivery per live endpoint subscribed to each; an event no endpoint wants is not stored. */
+  emit(events: OutboxEvent[]): Promise<void>;
+  insertEndpoint(endpoint: WebhookEndpoint, secret: string): Promise<void>;
+  updateEndpoint(endpoint: WebhookEndpoint): Promise<void>;
+  /** Marks the endpoint deleted and cancels its pending deliveries; false when there was none. */
+  deleteEndpoint(id: string, now: number): Promise<boolean>;
+  getEndpoint(id: string): Promise<WebhookEndpoint | undefined>;
+  listEndpoints(): Promise<WebhookEndpoint[]>;
+  /**
+   * Leases up to `limit` due deliveries of live endpoints until `leaseUntil` (their next attempt
+   * moves there, so no other loop takes them; a collector killed mid-send leaves them due again
+   * at the lease's end). On PostgreSQL, rows another transaction holds are skipped.
+   */
+  claimDue(now: number, leaseUntil: number, limit: number): Promise<ClaimedDelivery[]>;
+  recordAttempt(deliveryId: string, attempt: WebhookAttempt, status: WebhookDelivery['status']): Promise<void>;
+  /** The endpoint failed: starts its failing period, or disables it once failing for `disableAfterMs`. True when disabled now. */
+  endpointFailed(id: string, now: number, disableAfterMs: number): Promise<boolean>;
+  endpointSucceeded(id: string): Promise<void>;
+  /** Newest first, with each attempt. */
+  listDeliveries(endpointId: string, limit: number): Promise<WebhookDelivery[]>;
+  /** Makes a delivery due now (a manual re-send); false when the delivery is not the endpoint's. */
+  retryDelivery(endpointId: string, deliveryId: string, now: number): Promise<boolean>;
+}
+
 /** What the rules see: one set of repositories, on the store (reads) or inside a transaction. */
 export interface Repositories {
   contests: ContestsRepo;
@@ -207,6 +336,7 @@ export interface Repositories {
   visits: VisitsRepo;
   apiKeys: ApiKeysRepo;
   bonusActions: BonusActionsRepo;
+  webhooks: WebhooksRepo;
 }
 
 /**
@@ -227,6 +357,12 @@ export const TABLES = [
   'purchases',
   'bonus_actions',
   'bonus_completions',
+  'purchase_refunds',
+  'stripe_events',
+  'webhook_endpoints',
+  'webhook_events',
+  'webhook_deliveries',
+  'webhook_attempts',
 ] as const;
 export type TableName = (typeof TABLES)[number];
 

@@ -1,5 +1,5 @@
-import type { NewEntry, TableName } from './repositories.js';
-import type { Contest, ContestMode, ContestStatus, Entry, Purchase } from './types.js';
+import type { NewEntry, NewPurchase, PurchaseRefund, TableName, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEventType } from './repositories.js';
+import type { BrowserPurchases, Contest, ContestMode, ContestStatus, Entry, Purchase, PurchaseSource, PurchaseStatus } from './types.js';
 
 /**
  * Stored rows as both engines return them (same columns, same value shapes: flags 0/1, times as
@@ -72,6 +72,9 @@ export interface ContestRow {
   cookie_days: number;
   created_at: number;
   updated_at: number;
+  stripe_webhook_secret: string | null;
+  recurring_purchases: number;
+  browser_purchases: BrowserPurchases;
 }
 
 export const toContest = (row: ContestRow): Contest => ({
@@ -90,7 +93,10 @@ export const toContest = (row: ContestRow): Contest => ({
     purchasePointsPerUnit: row.purchase_points_per_unit,
     requireEmailConfirmation: row.require_email_confirmation === 1,
     cookieDays: row.cookie_days,
+    recurringPurchases: row.recurring_purchases === 1,
+    browserPurchases: row.browser_purchases,
   },
+  stripeConnected: row.stripe_webhook_secret !== null,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
@@ -99,23 +105,47 @@ export interface PurchaseRow {
   id: string;
   contest_id: string;
   order_id: string;
+  email: string | null;
+  email_normalized: string | null;
   purchaser_entry_id: string | null;
   credited_entry_id: string | null;
   amount_minor: number;
   currency: string;
   points_awarded: number;
+  source: PurchaseSource;
   created_at: number;
+  purchaser_points: number;
+  refunded_minor: number;
+  points_reversed: number;
+  purchaser_points_reversed: number;
+  status: PurchaseStatus;
+  superseded_by: string | null;
+  stripe_payment_intent: string | null;
+  stripe_customer: string | null;
+  stripe_subscription: string | null;
 }
 
 export const toPurchase = (row: PurchaseRow): Purchase => ({
   id: row.id,
   contestId: row.contest_id,
   orderId: row.order_id,
+  email: row.email,
+  emailNormalized: row.email_normalized,
   purchaserEntryId: row.purchaser_entry_id,
   creditedEntryId: row.credited_entry_id,
   amountMinor: row.amount_minor,
   currency: row.currency,
   pointsAwarded: row.points_awarded,
+  purchaserPoints: row.purchaser_points,
+  source: row.source,
+  refundedMinor: row.refunded_minor,
+  pointsReversed: row.points_reversed,
+  purchaserPointsReversed: row.purchaser_points_reversed,
+  status: row.status,
+  supersededBy: row.superseded_by,
+  stripePaymentIntent: row.stripe_payment_intent,
+  stripeCustomer: row.stripe_customer,
+  stripeSubscription: row.stripe_subscription,
   createdAt: row.created_at,
 });
 
@@ -130,4 +160,126 @@ export const PRIMARY_KEYS: Record<TableName, string[]> = {
   purchases: ['id'],
   bonus_actions: ['id'],
   bonus_completions: ['entry_id', 'bonus_action_id'],
+  purchase_refunds: ['id'],
+  stripe_events: ['contest_id', 'event_id'],
+  webhook_endpoints: ['id'],
+  webhook_events: ['id'],
+  webhook_deliveries: ['id'],
+  webhook_attempts: ['id'],
 };
+
+export interface PurchaseRefundRow {
+  id: string;
+  contest_id: string;
+  purchase_id: string;
+  refund_key: string | null;
+  kind: 'refund' | 'dispute';
+  amount_minor: number;
+  points_reversed: number;
+  reason: string | null;
+  created_at: number;
+}
+
+export const toPurchaseRefund = (row: PurchaseRefundRow): PurchaseRefund => ({
+  id: row.id,
+  contestId: row.contest_id,
+  purchaseId: row.purchase_id,
+  refundKey: row.refund_key,
+  kind: row.kind,
+  amountMinor: row.amount_minor,
+  pointsReversed: row.points_reversed,
+  reason: row.reason,
+  createdAt: row.created_at,
+});
+
+/** Subscribed event types as stored: `*` for every type, else `,a,b,` (matched with `,type,`). */
+export const storedEventTypes = (events: WebhookEventType[]) => (events.length === 0 ? '*' : `,${events.join(',')},`);
+
+export interface WebhookEndpointRow {
+  id: string;
+  url: string;
+  description: string | null;
+  events: string;
+  disabled: number;
+  disabled_reason: string | null;
+  failing_since: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export const toWebhookEndpoint = (row: WebhookEndpointRow): WebhookEndpoint => ({
+  id: row.id,
+  url: row.url,
+  description: row.description,
+  events: row.events === '*' ? [] : (row.events.split(',').filter(Boolean) as WebhookEventType[]),
+  disabled: row.disabled === 1,
+  disabledReason: row.disabled_reason,
+  failingSince: row.failing_since,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+export interface WebhookDeliveryRow {
+  id: string;
+  event_id: string;
+  event_type: WebhookEventType;
+  endpoint_id: string;
+  status: WebhookDelivery['status'];
+  attempts: number;
+  next_attempt_at: number | null;
+  last_response_status: number | null;
+  created_at: number;
+}
+
+export interface WebhookAttemptRow {
+  id: string;
+  delivery_id: string;
+  attempted_at: number;
+  duration_ms: number;
+  response_status: number | null;
+  error: string | null;
+  next_attempt_at: number | null;
+}
+
+/** Deliveries with their attempts (attempt rows in any order; kept in attempt order). */
+export function toWebhookDeliveries(rows: WebhookDeliveryRow[], attempts: WebhookAttemptRow[]): WebhookDelivery[] {
+  const byDelivery = new Map<string, WebhookAttempt[]>();
+  for (const a of [...attempts].sort((x, y) => x.attempted_at - y.attempted_at || (x.id < y.id ? -1 : 1))) {
+    const list = byDelivery.get(a.delivery_id) ?? [];
+    list.push({
+      id: a.id,
+      attemptedAt: a.attempted_at,
+      durationMs: a.duration_ms,
+      responseStatus: a.response_status,
+      error: a.error,
+      nextAttemptAt: a.next_attempt_at,
+    });
+    byDelivery.set(a.delivery_id, list);
+  }
+  return rows.map((r) => ({
+    id: r.id,
+    eventId: r.event_id,
+    eventType: r.event_type,
+    endpointId: r.endpoint_id,
+    status: r.status,
+    attempts: r.attempts,
+    nextAttemptAt: r.next_attempt_at,
+    lastResponseStatus: r.last_response_status,
+    createdAt: r.created_at,
+    attemptLog: byDelivery.get(r.id) ?? [],
+  }));
+}
+
+/** The record of a purchase just inserted. */
+export const insertedPurchase = (purchase: NewPurchase): Purchase => ({
+  purchaserPoints: 0,
+  stripePaymentIntent: null,
+  stripeCustomer: null,
+  stripeSubscription: null,
+  ...purchase,
+  refundedMinor: 0,
+  pointsReversed: 0,
+  purchaserPointsReversed: 0,
+  status: 'paid',
+  supersededBy: null,
+});

@@ -6,7 +6,10 @@ export type LedgerReason =
   | 'referral_friend'
   | 'purchase'
   | 'bonus_action'
-  | 'adjustment';
+  | 'adjustment'
+  | 'purchase_refunded'
+  | 'purchase_disputed'
+  | 'purchase_superseded';
 
 export interface ContestSettings {
   advocatePoints: number;
@@ -14,7 +17,13 @@ export interface ContestSettings {
   purchasePointsPerUnit: number;
   requireEmailConfirmation: boolean;
   cookieDays: number;
+  /** Stripe subscription renewals (invoice.paid after the first) credit the advocate again. */
+  recurringPurchases: boolean;
+  /** `ignore`: browser-reported purchases (track-purchase) are refused; record them server-side. */
+  browserPurchases: BrowserPurchases;
 }
+
+export type BrowserPurchases = 'record' | 'ignore';
 
 export const defaultContestSettings: ContestSettings = {
   advocatePoints: 10,
@@ -22,6 +31,8 @@ export const defaultContestSettings: ContestSettings = {
   purchasePointsPerUnit: 1,
   requireEmailConfirmation: false,
   cookieDays: 30,
+  recurringPurchases: false,
+  browserPurchases: 'record',
 };
 
 /** Times are epoch milliseconds inside the collector; ISO 8601 strings on the wire. */
@@ -36,6 +47,8 @@ export interface Contest {
   endDate: number | null;
   isEvergreen: boolean;
   settings: ContestSettings;
+  /** A Stripe webhook signing secret is set (the secret itself is never shown). */
+  stripeConnected: boolean;
   createdAt: number;
   updatedAt: number;
 }
@@ -55,15 +68,33 @@ export interface Entry {
   createdAt: number;
 }
 
+export type PurchaseSource = 'referral' | 'webhook' | 'api' | 'stripe';
+export type PurchaseStatus = 'paid' | 'partially_refunded' | 'refunded' | 'disputed' | 'superseded';
+
 export interface Purchase {
   id: string;
   contestId: string;
   orderId: string;
+  email: string | null;
+  emailNormalized: string | null;
   purchaserEntryId: string | null;
+  /** The advocate credited for the purchase (the referrer), if any. */
   creditedEntryId: string | null;
   amountMinor: number;
   currency: string;
+  /** The advocate's points. */
   pointsAwarded: number;
+  /** The purchaser's own points for buying (purchase webhook and REST purchases only). */
+  purchaserPoints: number;
+  source: PurchaseSource;
+  refundedMinor: number;
+  pointsReversed: number;
+  purchaserPointsReversed: number;
+  status: PurchaseStatus;
+  supersededBy: string | null;
+  stripePaymentIntent: string | null;
+  stripeCustomer: string | null;
+  stripeSubscription: string | null;
   createdAt: number;
 }
 

@@ -45,7 +45,11 @@ forEachEngine((engine) => describe('REST API v1: documented examples', () => {
       purchasePointsPerUnit: 1,
       requireEmailConfirmation: false,
       cookieDays: 30,
+      // refrocket extensions (issue 16 / 20)
+      recurringPurchases: false,
+      browserPurchases: 'record',
     });
+    expect(res.body.data.stripeConnected).toBe(false);
     expect(res.body.data.entriesCount).toBe(2);
   });
 
@@ -131,7 +135,11 @@ forEachEngine((engine) => describe('REST API v1: documented examples', () => {
     expect(first.status).toBe(201);
     expect(first.body).toEqual({
       success: true,
-      data: { purchaseId: expect.stringMatching(/^purchase_/), entryId: fx.janeId, pointsAwarded: 50, alreadyExists: false, message: 'Purchase recorded successfully' },
+      data: {
+        purchaseId: expect.stringMatching(/^purchase_/), entryId: fx.janeId, pointsAwarded: 50, alreadyExists: false, message: 'Purchase recorded successfully',
+        // refrocket extension: the referrer credited (Jane has none)
+        advocateEntryId: null, advocatePointsAwarded: 0,
+      },
     });
     const again = await call(t(), 'POST', `/api/v1/contests/${fx.contestId}/purchases`, fx.privateKey, body);
     expect(again).toMatchObject({ status: 200, body: { data: { purchaseId: first.body.data.purchaseId, pointsAwarded: 0, alreadyExists: true } } });

@@ -48,6 +48,9 @@ forEachEngine((engine) => describe('inbound webhooks', () => {
         pointsAwarded: 80,
         alreadyExists: false,
         message: 'Purchase recorded successfully',
+        // refrocket extension: the referrer credited (Jane has none)
+        advocateEntryId: null,
+        advocatePointsAwarded: 0,
       },
     });
     const again = await postJson(t().app, '/api/webhooks/purchase/clx1abc123', body, { 'x-webhook-secret': secret });

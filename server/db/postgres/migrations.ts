@@ -309,7 +309,115 @@ const triggers = /* sql */ `
     FOR EACH STATEMENT EXECUTE FUNCTION bonus_completions_count();
 `;
 
+/**
+ * Version 3 (SQLite's 5): refunds and disputes reverse points, Stripe events are processed once,
+ * an authenticated purchase supersedes a browser-reported one with the same order id (both rows
+ * kept; the order id is unique among those not superseded), and the outbound-webhook outbox.
+ * Webhook and REST purchases kept the purchaser's own award in points_awarded/credited_entry_id:
+ * it moves to purchaser_points; credited_entry_id/points_awarded now always mean the advocate's.
+ */
+const refundsStripeOutbox = /* sql */ `
+  ALTER TABLE points_ledger DROP CONSTRAINT points_ledger_reason_check;
+  ALTER TABLE points_ledger ADD CONSTRAINT points_ledger_reason_check CHECK (reason IN
+    ('referral_advocate', 'referral_friend', 'purchase', 'bonus_action', 'adjustment',
+     'purchase_refunded', 'purchase_disputed', 'purchase_superseded'));
+
+  ALTER TABLE purchases ADD COLUMN purchaser_points bigint NOT NULL DEFAULT 0;
+  ALTER TABLE purchases ADD COLUMN refunded_minor bigint NOT NULL DEFAULT 0;
+  ALTER TABLE purchases ADD COLUMN points_reversed bigint NOT NULL DEFAULT 0;
+  ALTER TABLE purchases ADD COLUMN purchaser_points_reversed bigint NOT NULL DEFAULT 0;
+  ALTER TABLE purchases ADD COLUMN status text COLLATE "C" NOT NULL DEFAULT 'paid'
+    CHECK (status IN ('paid', 'partially_refunded', 'refunded', 'disputed', 'superseded'));
+  ALTER TABLE purchases ADD COLUMN superseded_by text COLLATE "C";
+  ALTER TABLE purchases ADD COLUMN stripe_payment_intent text COLLATE "C";
+  ALTER TABLE purchases ADD COLUMN stripe_customer text COLLATE "C";
+  ALTER TABLE purchases ADD COLUMN stripe_subscription text COLLATE "C";
+  UPDATE purchases SET purchaser_points = points_awarded, points_awarded = 0, credited_entry_id = NULL
+    WHERE source <> 'referral';
+  ALTER TABLE purchases DROP CONSTRAINT purchases_contest_id_order_id_key;
+  CREATE UNIQUE INDEX purchases_order ON purchases (contest_id, order_id) WHERE superseded_by IS NULL;
+  CREATE INDEX purchases_payment_intent ON purchases (contest_id, stripe_payment_intent)
+    WHERE stripe_payment_intent IS NOT NULL;
+  CREATE INDEX purchases_customer ON purchases (contest_id, stripe_customer)
+    WHERE stripe_customer IS NOT NULL;
+
+  CREATE TABLE purchase_refunds (
+    id text COLLATE "C" PRIMARY KEY,
+    contest_id text COLLATE "C" NOT NULL,
+    purchase_id text COLLATE "C" NOT NULL REFERENCES purchases(id),
+    refund_key text COLLATE "C",
+    kind text COLLATE "C" NOT NULL CHECK (kind IN ('refund', 'dispute')),
+    amount_minor bigint NOT NULL,
+    points_reversed bigint NOT NULL,
+    reason text COLLATE "C",
+    created_at bigint NOT NULL,
+    UNIQUE (contest_id, refund_key)
+  );
+
+  CREATE TABLE stripe_events (
+    contest_id text COLLATE "C" NOT NULL,
+    event_id text COLLATE "C" NOT NULL,
+    type text COLLATE "C" NOT NULL,
+    created_at bigint NOT NULL,
+    PRIMARY KEY (contest_id, event_id)
+  );
+
+  ALTER TABLE contests ADD COLUMN stripe_webhook_secret text COLLATE "C";
+  ALTER TABLE contests ADD COLUMN recurring_purchases integer NOT NULL DEFAULT 0
+    CHECK (recurring_purchases IN (0, 1));
+  ALTER TABLE contests ADD COLUMN browser_purchases text COLLATE "C" NOT NULL DEFAULT 'record';
+
+  CREATE TABLE webhook_endpoints (
+    id text COLLATE "C" PRIMARY KEY,
+    url text COLLATE "C" NOT NULL,
+    description text COLLATE "C",
+    events text COLLATE "C" NOT NULL,
+    secret text COLLATE "C" NOT NULL,
+    disabled integer NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+    disabled_reason text COLLATE "C",
+    failing_since bigint,
+    deleted_at bigint,
+    created_at bigint NOT NULL,
+    updated_at bigint NOT NULL
+  );
+
+  -- The outbox: written in the transaction of the change it describes.
+  CREATE TABLE webhook_events (
+    id text COLLATE "C" PRIMARY KEY,
+    type text COLLATE "C" NOT NULL,
+    contest_id text COLLATE "C",
+    payload text COLLATE "C" NOT NULL,
+    created_at bigint NOT NULL
+  );
+
+  CREATE TABLE webhook_deliveries (
+    id text COLLATE "C" PRIMARY KEY,
+    event_id text COLLATE "C" NOT NULL REFERENCES webhook_events(id),
+    endpoint_id text COLLATE "C" NOT NULL REFERENCES webhook_endpoints(id),
+    status text COLLATE "C" NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed', 'cancelled')),
+    attempts bigint NOT NULL DEFAULT 0,
+    next_attempt_at bigint,
+    last_response_status bigint,
+    created_at bigint NOT NULL,
+    updated_at bigint NOT NULL
+  );
+  CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
+  CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, created_at);
+
+  CREATE TABLE webhook_attempts (
+    id text COLLATE "C" PRIMARY KEY,
+    delivery_id text COLLATE "C" NOT NULL REFERENCES webhook_deliveries(id),
+    attempted_at bigint NOT NULL,
+    duration_ms bigint NOT NULL,
+    response_status bigint,
+    error text COLLATE "C",
+    next_attempt_at bigint
+  );
+  CREATE INDEX webhook_attempts_delivery ON webhook_attempts (delivery_id, attempted_at);
+`;
+
 export const migrations: Migration[] = [
   { version: 1, name: 'tables and indexes (as SQLite after its migration 4)', sql: tables },
   { version: 2, name: 'triggers holding the counters and the points ledger', sql: triggers },
+  { version: 3, name: 'refunds, Stripe events, superseded purchases, outbound webhook outbox', sql: refundsStripeOutbox },
 ];

@@ -264,4 +264,170 @@ export const migrations: Migration[] = [
       CREATE UNIQUE INDEX points_ledger_once ON points_ledger (entry_id, reason, source_id);
     `,
   },
+  {
+    version: 5,
+    name: 'money that follows the truth: refunds, Stripe, superseded purchases, outbound webhooks',
+    // SQLite cannot change a CHECK constraint or drop a table's UNIQUE constraint in place, so
+    // points_ledger and purchases are rebuilt (the documented 12-step way). The ledger's reasons
+    // are now checked by a trigger, so a later migration can add reasons without a rebuild.
+    // purchases: the order id is unique among purchases not superseded (an authenticated purchase
+    // supersedes a browser-reported one with the same order id, keeping both rows); webhook and
+    // REST rows kept the purchaser's own award in points_awarded/credited_entry_id: it moves to
+    // purchaser_points, and credited_entry_id/points_awarded now always mean the advocate's.
+    sql: /* sql */ `
+      DROP TRIGGER entries_points_from_ledger_only;
+      CREATE TABLE points_ledger_v5 (
+        id INTEGER PRIMARY KEY,
+        entry_id TEXT NOT NULL REFERENCES entries(id),
+        contest_id TEXT NOT NULL,
+        delta INTEGER NOT NULL CHECK (delta <> 0),
+        reason TEXT NOT NULL,
+        source_id TEXT,
+        note TEXT,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      INSERT INTO points_ledger_v5 SELECT id, entry_id, contest_id, delta, reason, source_id, note, created_at FROM points_ledger;
+      DROP TABLE points_ledger;
+      ALTER TABLE points_ledger_v5 RENAME TO points_ledger;
+      CREATE UNIQUE INDEX points_ledger_once ON points_ledger (entry_id, reason, source_id);
+      CREATE TRIGGER points_ledger_reason BEFORE INSERT ON points_ledger
+      WHEN NEW.reason NOT IN ('referral_advocate', 'referral_friend', 'purchase', 'bonus_action',
+        'adjustment', 'purchase_refunded', 'purchase_disputed', 'purchase_superseded')
+      BEGIN
+        SELECT RAISE(ABORT, 'points_ledger: unknown reason');
+      END;
+      CREATE TRIGGER points_ledger_apply AFTER INSERT ON points_ledger BEGIN
+        UPDATE entries SET points = points + NEW.delta, ledger_seq = NEW.id WHERE id = NEW.entry_id;
+        UPDATE contest_stats SET points_total = points_total + NEW.delta
+        WHERE contest_id = NEW.contest_id;
+      END;
+      CREATE TRIGGER points_ledger_no_update BEFORE UPDATE ON points_ledger BEGIN
+        SELECT RAISE(ABORT, 'points_ledger is append-only');
+      END;
+      CREATE TRIGGER points_ledger_no_delete BEFORE DELETE ON points_ledger BEGIN
+        SELECT RAISE(ABORT, 'points_ledger is append-only');
+      END;
+      CREATE TRIGGER entries_points_from_ledger_only BEFORE UPDATE OF points, ledger_seq ON entries
+      WHEN NEW.ledger_seq <= OLD.ledger_seq
+        OR NEW.points IS NOT OLD.points + (
+          SELECT delta FROM points_ledger WHERE id = NEW.ledger_seq AND entry_id = NEW.id)
+      BEGIN
+        SELECT RAISE(ABORT, 'entries.points changes only through points_ledger');
+      END;
+
+      CREATE TABLE purchases_v5 (
+        id TEXT PRIMARY KEY,
+        contest_id TEXT NOT NULL REFERENCES contests(id),
+        order_id TEXT NOT NULL,
+        email TEXT,
+        email_normalized TEXT,
+        purchaser_entry_id TEXT REFERENCES entries(id),
+        credited_entry_id TEXT REFERENCES entries(id),
+        amount_minor INTEGER NOT NULL CHECK (amount_minor > 0),
+        currency TEXT NOT NULL,
+        points_awarded INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        purchaser_points INTEGER NOT NULL DEFAULT 0,
+        refunded_minor INTEGER NOT NULL DEFAULT 0,
+        points_reversed INTEGER NOT NULL DEFAULT 0,
+        purchaser_points_reversed INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL DEFAULT 'paid'
+          CHECK (status IN ('paid', 'partially_refunded', 'refunded', 'disputed', 'superseded')),
+        superseded_by TEXT,
+        stripe_payment_intent TEXT,
+        stripe_customer TEXT,
+        stripe_subscription TEXT
+      ) STRICT;
+      INSERT INTO purchases_v5 (id, contest_id, order_id, email, email_normalized,
+          purchaser_entry_id, credited_entry_id, amount_minor, currency, points_awarded, source,
+          created_at, purchaser_points)
+        SELECT id, contest_id, order_id, email, email_normalized, purchaser_entry_id,
+          CASE WHEN source = 'referral' THEN credited_entry_id END, amount_minor, currency,
+          CASE WHEN source = 'referral' THEN points_awarded ELSE 0 END, source, created_at,
+          CASE WHEN source = 'referral' THEN 0 ELSE points_awarded END
+        FROM purchases;
+      DROP TABLE purchases;
+      ALTER TABLE purchases_v5 RENAME TO purchases;
+      CREATE UNIQUE INDEX purchases_order ON purchases (contest_id, order_id) WHERE superseded_by IS NULL;
+      CREATE INDEX purchases_purchaser ON purchases (purchaser_entry_id);
+      CREATE INDEX purchases_payment_intent ON purchases (contest_id, stripe_payment_intent)
+        WHERE stripe_payment_intent IS NOT NULL;
+      CREATE INDEX purchases_customer ON purchases (contest_id, stripe_customer)
+        WHERE stripe_customer IS NOT NULL;
+
+      CREATE TABLE purchase_refunds (
+        id TEXT PRIMARY KEY,
+        contest_id TEXT NOT NULL,
+        purchase_id TEXT NOT NULL REFERENCES purchases(id),
+        refund_key TEXT,
+        kind TEXT NOT NULL CHECK (kind IN ('refund', 'dispute')),
+        amount_minor INTEGER NOT NULL,
+        points_reversed INTEGER NOT NULL,
+        reason TEXT,
+        created_at INTEGER NOT NULL,
+        UNIQUE (contest_id, refund_key)
+      ) STRICT;
+
+      CREATE TABLE stripe_events (
+        contest_id TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (contest_id, event_id)
+      ) STRICT, WITHOUT ROWID;
+
+      ALTER TABLE contests ADD COLUMN stripe_webhook_secret TEXT;
+      ALTER TABLE contests ADD COLUMN recurring_purchases INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE contests ADD COLUMN browser_purchases TEXT NOT NULL DEFAULT 'record';
+
+      CREATE TABLE webhook_endpoints (
+        id TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        description TEXT,
+        events TEXT NOT NULL,
+        secret TEXT NOT NULL,
+        disabled INTEGER NOT NULL DEFAULT 0,
+        disabled_reason TEXT,
+        failing_since INTEGER,
+        deleted_at INTEGER,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+
+      -- The outbox: written in the transaction of the change it describes.
+      CREATE TABLE webhook_events (
+        id TEXT PRIMARY KEY,
+        type TEXT NOT NULL,
+        contest_id TEXT,
+        payload TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE webhook_deliveries (
+        id TEXT PRIMARY KEY,
+        event_id TEXT NOT NULL REFERENCES webhook_events(id),
+        endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints(id),
+        status TEXT NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed', 'cancelled')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER,
+        last_response_status INTEGER,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
+      CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, created_at);
+
+      CREATE TABLE webhook_attempts (
+        id TEXT PRIMARY KEY,
+        delivery_id TEXT NOT NULL REFERENCES webhook_deliveries(id),
+        attempted_at INTEGER NOT NULL,
+        duration_ms INTEGER NOT NULL,
+        response_status INTEGER,
+        error TEXT,
+        next_attempt_at INTEGER
+      ) STRICT;
+      CREATE INDEX webhook_attempts_delivery ON webhook_attempts (delivery_id, attempted_at);
+    `,
+  },
 ];

@@ -9,7 +9,7 @@ import * as f from '../../http/fields.js';
 import { entryDetailView, entryView, leaderboardRowView } from '../../http/views.js';
 import { VersionedCache } from '../../store/changes.js';
 import { CROSS_PROCESS_STALENESS_MS } from '../../store/repositories.js';
-import { purchaseResponse, purchaseResponseSchema } from '../webhooks.js';
+import { logSupersede, purchaseResponse, purchaseResponseSchema } from '../webhooks.js';
 import * as s from './schemas.js';
 
 const tags = ['Contests'];
@@ -58,8 +58,11 @@ export const contestRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: s.ok(s.contestDetailSchema), ...s.errors },
     },
   }, async (request) => {
-    const { bonusActions, ...patch } = request.body;
-    const data = await writes.run('updateContest', { contestId: request.params.contestId, patch, bonusActions });
+    const { bonusActions, stripeWebhookSecret, ...patch } = request.body;
+    let data = await writes.run('updateContest', { contestId: request.params.contestId, patch, bonusActions });
+    if (stripeWebhookSecret !== undefined) {
+      data = await writes.run('setStripeWebhookSecret', { contestId: request.params.contestId, secret: stripeWebhookSecret });
+    }
     return { success: true as const, data };
   });
 
@@ -146,18 +149,26 @@ export const contestRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { access: 'private' },
     schema: {
       tags: ['Purchases'],
-      summary: "Record a purchase for an entry (201); a repeated orderId awards nothing (200)",
+      summary: "Record a purchase for an entry (201), crediting its referrer too; a repeated orderId awards nothing (200)",
       security: s.security,
       params,
-      body: z.object({ email: f.email.describe('Must match an existing entry'), orderId: f.orderId, amount: f.amount, currency: f.currency }),
+      body: z.object({
+        email: f.email.describe('Must match an existing entry'),
+        orderId: f.orderId,
+        amount: f.amount,
+        currency: f.currency,
+        referralCode: f.referralCode.nullish().describe("The referrer's code; default: the purchaser's own referrer"),
+      }),
       response: { 200: purchaseResponseSchema, 201: purchaseResponseSchema, ...s.errors },
     },
   }, async (request, reply) => {
     const { contestId } = request.params;
+    const { referralCode, ...purchase } = request.body;
     const result = await writes.run('recordPurchase', {
-      input: { ...request.body, contestId, source: 'api' },
-      crediting: { kind: 'purchaser', requireEntry: true },
+      input: { ...purchase, contestId, source: 'api' },
+      crediting: { referralCode, awardPurchaser: true, requireEntry: true },
     });
+    logSupersede(request, result);
     return reply.code(result.alreadyExists ? 200 : 201).send(purchaseResponse(result));
   });
 };

@@ -27,6 +27,8 @@ export const settingsSchema = z.object({
   purchasePointsPerUnit: z.number(),
   requireEmailConfirmation: z.boolean(),
   cookieDays: z.number().int(),
+  recurringPurchases: z.boolean(),
+  browserPurchases: z.enum(['record', 'ignore']),
 });
 
 export const bonusActionDefinitionSchema = z.object({
@@ -38,6 +40,7 @@ export const bonusActionDefinitionSchema = z.object({
 
 export const contestDetailSchema = contestSchema.extend({
   settings: settingsSchema,
+  stripeConnected: z.boolean().describe('refrocket extension: a Stripe webhook secret is set'),
   bonusActions: z.array(bonusActionDefinitionSchema),
 });
 
@@ -140,6 +143,8 @@ const settingsInput = z
     purchasePointsPerUnit: z.number().min(0).max(1_000_000),
     requireEmailConfirmation: z.boolean(),
     cookieDays: z.number().int().min(1).max(3650),
+    recurringPurchases: z.boolean().describe('Stripe subscription renewals credit the advocate again (default false)'),
+    browserPurchases: z.enum(['record', 'ignore']).describe('ignore: refuse browser-reported purchases (track-purchase)'),
   })
   .partial();
 
@@ -167,4 +172,8 @@ export const createContestBody = z.object({
   ...contestFields,
 }).partial({ slug: true, description: true, status: true, mode: true, startDate: true, endDate: true, isEvergreen: true, settings: true, bonusActions: true });
 
-export const updateContestBody = z.object(contestFields).partial();
+export const updateContestBody = z.object({
+  ...contestFields,
+  stripeWebhookSecret: z.string().trim().regex(/^whsec_[A-Za-z0-9+/=_-]{8,200}$/, 'must be a Stripe signing secret (whsec_…)').nullable()
+    .describe('Write-only: the Stripe webhook signing secret (null disconnects); shown as stripeConnected'),
+}).partial();

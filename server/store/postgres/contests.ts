@@ -7,10 +7,11 @@ import { toContest, type ContestRow } from '../rows.js';
 
 const CONTEST_COLUMNS = `id, title, slug, description, status, mode, start_date, end_date,
   is_evergreen, advocate_points, friend_points, purchase_points_per_unit,
-  require_email_confirmation, cookie_days, created_at, updated_at`;
+  require_email_confirmation, cookie_days, created_at, updated_at, stripe_webhook_secret,
+  recurring_purchases, browser_purchases`;
 
 /** $1 … $15, in the column order of INSERT and UPDATE below. */
-const contestValues = (c: Omit<Contest, 'createdAt'>) => [
+const contestValues = (c: Omit<Contest, 'createdAt' | 'stripeConnected'>) => [
   c.id,
   c.title,
   c.slug,
@@ -26,16 +27,19 @@ const contestValues = (c: Omit<Contest, 'createdAt'>) => [
   c.settings.requireEmailConfirmation ? 1 : 0,
   c.settings.cookieDays,
   c.updatedAt,
+  c.settings.recurringPurchases ? 1 : 0,
+  c.settings.browserPurchases,
 ];
 
 const INSERT = `INSERT INTO contests (id, title, slug, description, status, mode, start_date,
     end_date, is_evergreen, advocate_points, friend_points, purchase_points_per_unit,
-    require_email_confirmation, cookie_days, updated_at, webhook_secret_hash, created_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`;
+    require_email_confirmation, cookie_days, updated_at, recurring_purchases, browser_purchases,
+    webhook_secret_hash, created_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`;
 const UPDATE = `UPDATE contests SET title = $2, slug = $3, description = $4, status = $5, mode = $6,
     start_date = $7, end_date = $8, is_evergreen = $9, advocate_points = $10, friend_points = $11,
     purchase_points_per_unit = $12, require_email_confirmation = $13, cookie_days = $14,
-    updated_at = $15
+    updated_at = $15, recurring_purchases = $16, browser_purchases = $17
   WHERE id = $1`;
 // One statement for the analytics counters (the sum of the contest's counter rows; see the
 // migrations); max(points) is an index lookup on entries_ranking.
@@ -56,7 +60,7 @@ export function createContestsRepo(q: Queryable, changes: ChangeCounter, caches:
       const values = [...contestValues({ ...contest, updatedAt: now }), contest.webhookSecretHash, now];
       await q.write({ name: 'rr_contests_insert', text: INSERT, values });
       caches.contests.delete(contest.id);
-      return { ...contest, createdAt: now, updatedAt: now };
+      return { ...contest, stripeConnected: false, createdAt: now, updatedAt: now };
     },
     async update(contest: Contest, now: number): Promise<Contest> {
       changes.bump();
@@ -100,6 +104,16 @@ export function createContestsRepo(q: Queryable, changes: ChangeCounter, caches:
     },
     async stats(id: string): Promise<ContestStats | undefined> {
       return one<ContestStats>(q, { name: 'rr_contests_stats', text: STATS, values: [id] });
+    },
+    async stripeWebhookSecret(id: string): Promise<string | null | undefined> {
+      const text = 'SELECT stripe_webhook_secret FROM contests WHERE id = $1';
+      const row = await one<{ stripe_webhook_secret: string | null }>(q, { name: 'rr_contests_stripe_secret', text, values: [id] });
+      return row?.stripe_webhook_secret;
+    },
+    async setStripeWebhookSecret(id: string, secret: string | null, now: number): Promise<void> {
+      const text = 'UPDATE contests SET stripe_webhook_secret = $1, updated_at = $2 WHERE id = $3';
+      await q.write({ name: 'rr_contests_set_stripe_secret', text, values: [secret, now, id] });
+      caches.contests.delete(id);
     },
   };
 }

@@ -4,7 +4,7 @@ import { CROSS_PROCESS_STALENESS_MS, type ContestsRepo, type NewContest } from '
 import type { Contest, ContestStats } from '../types.js';
 import { toContest, type ContestRow } from '../rows.js';
 
-const contestParams = (c: Omit<Contest, 'createdAt'>) => ({
+const contestParams = (c: Omit<Contest, 'createdAt' | 'stripeConnected'>) => ({
   id: c.id,
   title: c.title,
   slug: c.slug,
@@ -19,6 +19,8 @@ const contestParams = (c: Omit<Contest, 'createdAt'>) => ({
   purchase_points_per_unit: c.settings.purchasePointsPerUnit,
   require_email_confirmation: c.settings.requireEmailConfirmation ? 1 : 0,
   cookie_days: c.settings.cookieDays,
+  recurring_purchases: c.settings.recurringPurchases ? 1 : 0,
+  browser_purchases: c.settings.browserPurchases,
   updated_at: c.updatedAt,
 });
 
@@ -35,16 +37,19 @@ export function createContestsRepo(
   const cache = new Map<string, { contest: Contest; until: number }>();
   const insert = db.prepare(`INSERT INTO contests (id, title, slug, description, status, mode,
       start_date, end_date, is_evergreen, advocate_points, friend_points, purchase_points_per_unit,
-      require_email_confirmation, cookie_days, webhook_secret_hash, created_at, updated_at)
+      require_email_confirmation, cookie_days, webhook_secret_hash, created_at, updated_at,
+      recurring_purchases, browser_purchases)
     VALUES (@id, @title, @slug, @description, @status, @mode, @start_date, @end_date, @is_evergreen,
       @advocate_points, @friend_points, @purchase_points_per_unit, @require_email_confirmation,
-      @cookie_days, @webhook_secret_hash, @created_at, @updated_at)`);
+      @cookie_days, @webhook_secret_hash, @created_at, @updated_at, @recurring_purchases,
+      @browser_purchases)`);
   const update = db.prepare(`UPDATE contests SET title = @title, slug = @slug,
       description = @description, status = @status, mode = @mode, start_date = @start_date,
       end_date = @end_date, is_evergreen = @is_evergreen, advocate_points = @advocate_points,
       friend_points = @friend_points, purchase_points_per_unit = @purchase_points_per_unit,
       require_email_confirmation = @require_email_confirmation, cookie_days = @cookie_days,
-      updated_at = @updated_at
+      updated_at = @updated_at, recurring_purchases = @recurring_purchases,
+      browser_purchases = @browser_purchases
     WHERE id = @id`);
   const byId = db.prepare<[string], ContestRow>('SELECT * FROM contests WHERE id = ?');
   const bySlug = db.prepare<[string], ContestRow>('SELECT * FROM contests WHERE slug = ?');
@@ -53,6 +58,10 @@ export function createContestsRepo(
   const secretHash = db.prepare<[string], { webhook_secret_hash: string }>(
     'SELECT webhook_secret_hash FROM contests WHERE id = ?',
   );
+  const stripeSecret = db.prepare<[string], { stripe_webhook_secret: string | null }>(
+    'SELECT stripe_webhook_secret FROM contests WHERE id = ?',
+  );
+  const setStripeSecret = db.prepare('UPDATE contests SET stripe_webhook_secret = ?, updated_at = ? WHERE id = ?');
   const setSecretHash = db.prepare(
     'UPDATE contests SET webhook_secret_hash = ?, updated_at = ? WHERE id = ?',
   );
@@ -74,7 +83,7 @@ export function createContestsRepo(
         webhook_secret_hash: contest.webhookSecretHash,
         created_at: now,
       });
-      return { ...contest, createdAt: now, updatedAt: now };
+      return { ...contest, stripeConnected: false, createdAt: now, updatedAt: now };
     },
     async update(contest: Contest, now: number): Promise<Contest> {
       cache.delete(contest.id);
@@ -112,6 +121,14 @@ export function createContestsRepo(
     },
     async stats(id: string): Promise<ContestStats | undefined> {
       return stats.get(id);
+    },
+    async stripeWebhookSecret(id: string): Promise<string | null | undefined> {
+      return stripeSecret.get(id)?.stripe_webhook_secret;
+    },
+    async setStripeWebhookSecret(id: string, secret: string | null, now: number): Promise<void> {
+      cache.delete(id);
+      contestChanges.bump();
+      setStripeSecret.run(secret, now, id);
     },
   };
 }
