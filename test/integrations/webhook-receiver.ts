@@ -16,7 +16,12 @@ export interface Received {
  * package. `respond` decides each answer (default 204). `waitFor(n)` resolves once n deliveries
  * have arrived: tests await it instead of sleeping.
  */
-export async function startReceiver(options: { secret?: () => string | undefined; respond?: (r: Received, n: number) => { status: number; headers?: Record<string, string> } } = {}) {
+export async function startReceiver(options: {
+  secret?: () => string | undefined;
+  respond?: (r: Received, n: number) => { status: number; headers?: Record<string, string> };
+  /** While true, requests are received but never answered (a receiver that hangs). */
+  hold?: () => boolean;
+} = {}) {
   const received: Received[] = [];
   let waiters: Array<{ n: number; resolve: () => void }> = [];
   const server = http.createServer((req, res) => {
@@ -33,8 +38,10 @@ export async function startReceiver(options: { secret?: () => string | undefined
       }
       const r: Received = { id: String(req.headers['webhook-id']), path: req.url ?? '/', headers: req.headers, body, verified };
       received.push(r);
-      const answer = options.respond?.(r, received.length) ?? { status: 204 };
-      res.writeHead(answer.status, answer.headers).end();
+      if (!options.hold?.()) {
+        const answer = options.respond?.(r, received.length) ?? { status: 204 };
+        res.writeHead(answer.status, answer.headers).end();
+      }
       waiters = waiters.filter((w) => (received.length >= w.n ? (w.resolve(), false) : true));
     });
   });
@@ -47,6 +54,9 @@ export async function startReceiver(options: { secret?: () => string | undefined
     waitFor(n: number) {
       return received.length >= n ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ n, resolve }));
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
   };
 }
