@@ -1,4 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { openStore } from '../../server/store/open-store.js';
+import { acquirePooledDatabase } from '../helpers/postgres.js';
 import { emit } from '../../server/collector/events.js';
 import { call } from '../api/v1-helpers.js';
 import { createTestApp, forEachEngine, postJson, useTestApp, type TestApp } from '../helpers/test-app.js';
@@ -197,3 +199,27 @@ forEachEngine((engine) => describe('outbound webhooks: failing endpoints and SSR
     expect(r.received).toEqual([]);
   });
 }));
+
+describe('outbound webhooks: several collectors on one PostgreSQL database', () => {
+  it('each event is sent by exactly one collector (leases taken FOR UPDATE SKIP LOCKED)', async () => {
+    const database = await acquirePooledDatabase(inject('pgUrl'));
+    const stores = [await openStore(database.url), await openStore(database.url)];
+    const apps = await Promise.all(stores.map((store) => createTestApp({ store, engine: 'postgres', webhooks: { ...fastWebhooks, pollMs: 1 } })));
+    try {
+      const [a, b] = apps;
+      const { id, key } = await seed(a);
+      const r = await receiver();
+      await register(a, key, r.url, ['entry.created']);
+      const SIGNUPS = 40;
+      await Promise.all(Array.from({ length: SIGNUPS }, (_, i) =>
+        postJson((i % 2 ? a : b).app, '/api/referral/track-signup', { email: `m${i}@example.com`, contestId: id, referralCode: 'REF-ADA234' })));
+      await r.waitFor(SIGNUPS);
+      await expect.poll(async () => (await a.rows('webhook_deliveries')).filter((d) => d.status === 'succeeded').length).toBe(SIGNUPS);
+      expect(r.received).toHaveLength(SIGNUPS);
+      expect(new Set(r.received.map((d) => d.id)).size).toBe(SIGNUPS);
+    } finally {
+      for (const app of apps) await app.app.close();
+      database.release();
+    }
+  });
+});
