@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createApiKey, listApiKeys, revokeApiKey } from './collector/api-keys.js';
-import { createContest, rotateWebhookSecret } from './collector/contests.js';
+import { createContest, rotateWebhookSecret, setStripeWebhookSecret } from './collector/contests.js';
 import type { CollectorContext } from './collector/context.js';
 import { createEntryAsAdmin } from './collector/entries.js';
 import { z } from 'zod';
@@ -137,6 +137,21 @@ export function buildCli(storeOptions: StoreOptions = {}): Command {
     .action(async (opts) => {
       const webhookSecret = await withCollector(opts.db, storeOptions, (ctx) => rotateWebhookSecret(ctx, opts.contest));
       print({ contestId: opts.contest, webhookSecret });
+    });
+  contests
+    .command('connect-stripe')
+    .description("store the Stripe webhook signing secret (whsec_…) for POST /api/integrations/stripe/<contest>; --disconnect removes it")
+    .requiredOption('--contest <id>', 'contest id')
+    .option('--secret <whsec>', "the endpoint's signing secret from Stripe's dashboard")
+    .option('--disconnect', 'forget the secret: Stripe events are then refused')
+    .addOption(dbOption())
+    .action(async (opts) => {
+      if (!opts.disconnect && !/^whsec_[A-Za-z0-9+/=_-]{8,200}$/.test(opts.secret ?? '')) {
+        throw new InvalidArgumentError('--secret must be a Stripe signing secret (whsec_…)');
+      }
+      const detail = await withCollector(opts.db, storeOptions, (ctx) =>
+        setStripeWebhookSecret(ctx, opts.contest, opts.disconnect ? null : opts.secret));
+      print({ contestId: opts.contest, stripeConnected: detail.stripeConnected });
     });
 
   program
