@@ -81,7 +81,7 @@ export async function adjustPoints(ctx: CollectorContext, entryId: string, point
   const entry = await requireEntry(ctx, entryId);
   const now = ctx.now();
   await ctx.store.ledger.award(entry, points, 'adjustment', null, now, reason);
-  await emit(ctx, [pointsChanged(entry, points, 'adjustment', null)]);
+  if (points !== 0) await emit(ctx, [pointsChanged(entry, points, 'adjustment', null)]);
   return { entry: await requireEntry(ctx, entryId), adjustment: { points, reason, createdAt: now } };
 }
 

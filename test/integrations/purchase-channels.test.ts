@@ -177,3 +177,17 @@ forEachEngine((engine) => describe('refunds without Stripe', () => {
     expect((await call(t(), 'POST', '/api/v1/purchases/purchase_nope/refund', key, {})).status).toBe(404);
   });
 }));
+
+forEachEngine((engine) => describe('a squatting conflict is logged', () => {
+  const lines: string[] = [];
+  const t = useTestApp({ engine, logger: { level: 'warn', stream: { write: (line: string) => void lines.push(line) } } });
+
+  it('with the purchase ids and the fields that disagreed, and no email', async () => {
+    const { id, webhookSecret } = await world(t());
+    await postJson(t().app, '/api/referral/track-purchase', { email: 'squatter@example.com', orderId: 'ORDER-1001', amount: 0.01, contestId: id });
+    const hook = await postJson(t().app, `/api/webhooks/purchase/${id}`, order('ORDER-1001', 79.99), { 'x-webhook-secret': webhookSecret });
+    const logged = lines.map((l) => JSON.parse(l)).filter((l) => l.supersededPurchaseId);
+    expect(logged).toEqual([expect.objectContaining({ level: 40, purchaseId: hook.body.data.purchaseId, conflicts: ['amount', 'email'] })]);
+    expect(lines.join('\n')).not.toContain('@example.com');
+  });
+}));
