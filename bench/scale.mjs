@@ -38,7 +38,7 @@ function cacheKey() {
 }
 
 /** Returns the cached scale database's meta, generating it first when missing or stale. */
-function ensureScaleDb() {
+export function ensureScaleDb() {
   const key = cacheKey();
   if (existsSync(CACHE_DB) && existsSync(CACHE_META)) {
     const meta = JSON.parse(readFileSync(CACHE_META, 'utf8'));

@@ -165,10 +165,12 @@ export function buildCli(storeOptions: StoreOptions = {}): Command {
     .description('create an API key; it is printed once and only its hash is stored')
     .addOption(new Option('--type <type>', 'key type').choices(['private', 'public']).makeOptionMandatory())
     .option('--label <label>', 'a note to recognise the key by')
+    .option('--contest <contestId>', 'public keys only: the one contest this key may read (default: every contest)')
     .addOption(dbOption())
     .action(async (opts) => {
-      const { key, type } = await withCollector(opts.db, storeOptions, (ctx) => createApiKey(ctx, opts.type, opts.label ?? null));
-      print({ key, type });
+      const { key, type, contestId } = await withCollector(opts.db, storeOptions, (ctx) =>
+        createApiKey(ctx, opts.type, opts.label ?? null, opts.contest ?? null));
+      print(contestId ? { key, type, contestId } : { key, type });
     });
   keys
     .command('list')

@@ -16,6 +16,8 @@ import { createApiKeysRepo } from './api-keys.js';
 import { createBonusActionsRepo } from './bonus-actions.js';
 import { createContestsRepo } from './contests.js';
 import { createEntriesRepo } from './entries.js';
+import { createErasureRepo } from './erasure.js';
+import { ScrubRequests } from '../scrub.js';
 import { createLedgerRepo } from './ledger.js';
 import { createPurchasesRepo } from './purchases.js';
 import { createThreadWriter } from './thread-writer.js';
@@ -46,7 +48,8 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
   const contests = createContestsRepo(db, changes, contestChanges);
   const entries = createEntriesRepo(db, changes);
   const ledger = createLedgerRepo(db, changes);
-  const visits = createVisitsRepo(db);
+  const scrubs = new ScrubRequests();
+  const visits = createVisitsRepo(db, scrubs);
   const apiKeys = createApiKeysRepo(db);
   const repos: Repositories = {
     contests,
@@ -56,6 +59,7 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
     visits,
     apiKeys,
     bonusActions: createBonusActionsRepo(db),
+    erasure: createErasureRepo(db, scrubs),
   };
   const ping = db.prepare('SELECT 1').pluck();
   const totalChanges = db.prepare('SELECT total_changes()').pluck();
@@ -85,11 +89,29 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
     try {
       const result = await fn();
       commit.run();
+      if (scrubs.take().length > 0) scrubWal();
       return result;
     } catch (error) {
+      scrubs.take();
       // On SQLITE_FULL, IOERR, BUSY or NOMEM SQLite may have rolled back the transaction itself.
       if (db.inTransaction) rollback.run();
       throw error;
+    }
+  }
+
+  /**
+   * After an erasure or a salt rotation: secure_delete (open-database.ts) zeroed the old bytes in
+   * the pages this transaction wrote, but the WAL still holds earlier images of those pages. A
+   * TRUNCATE checkpoint copies the new pages into the file and empties the WAL (it waits, up to
+   * busy_timeout, for readers still on an older snapshot). Nothing to do in memory.
+   */
+  function scrubWal(): void {
+    if (path === ':memory:') return;
+    // The transaction has committed, so failing here would misreport it: a reader holding an old
+    // snapshot past every attempt leaves the emptying to the next checkpoint.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+      if (!result?.busy) return;
     }
   }
 
