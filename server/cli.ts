@@ -82,6 +82,10 @@ export function buildCli(storeOptions: StoreOptions = {}): Command {
     .option('--trust-proxy [hops|addresses]', 'take the client IP from X-Forwarded-For set by your proxy: hop count (default 1) or proxy addresses/CIDRs')
     .addOption(new Option('--durability <level>', 'normal: survives process crashes; full: also power loss').choices(['normal', 'full']))
     .addOption(new Option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent'))
+    .addOption(new Option('--request-timeout <seconds>', 'a request must arrive whole within this time, else 408 (env REFROCKET_REQUEST_TIMEOUT, default 30)'))
+    .addOption(new Option('--connection-timeout <seconds>', 'close a connection idle this long (env REFROCKET_CONNECTION_TIMEOUT, default 60)'))
+    .addOption(new Option('--max-connections-per-ip <n>', 'open connections per client address, 0 for no cap (env REFROCKET_MAX_CONNECTIONS_PER_IP, default 100)'))
+    .addOption(new Option('--heavy-reads <n>', 'concurrent entry lists/searches per API key and per IP, beyond: 429 (env REFROCKET_HEAVY_READS, default 4)'))
     .action(async (flags) => {
       const config = parseServerConfig(flags);
       const { app, database } = await serve(config, storeOptions, { version });

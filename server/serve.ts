@@ -33,6 +33,10 @@ export async function serve(
     trustProxy: config.trustProxy,
     rateLimit: config.rateLimit,
     logger: loggerOptions(config.logLevel),
+    requestTimeoutMs: config.requestTimeoutMs,
+    connectionTimeoutMs: config.connectionTimeoutMs,
+    maxConnectionsPerIp: config.maxConnectionsPerIp,
+    heavyReadsPerClient: config.heavyReadsPerClient,
   });
 
   let closing = false;

@@ -11,6 +11,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     apiKeyType?: ApiKeyType;
+    /** The presented key's id (never the key): heavy reads are capped per key. */
+    apiKeyId?: string;
     /** The one contest the presented key may read, if it is scoped; null: every contest. */
     apiKeyContestId?: string | null;
   }
@@ -24,6 +26,7 @@ export const apiKeyAuthPlugin = fp(
   async (app: FastifyInstance) => {
     app.decorateRequest('apiKeyType', undefined);
     app.decorateRequest('apiKeyContestId', undefined);
+    app.decorateRequest('apiKeyId', undefined);
     app.addHook('onRequest', async (request) => {
       if (request.method === 'OPTIONS') return;
       const header = request.headers['x-api-key'];
@@ -36,6 +39,7 @@ export const apiKeyAuthPlugin = fp(
       }
       request.apiKeyType = record.type;
       request.apiKeyContestId = record.contestId;
+      request.apiKeyId = record.id;
     });
     // A scoped key reaches only its contest: by the contest named in the path or query, or the
     // contest of the entry named in the path. Checked once the input is validated.

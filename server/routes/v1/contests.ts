@@ -69,6 +69,7 @@ export const contestRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.get('/contests/:contestId/entries', {
+    config: { heavyRead: true },
     schema: {
       tags: ['Entries'],
       summary: 'List entries (paginated, searchable by email or name)',
