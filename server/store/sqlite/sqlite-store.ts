@@ -20,6 +20,7 @@ import { createErasureRepo } from './erasure.js';
 import { ScrubRequests } from '../scrub.js';
 import { createLedgerRepo } from './ledger.js';
 import { createPurchasesRepo } from './purchases.js';
+import { createReadThread } from './read-thread.js';
 import { createThreadWriter } from './thread-writer.js';
 import { createVisitsRepo } from './visits.js';
 import { PRIMARY_KEYS } from '../rows.js';
@@ -61,6 +62,9 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
     bonusActions: createBonusActionsRepo(db),
     erasure: createErasureRepo(db, scrubs),
   };
+  // With a write thread (serve, on a file), entry lists and searches get a thread of their own too.
+  const readThread = options.writeThread && path !== ':memory:' ? createReadThread(path) : undefined;
+  if (readThread) repos.entries = { ...entries, list: readThread.list };
   const ping = db.prepare('SELECT 1').pluck();
   const totalChanges = db.prepare('SELECT total_changes()').pluck();
   const begin = db.prepare('BEGIN IMMEDIATE');
@@ -231,6 +235,7 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
     },
     async close() {
       await tail;
+      await readThread?.close();
       db.close();
     },
   };
