@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { latencySeries, load, measureStartup, printTargets, ROOT, table, target, writeResults } from './lib.mjs';
+import { Worker } from 'node:worker_threads';
+import { latencySeries, load, measureStartup, printTargets, ROOT, summarize, table, target, writeResults } from './lib.mjs';
 import { codeFor, CONTEST_ID, seedDatabase } from './seed.mjs';
 
 const SEED_VERSION = 1; // bump to force regeneration
@@ -38,7 +39,7 @@ function cacheKey() {
 }
 
 /** Returns the cached scale database's meta, generating it first when missing or stale. */
-function ensureScaleDb() {
+export function ensureScaleDb() {
   const key = cacheKey();
   if (existsSync(CACHE_DB) && existsSync(CACHE_META)) {
     const meta = JSON.parse(readFileSync(CACHE_META, 'utf8'));
@@ -115,6 +116,44 @@ export async function runScale() {
         `${collector.url}/api/referral/validate-code?code=${codeFor(123_457)}&contestId=${CONTEST_ID}`, { n: SAMPLES }),
     };
 
+    // Entry search over the whole contest (issue 20): the trigram index answers a term that
+    // matches nothing, a few entries, or one; a term matching every entry still sorts them all.
+    const search = (term) => `${v1}/entries?search=${encodeURIComponent(term)}&limit=20`;
+    const searches = {
+      'search "zzz1" (no match)': await latencySeries(search('zzz1'), { n: SAMPLES, headers: key }),
+      'search "user12345" (11 matches)': await latencySeries(search('user12345'), { n: SAMPLES, headers: key }),
+      'search "User 777777" (1 match)': await latencySeries(search('User 777777'), { n: SAMPLES, headers: key }),
+      'search "example.com" (every entry)': await latencySeries(search('example.com'), { n: 5, headers: key }),
+      'entries page 40,000 (offset 800,000)': await latencySeries(`${v1}/entries?page=40000&limit=20`, { n: 20, headers: key }),
+    };
+    // track-visit latency, sequential, idle and then while 10 clients (another thread) hammer
+    // searches and leaderboards with varying limits.
+    const visitSeries = async () => {
+      const times = [];
+      for (let i = 0; i < SAMPLES; i++) {
+        const t0 = performance.now();
+        const res = await fetch(`${collector.url}/api/referral/track-visit`, {
+          method: 'POST', headers: { 'content-type': 'text/plain' },
+          body: JSON.stringify({ referralCode: codeFor((i * 104_729) % ENTRIES), contestId: CONTEST_ID, url: 'https://shop.example/', referrer: null }),
+        });
+        await res.arrayBuffer();
+        times.push(performance.now() - t0);
+      }
+      return summarize(times);
+    };
+    const visitIdle = await visitSeries();
+    const hammerUrls = [];
+    for (let k = 0; k < 50; k++) {
+      hammerUrls.push(search(`user${(k * 7919) % 100_000}`), search(`zz${k}q`), `${v1}/leaderboard?limit=${1 + (k % 100)}`);
+    }
+    const hammer = new Worker(new URL('./hammer.mjs', import.meta.url), { workerData: { urls: hammerUrls, clients: 10, headers: key } });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const visitBusy = await visitSeries();
+    const hammerDone = new Promise((resolve) => hammer.once('message', resolve));
+    hammer.postMessage('stop');
+    const hammerStatuses = await hammerDone;
+    await hammer.terminate();
+
     // A short write load at scale (50 connections), so the end-of-run RSS reflects a serving collector.
     const duration = QUICK ? 2 : 4;
     const run = Date.now().toString(36);
@@ -141,6 +180,14 @@ export async function runScale() {
       ? { request: name, 'p50 ms': r.p50, 'p99 ms': r.p99, 'mean ms': r.mean, 'max ms': r.max }
       : { request: name, 'p50 ms': `unavailable (HTTP ${r.status})` })), ['request', 'p50 ms', 'p99 ms', 'mean ms', 'max ms']);
     console.log('');
+    table(Object.entries(searches).map(([name, r]) => (r.available
+      ? { 'entry search (public key)': name, n: r.n, 'p50 ms': r.p50, 'p99 ms': r.p99, 'max ms': r.max }
+      : { 'entry search (public key)': name, 'p50 ms': `unavailable (HTTP ${r.status})` })), ['entry search (public key)', 'n', 'p50 ms', 'p99 ms', 'max ms']);
+    console.log('');
+    table([{ 'track-visit (sequential)': 'idle', ...visitIdle }, { 'track-visit (sequential)': '10 clients hammering search + leaderboard', ...visitBusy }],
+      ['track-visit (sequential)', 'n', 'p50', 'p99', 'max']);
+    console.log(`Hammer answers by status: ${JSON.stringify(hammerStatuses)} (429: beyond the heavy-read cap per key and IP)`);
+    console.log('');
     table(Object.entries(writes).map(([name, w]) => ({ 'write load (50 conns)': name, 'req/s': w.reqPerSec, 'p50 ms': w.p50, 'p99 ms': w.p99, 'non-2xx': w.non2xx + w.errors })),
       ['write load (50 conns)', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx']);
     console.log(`\nCollector RSS: ${rss.afterStartMb} MB after start, ${rss.endMb} MB at the end (peak ${rss.peakMb} MB). SQLite DB ${sizes.cachedDbMb} MB (${ENGINE === 'postgres' ? 'PostgreSQL database' : 'the copy'} ${sizes.afterRunMb} MB after this run's writes).`);
@@ -154,6 +201,9 @@ export async function runScale() {
       readTarget('analytics', 50),
       target('collector RSS at end of scale run', rss.endMb, 150, rss.endMb <= 150, ' MB'),
       target('start-up on the scale DB (median of 3)', startup.medianMs, 300, startup.medianMs <= 300, ' ms'),
+      target('entry search "zzz1" p99 ≤ 20 ms', searches['search "zzz1" (no match)'].p99, 20, searches['search "zzz1" (no match)'].p99 <= 20, ' ms'),
+      target('entry search "user12345" p99 ≤ 20 ms', searches['search "user12345" (11 matches)'].p99, 20, searches['search "user12345" (11 matches)'].p99 <= 20, ' ms'),
+      target(`track-visit p99 under search hammering ≤ 2× idle (${visitIdle.p99} ms)`, visitBusy.p99, 2 * visitIdle.p99, visitBusy.p99 <= 2 * visitIdle.p99, ' ms'),
     ];
     printTargets(targets);
     writeResults(ENGINE === 'postgres' ? 'scale-postgres' : 'scale', {
@@ -165,6 +215,8 @@ export async function runScale() {
       data: { entries: ENTRIES, visits: VISITS, stats: meta.stats, generatedAt: meta.generatedAt, seedSeconds: meta.seedSeconds },
       startup,
       reads,
+      searches,
+      trackVisit: { idle: visitIdle, underHammer: visitBusy, hammerStatuses },
       writes,
       rss,
       sizes,

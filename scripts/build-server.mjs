@@ -17,6 +17,7 @@ export async function buildServer({ trackerScript }) {
     buildCli({ trackerScript }),
     buildWorker('server/store/sqlite/worker.ts', 'dist/write-worker.cjs'),
     buildWorker('server/store/sqlite/checkpointer.ts', 'dist/checkpointer.cjs'),
+    buildWorker('server/store/sqlite/read-worker.ts', 'dist/read-worker.cjs'),
   ]);
 }
 
@@ -44,7 +45,7 @@ async function buildCli({ trackerScript }) {
   });
 }
 
-/** The worker threads' entries (server/store/sqlite/): dist/write-worker.cjs and dist/checkpointer.cjs. */
+/** The worker threads' entries (server/store/sqlite/): dist/write-worker.cjs, dist/checkpointer.cjs, dist/read-worker.cjs. */
 async function buildWorker(entry, outfile) {
   await build({
     entryPoints: [new URL(entry, root).pathname],

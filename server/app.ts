@@ -7,7 +7,9 @@ import {
 } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import { bodyParsersPlugin } from './plugins/body-parsers.js';
+import { capConnectionsPerIp, connectionOptions } from './plugins/connections.js';
 import { errorHandlerPlugin } from './plugins/errors.js';
+import { heavyReadsPlugin } from './plugins/heavy-reads.js';
 import { noRateLimitsPlugin, rateLimitsPlugin } from './plugins/rate-limits.js';
 import { servicesPlugin } from './plugins/services.js';
 import { healthRoutes } from './routes/health.js';
@@ -48,6 +50,14 @@ export interface AppOptions {
   trackerScript?: string;
   /** The writer can no longer commit (default: logged); serve exits so a supervisor restarts it. */
   onWriterFatal?: (error: Error) => void;
+  /** A request must arrive whole within this many ms, else 408 (default 30 s). */
+  requestTimeoutMs?: number;
+  /** An idle connection is closed after this many ms (default 60 s). */
+  connectionTimeoutMs?: number;
+  /** Open connections per client address; 0: no cap (default 100). */
+  maxConnectionsPerIp?: number;
+  /** Concurrent heavy reads (entry lists, searches) per API key and per IP (default 4). */
+  heavyReadsPerClient?: number;
   /** Outbound webhook delivery (server/outbound/); `deliver: false` keeps the loop off. */
   webhooks?: DeliveryOptions & { deliver?: boolean };
 }
@@ -97,7 +107,12 @@ export function buildApp(options: AppOptions = {}) {
     bodyLimit: options.bodyLimit ?? 64 * 1024,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
+    ...connectionOptions({
+      requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+      connectionTimeoutMs: options.connectionTimeoutMs ?? 60_000,
+    }),
   }).withTypeProvider<ZodTypeProvider>();
+  capConnectionsPerIp(app.server, options.maxConnectionsPerIp ?? 100);
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(options.validateResponses ? serializerCompiler : plainSerializerCompiler);
@@ -121,6 +136,7 @@ export function buildApp(options: AppOptions = {}) {
       await api.register(cors, corsOptions);
       if (options.rateLimit) await api.register(rateLimitsPlugin, { perMinute: options.rateLimit });
       else await api.register(noRateLimitsPlugin);
+      await api.register(heavyReadsPlugin, { perClient: options.heavyReadsPerClient ?? 4 });
       await api.register(referralRoutes, { prefix: '/referral' });
       await api.register(webhookRoutes, { prefix: '/webhooks' });
       await api.register(v1Routes, { prefix: '/v1' });

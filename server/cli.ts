@@ -82,6 +82,10 @@ export function buildCli(storeOptions: StoreOptions = {}): Command {
     .option('--trust-proxy [hops|addresses]', 'take the client IP from X-Forwarded-For set by your proxy: hop count (default 1) or proxy addresses/CIDRs')
     .addOption(new Option('--durability <level>', 'normal: survives process crashes; full: also power loss').choices(['normal', 'full']))
     .addOption(new Option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent'))
+    .addOption(new Option('--request-timeout <seconds>', 'a request must arrive whole within this time, else 408 (env REFROCKET_REQUEST_TIMEOUT, default 30)'))
+    .addOption(new Option('--connection-timeout <seconds>', 'close a connection idle this long (env REFROCKET_CONNECTION_TIMEOUT, default 60)'))
+    .addOption(new Option('--max-connections-per-ip <n>', 'open connections per client address, 0 for no cap (env REFROCKET_MAX_CONNECTIONS_PER_IP, default 100)'))
+    .addOption(new Option('--heavy-reads <n>', 'concurrent entry lists/searches per API key and per IP, beyond: 429 (env REFROCKET_HEAVY_READS, default 4)'))
     .action(async (flags) => {
       const config = parseServerConfig(flags);
       const { app, database } = await serve(config, storeOptions, { version });
@@ -180,10 +184,12 @@ export function buildCli(storeOptions: StoreOptions = {}): Command {
     .description('create an API key; it is printed once and only its hash is stored')
     .addOption(new Option('--type <type>', 'key type').choices(['private', 'public']).makeOptionMandatory())
     .option('--label <label>', 'a note to recognise the key by')
+    .option('--contest <contestId>', 'public keys only: the one contest this key may read (default: every contest)')
     .addOption(dbOption())
     .action(async (opts) => {
-      const { key, type } = await withCollector(opts.db, storeOptions, (ctx) => createApiKey(ctx, opts.type, opts.label ?? null));
-      print({ key, type });
+      const { key, type, contestId } = await withCollector(opts.db, storeOptions, (ctx) =>
+        createApiKey(ctx, opts.type, opts.label ?? null, opts.contest ?? null));
+      print(contestId ? { key, type, contestId } : { key, type });
     });
   keys
     .command('list')

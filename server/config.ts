@@ -17,6 +17,14 @@ export interface ServerConfig {
   logLevel: string;
   /** Run writes in a worker thread (default; see server/writer/). */
   writeThread: boolean;
+  /** A request (headers and body) must arrive within this many ms, or it is answered 408 and closed. */
+  requestTimeoutMs: number;
+  /** A connection with no traffic for this many ms is closed. */
+  connectionTimeoutMs: number;
+  /** Open connections one client address may hold; 0: no cap. */
+  maxConnectionsPerIp: number;
+  /** Concurrent heavy reads (entry lists and searches) per API key and per client IP. */
+  heavyReadsPerClient: number;
   /** Outbound webhooks (server/outbound/). */
   webhooks: WebhookSettings;
 }
@@ -62,7 +70,23 @@ export interface RawServerSettings {
   trustProxy?: boolean | string;
   durability?: string;
   logLevel?: string;
+  requestTimeout?: string;
+  connectionTimeout?: string;
+  maxConnectionsPerIp?: string;
+  heavyReads?: string;
 }
+
+/** A whole number within [min, max], or the ConfigError naming the setting. */
+function parseCount(value: string, setting: string, min: number, max: number, unit: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${setting} must be a whole number of ${unit} from ${min} to ${max}, got "${value}"`);
+  }
+  return n;
+}
+
+/** The flag's name when the flag was given, else the environment variable's. */
+const settingName = (flag: string | undefined, flagName: string, envName: string) => (flag !== undefined ? flagName : envName);
 
 function parsePort(value: string, setting: string): number {
   const port = Number(value);
@@ -111,7 +135,19 @@ export function parseServerConfig(flags: RawServerSettings, env: NodeJS.ProcessE
   if (writeThread !== 'on' && writeThread !== 'off') {
     throw new ConfigError(`REFROCKET_WRITE_THREAD must be "on" or "off", got "${writeThread}"`);
   }
+  const requestTimeout = flags.requestTimeout ?? env.REFROCKET_REQUEST_TIMEOUT ?? '30';
+  const connectionTimeout = flags.connectionTimeout ?? env.REFROCKET_CONNECTION_TIMEOUT ?? '60';
+  const maxConnectionsPerIp = flags.maxConnectionsPerIp ?? env.REFROCKET_MAX_CONNECTIONS_PER_IP ?? '100';
+  const heavyReads = flags.heavyReads ?? env.REFROCKET_HEAVY_READS ?? '4';
   return {
+    requestTimeoutMs: 1000 * parseCount(requestTimeout,
+      settingName(flags.requestTimeout, '--request-timeout', 'REFROCKET_REQUEST_TIMEOUT'), 1, 3600, 'seconds'),
+    connectionTimeoutMs: 1000 * parseCount(connectionTimeout,
+      settingName(flags.connectionTimeout, '--connection-timeout', 'REFROCKET_CONNECTION_TIMEOUT'), 1, 3600, 'seconds'),
+    maxConnectionsPerIp: parseCount(maxConnectionsPerIp,
+      settingName(flags.maxConnectionsPerIp, '--max-connections-per-ip', 'REFROCKET_MAX_CONNECTIONS_PER_IP'), 0, 1_000_000, 'connections'),
+    heavyReadsPerClient: parseCount(heavyReads,
+      settingName(flags.heavyReads, '--heavy-reads', 'REFROCKET_HEAVY_READS'), 1, 1000, 'requests'),
     port: parsePort(port, flags.port !== undefined ? '--port' : 'PORT'),
     host: flags.host ?? env.HOST ?? '0.0.0.0',
     db: flags.db ?? env.REFROCKET_DB ?? './refrocket.db',

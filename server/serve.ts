@@ -34,6 +34,10 @@ export async function serve(
     rateLimit: config.rateLimit,
     logger: loggerOptions(config.logLevel),
     webhooks: config.webhooks,
+    requestTimeoutMs: config.requestTimeoutMs,
+    connectionTimeoutMs: config.connectionTimeoutMs,
+    maxConnectionsPerIp: config.maxConnectionsPerIp,
+    heavyReadsPerClient: config.heavyReadsPerClient,
   });
 
   let closing = false;

@@ -4,6 +4,7 @@ import type { Entry } from '../store/types.js';
 import type { CollectorContext } from './context.js';
 import { requireContest } from './context.js';
 import { emit, pointsChanged } from './events.js';
+import { eraseEntryEverywhere } from './erasure.js';
 
 export async function requireEntry(ctx: CollectorContext, entryId: string): Promise<Entry> {
   const entry = await ctx.store.entries.get(entryId);
@@ -86,12 +87,10 @@ export async function adjustPoints(ctx: CollectorContext, entryId: string, point
 }
 
 /**
- * Erases an entry's personal data (email, name, phone, and the email on its purchases). The entry
- * row, its code, its ledger and every count stay, so totals and the leaderboard remain consistent.
+ * Erases an entry's personal data wherever it is stored (see erasure.ts). The entry row, its
+ * code, its ledger and every count stay, so totals and the leaderboard remain consistent.
  */
 export async function eraseEntry(ctx: CollectorContext, entryId: string): Promise<Entry> {
-  const entry = await requireEntry(ctx, entryId);
-  await ctx.store.purchases.erasePurchaserEmail(entry, entry.email ? normalizeEmail(entry.email) : null);
-  await ctx.store.entries.erase(entryId, ctx.now());
+  await eraseEntryEverywhere(ctx, await requireEntry(ctx, entryId));
   return requireEntry(ctx, entryId);
 }

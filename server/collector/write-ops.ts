@@ -6,6 +6,7 @@ import { checkBonusActions, completeBonusAction, configureBonusActions, type Bon
 import { contestDetail, createContest, updateContest, type ContestInput } from './contests.js';
 import { requireContest, type CollectorContext } from './context.js';
 import { adjustPoints, disqualifyEntry, eraseEntry, updateEntry, type EntryUpdate } from './entries-admin.js';
+import { erasePerson } from './erasure.js';
 import { recordPurchase, type Crediting, type PurchaseInput } from './purchase.js';
 import { registerEntry, signup, type SignupInput } from './signup.js';
 import { trackVisit, type VisitInput } from './visit.js';
@@ -57,6 +58,7 @@ export const writeOps = {
   updateEntry: (ctx: CollectorContext, args: { entryId: string; update: EntryUpdate }) =>
     updateEntry(ctx, args.entryId, args.update),
   eraseEntry: (ctx: CollectorContext, args: { entryId: string }) => eraseEntry(ctx, args.entryId),
+  erasePerson: (ctx: CollectorContext, args: { email: string }) => erasePerson(ctx, args.email),
   disqualifyEntry: (ctx: CollectorContext, args: { entryId: string; reason: string | null }) =>
     disqualifyEntry(ctx, args.entryId, args.reason),
   adjustPoints: (ctx: CollectorContext, args: { entryId: string; points: number; reason: string }) =>

@@ -25,6 +25,7 @@ export const messages = {
   entryNotFound: 'Entry not found',
   invalidApiKey: 'Missing or invalid API key',
   privateKeyRequired: 'This endpoint requires a private API key',
+  keyScopedToOtherContest: 'This API key is scoped to another contest',
   emailOrPhoneRequired: 'Either email or phone is required',
   invalidWebhookSecret: 'Invalid webhook secret',
   rateLimited: 'Rate limit exceeded. Please try again later.',

@@ -11,6 +11,10 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     apiKeyType?: ApiKeyType;
+    /** The presented key's id (never the key): heavy reads are capped per key. */
+    apiKeyId?: string;
+    /** The one contest the presented key may read, if it is scoped; null: every contest. */
+    apiKeyContestId?: string | null;
   }
 }
 
@@ -21,6 +25,8 @@ declare module 'fastify' {
 export const apiKeyAuthPlugin = fp(
   async (app: FastifyInstance) => {
     app.decorateRequest('apiKeyType', undefined);
+    app.decorateRequest('apiKeyContestId', undefined);
+    app.decorateRequest('apiKeyId', undefined);
     app.addHook('onRequest', async (request) => {
       if (request.method === 'OPTIONS') return;
       const header = request.headers['x-api-key'];
@@ -32,6 +38,22 @@ export const apiKeyAuthPlugin = fp(
         throw forbidden(messages.privateKeyRequired);
       }
       request.apiKeyType = record.type;
+      request.apiKeyContestId = record.contestId;
+      request.apiKeyId = record.id;
+    });
+    // A scoped key reaches only its contest: by the contest named in the path or query, or the
+    // contest of the entry named in the path. Checked once the input is validated.
+    app.addHook('preHandler', async (request) => {
+      const scope = request.apiKeyContestId;
+      if (!scope) return;
+      const params = (request.params ?? {}) as { contestId?: string; entryId?: string };
+      const query = (request.query ?? {}) as { contestId?: string };
+      const contestId = params.contestId ?? query.contestId;
+      if (contestId !== undefined && contestId !== scope) throw forbidden(messages.keyScopedToOtherContest);
+      if (params.entryId !== undefined) {
+        const entry = await app.collector.store.entries.get(params.entryId);
+        if (entry && entry.contestId !== scope) throw forbidden(messages.keyScopedToOtherContest);
+      }
     });
   },
   { name: 'refrocket-api-keys', dependencies: ['refrocket-services'] },

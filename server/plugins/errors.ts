@@ -3,6 +3,8 @@ import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ApiError, messages } from '../domain/errors.js';
 import { describeValidationError } from '../http/validation.js';
+import { findIllFormedText } from '../http/well-formed-text.js';
+import { STATUS_CODES } from 'node:http';
 
 /** Friendlier words for Fastify's own 4xx errors; the status stays Fastify's. */
 const fastifyMessages: Record<string, string> = {
@@ -46,6 +48,28 @@ export const errorHandlerPlugin = fp(
       return reply
         .code(500)
         .send({ success: false, error: messages.internal, requestId: String(request.id) });
+    });
+
+    // Text fields with NUL characters or lone surrogates are refused before validation, naming
+    // the field (see http/well-formed-text.ts).
+    app.addHook('preValidation', async (request) => {
+      for (const [part, value] of [['body', request.body], ['query', request.query]] as const) {
+        const field = findIllFormedText(value);
+        if (field !== undefined) {
+          throw new ApiError(400, `${field || part} must not contain NUL characters or unpaired surrogates`);
+        }
+      }
+    });
+
+    // The last line of defence for the envelope: an error answered by a plugin in its own words
+    // (@fastify/cors answers a preflight without Access-Control-Request-Method with plain text)
+    // still reaches the client as {"success": false, "error"}.
+    app.addHook('onSend', async (_request, reply, payload) => {
+      if (reply.statusCode < 400 || String(reply.getHeader('content-type') ?? '').startsWith('application/json')) return payload;
+      const text = typeof payload === 'string' && payload.length > 0 && payload.length < 200 ? payload : undefined;
+      reply.header('content-type', 'application/json; charset=utf-8');
+      reply.removeHeader('content-length');
+      return JSON.stringify({ success: false, error: text ?? STATUS_CODES[reply.statusCode] ?? 'Error' });
     });
 
     app.setNotFoundHandler((request, reply) => {

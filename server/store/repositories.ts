@@ -182,10 +182,44 @@ export interface VisitsRepo {
   saltForDay(day: string): Promise<string>;
 }
 
+/** What an erasure blanked besides the entries themselves, by kind (rows changed). */
+export interface ErasedTraces {
+  purchases: number;
+  visits: number;
+  ledgerNotes: number;
+  disqualificationReasons: number;
+}
+
+/** A person to erase from one contest (or every contest: contestId null). */
+export interface PersonTraces {
+  contestId: string | null;
+  /** The person's entries: their own ledger notes and disqualification reasons go entirely. */
+  entryIds: string[];
+  /** Normalized emails: purchases made under one of them lose their email. */
+  emails: string[];
+  /** Lower-case strings that identify the person in URLs (emails, as given and URL-encoded). */
+  urlNeedles: string[];
+  /** Lower-case strings that identify the person in free text (emails, name, phone). */
+  textNeedles: string[];
+}
+
+export interface ErasureRepo {
+  /** The emails (normalized) on the entries' purchases: also older emails of the same people. */
+  purchaseEmailsOf(entryIds: string[]): Promise<string[]>;
+  /**
+   * Blanks every stored trace of the person outside the entries table: purchase emails, visit
+   * URLs and referrers that carry one of their emails, ledger notes and disqualification reasons
+   * that name them. Asks the store to scrub the freed bytes once the transaction commits.
+   */
+  eraseTraces(person: PersonTraces): Promise<ErasedTraces>;
+}
+
 export interface ApiKeyRecord {
   id: string;
   type: ApiKeyType;
   keyHash: string;
+  /** The one contest a scoped key may read or write; null: every contest. */
+  contestId: string | null;
 }
 
 export interface ApiKeyListing {
@@ -196,10 +230,12 @@ export interface ApiKeyListing {
   label: string | null;
   createdAt: number;
   revokedAt: number | null;
+  contestId: string | null;
 }
 
 export interface ApiKeysRepo {
-  insert(id: string, type: ApiKeyType, key: string, label: string | null, now: number): Promise<void>;
+  /** `contestId`: scope the key to one contest (null or omitted: every contest). */
+  insert(id: string, type: ApiKeyType, key: string, label: string | null, now: number, contestId?: string | null): Promise<void>;
   list(): Promise<ApiKeyListing[]>;
   /** Revokes by key id (`key_…`) or by the key itself; true when a live key was revoked. */
   revoke(idOrKey: string, now: number): Promise<boolean>;
@@ -337,6 +373,7 @@ export interface Repositories {
   apiKeys: ApiKeysRepo;
   bonusActions: BonusActionsRepo;
   webhooks: WebhooksRepo;
+  erasure: ErasureRepo;
 }
 
 /**

@@ -420,4 +420,33 @@ export const migrations: Migration[] = [
   { version: 1, name: 'tables and indexes (as SQLite after its migration 4)', sql: tables },
   { version: 2, name: 'triggers holding the counters and the points ledger', sql: triggers },
   { version: 3, name: 'refunds, Stripe events, superseded purchases, outbound webhook outbox', sql: refundsStripeOutbox },
+  {
+    version: 7,
+    name: 'search indexes, erasable ledger notes, contest-scoped keys (as SQLite migration 9)',
+    // Entry search (email or name, a literal substring, ILIKE) scanned every entry of a contest:
+    // trigram GIN indexes (pg_trgm, a trusted extension: a database owner may create it) serve
+    // ILIKE '%term%' for terms of 3 characters or more, which is what the API accepts.
+    // The ledger stays append-only for every column but note, which an erasure may blank (set to
+    // NULL) and nothing may rewrite. api_keys.contest_id scopes a public key to one contest.
+    sql: /* sql */ `
+      CREATE EXTENSION IF NOT EXISTS pg_trgm;
+      CREATE INDEX entries_search_email ON entries USING gin (email gin_trgm_ops);
+      CREATE INDEX entries_search_name ON entries USING gin (name gin_trgm_ops);
+
+      CREATE FUNCTION points_ledger_only_note_erasable() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF (NEW.id, NEW.entry_id, NEW.contest_id, NEW.delta, NEW.reason, NEW.created_at)
+            IS DISTINCT FROM (OLD.id, OLD.entry_id, OLD.contest_id, OLD.delta, OLD.reason, OLD.created_at)
+          OR NEW.source_id IS DISTINCT FROM OLD.source_id OR NEW.note IS NOT NULL THEN
+          RAISE EXCEPTION 'points_ledger is append-only';
+        END IF;
+        RETURN NEW;
+      END $$;
+      DROP TRIGGER points_ledger_no_update ON points_ledger;
+      CREATE TRIGGER points_ledger_no_update BEFORE UPDATE ON points_ledger
+        FOR EACH ROW EXECUTE FUNCTION points_ledger_only_note_erasable();
+
+      ALTER TABLE api_keys ADD COLUMN contest_id text COLLATE "C" REFERENCES contests(id);
+    `,
+  },
 ];

@@ -30,6 +30,9 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
     db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
   }
   db.pragma('foreign_keys = ON');
+  // Deleted and overwritten content is zeroed in the pages, not left in free space: an erased
+  // email or a deleted visitor salt must not stay readable in the file (see store/scrub.ts).
+  db.pragma('secure_delete = ON');
   // A batch re-run isolates each write in a savepoint (see store/write-queue.ts); SQLite keeps a savepoint's undo
   // pages in a temp file unless told otherwise, which on the hot path costs more than the write.
   db.pragma('temp_store = MEMORY');

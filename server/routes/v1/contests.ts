@@ -23,7 +23,12 @@ export const contestRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get('/contests', {
     schema: { tags, summary: 'List contests', security: s.security, response: { 200: s.ok(z.array(s.contestSchema)), ...s.errors } },
-  }, async () => ({ success: true as const, data: await listContests(collector) }));
+  }, async (request) => {
+    const contests = await listContests(collector);
+    // A key scoped to one contest sees only that one.
+    const scope = request.apiKeyContestId;
+    return { success: true as const, data: scope ? contests.filter((contest) => contest.id === scope) : contests };
+  });
 
   app.post('/contests', {
     config: { access: 'private' },
@@ -67,6 +72,7 @@ export const contestRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.get('/contests/:contestId/entries', {
+    config: { heavyRead: true },
     schema: {
       tags: ['Entries'],
       summary: 'List entries (paginated, searchable by email or name)',

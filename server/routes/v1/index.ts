@@ -3,6 +3,7 @@ import { apiKeyAuthPlugin } from '../../plugins/api-keys.js';
 import { contestRoutes } from './contests.js';
 import { entryRoutes } from './entries.js';
 import { webhookEndpointRoutes } from './webhook-endpoints.js';
+import { erasureRoutes } from './erasure.js';
 
 /** /api/v1: the key-authenticated management API. */
 export const v1Routes: FastifyPluginAsync = async (app) => {
@@ -10,4 +11,5 @@ export const v1Routes: FastifyPluginAsync = async (app) => {
   await app.register(contestRoutes);
   await app.register(entryRoutes);
   await app.register(webhookEndpointRoutes);
+  await app.register(erasureRoutes);
 };

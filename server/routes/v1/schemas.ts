@@ -124,7 +124,12 @@ const queryInt = (min: number, max: number, fallback: number) =>
 export const pageQuery = z.object({
   page: queryInt(1, 1_000_000, 1).describe('Page number, from 1'),
   limit: queryInt(1, 100, 20).describe('Items per page, 1-100 (default 20)'),
-  search: z.string().trim().max(254).optional().describe('Search email or name, case-insensitive'),
+  // At least 3 characters: searches are served by trigram indexes, which cannot find shorter
+  // terms without scanning every entry. An empty search lists everything, as before.
+  search: z.string().trim().max(254)
+    .refine((term) => term.length === 0 || [...term].length >= 3, { error: 'must be at least 3 characters' })
+    .optional()
+    .describe('Search email or name, case-insensitive, at least 3 characters'),
 });
 
 export const leaderboardQuery = z.object({

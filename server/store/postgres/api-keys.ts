@@ -10,19 +10,19 @@ import { one, type Queryable } from './queryable.js';
  */
 export function createApiKeysRepo(q: Queryable, caches: ReadCaches): ApiKeysRepo {
   return {
-    async insert(id: string, type: ApiKeyType, key: string, label: string | null, now: number): Promise<void> {
+    async insert(id: string, type: ApiKeyType, key: string, label: string | null, now: number, contestId: string | null = null): Promise<void> {
       await q.write({
-        name: 'rr_api_keys_insert',
-        text: `INSERT INTO api_keys (id, type, key_hash, key_prefix, label, created_at)
-          VALUES ($1, $2, $3, $4, $5, $6)`,
-        values: [id, type, hashSecret(key), key.slice(0, 12), label, now],
+        name: 'rr_api_keys_insert_scoped',
+        text: `INSERT INTO api_keys (id, type, key_hash, key_prefix, label, created_at, contest_id)
+          VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        values: [id, type, hashSecret(key), key.slice(0, 12), label, now, contestId],
       });
     },
     list(): Promise<ApiKeyListing[]> {
       return q.rows<ApiKeyListing>({
-        name: 'rr_api_keys_list',
+        name: 'rr_api_keys_list_scoped',
         text: `SELECT id, type, key_prefix AS prefix, label, created_at AS "createdAt",
-            revoked_at AS "revokedAt"
+            revoked_at AS "revokedAt", contest_id AS "contestId"
           FROM api_keys ORDER BY created_at, id`,
         values: [],
       });
@@ -44,8 +44,8 @@ export function createApiKeysRepo(q: Queryable, caches: ReadCaches): ApiKeysRepo
       let record = caches.apiKeys.get(hash);
       if (!record) {
         record = await one<ApiKeyRecord>(q, {
-          name: 'rr_api_keys_by_hash',
-          text: `SELECT id, type, key_hash AS "keyHash" FROM api_keys
+          name: 'rr_api_keys_by_hash_scoped',
+          text: `SELECT id, type, key_hash AS "keyHash", contest_id AS "contestId" FROM api_keys
             WHERE key_hash = $1 AND revoked_at IS NULL`,
           values: [hash],
         });

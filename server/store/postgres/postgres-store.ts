@@ -18,6 +18,8 @@ import { createContestsRepo } from './contests.js';
 import { createEntriesRepo } from './entries.js';
 import { createLedgerRepo } from './ledger.js';
 import { createPurchasesRepo } from './purchases.js';
+import { createErasureRepo } from './erasure.js';
+import { ScrubRequests } from '../scrub.js';
 import { databaseUnavailable, mapUnavailable, poolQueryable, TrackedClient, type Queryable } from './queryable.js';
 import { createTableAccess, invariantViolations } from './tables.js';
 import { createVisitsRepo } from './visits.js';
@@ -73,16 +75,40 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
 
   const changes = new ChangeCounter();
   const caches = new ReadCaches();
-  const repositories = (q: Queryable): Repositories => ({
+  const repositories = (q: Queryable, scrubs = new ScrubRequests()): Repositories => ({
     contests: createContestsRepo(q, changes, caches),
     entries: createEntriesRepo(q, changes, caches),
     ledger: createLedgerRepo(q, changes),
     purchases: createPurchasesRepo(q),
-    visits: createVisitsRepo(q, caches),
+    visits: createVisitsRepo(q, caches, scrubs),
     apiKeys: createApiKeysRepo(q, caches),
     bonusActions: createBonusActionsRepo(q),
     webhooks: createWebhooksRepo(q),
+    erasure: createErasureRepo(q, scrubs),
   });
+
+  /**
+   * After an erasure or a salt rotation committed: the old row versions are dead tuples, still in
+   * the table files until VACUUM removes them. VACUUM cannot run inside a transaction, so it runs
+   * on a connection of its own, without the request bound. What it does not guarantee (bytes in
+   * free space and WAL segments until overwritten) is in the README.
+   */
+  async function vacuum(scrubs: ScrubRequests): Promise<void> {
+    const tables = scrubs.take();
+    if (tables.length === 0) return;
+    const client = await pool.connect().catch((error) => {
+      throw mapUnavailable(error);
+    });
+    try {
+      await client.query('SET statement_timeout = 0');
+      await client.query({ text: `VACUUM ${tables.join(', ')}`, query_timeout: 10 * 60_000 } as pg.QueryConfig);
+      await client.query('RESET statement_timeout');
+      client.release();
+    } catch (error) {
+      client.release(error as Error);
+      throw mapUnavailable(error);
+    }
+  }
 
   /**
    * Runs fn on one pooled connection. A connection-class failure becomes the 503 ApiError, and
@@ -141,26 +167,33 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
     changes,
     tables: createTableAccess(pool, withClient, inTransaction),
     description,
-    transaction(fn) {
-      return withClient((tx) =>
-        inTransaction(tx, () => fn(repositories(tx))).catch((error) => {
+    async transaction(fn) {
+      const scrubs = new ScrubRequests();
+      const result = await withClient((tx) =>
+        inTransaction(tx, () => fn(repositories(tx, scrubs))).catch((error) => {
           // Rows read or written inside the rolled-back transaction may sit in the caches.
           caches.clear();
           throw error;
         }),
       );
+      await vacuum(scrubs);
+      return result;
     },
-    runBatch(ops, isolated) {
-      return withClient((tx) =>
+    async runBatch(ops, isolated) {
+      const scrubs = new ScrubRequests();
+      const outcomes = await withClient((tx) =>
         inTransaction(tx, async () => {
-          const repos = repositories(tx);
-          const outcomes: Outcome[] = [];
+          const repos = repositories(tx, scrubs);
+          const results: Outcome[] = [];
           for (const op of ops) {
-            outcomes.push(await (isolated ? runIsolated(tx, repos, op, () => caches.clear()) : runFast(tx, repos, op)));
+            results.push(await (isolated ? runIsolated(tx, repos, op, () => caches.clear()) : runFast(tx, repos, op)));
           }
-          return outcomes;
+          return results;
         }),
       );
+      // A write that failed in its savepoint may have asked too: vacuuming anyway is harmless.
+      await vacuum(scrubs);
+      return outcomes;
     },
     openWriter(runner) {
       // The pool reconnects by itself, so nothing here is ever fatal: failed batches answer 503.

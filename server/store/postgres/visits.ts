@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { NewVisit, VisitsRepo } from '../repositories.js';
+import type { ScrubRequests } from '../scrub.js';
 import type { ReadCaches } from './caches.js';
 import { one, type Queryable } from './queryable.js';
 
-export function createVisitsRepo(q: Queryable, caches: ReadCaches): VisitsRepo {
+export function createVisitsRepo(q: Queryable, caches: ReadCaches, scrubs: ScrubRequests): VisitsRepo {
   return {
     async insert(visit: NewVisit): Promise<void> {
       await q.write({
@@ -25,7 +26,8 @@ export function createVisitsRepo(q: Queryable, caches: ReadCaches): VisitsRepo {
         values: [day, randomBytes(32).toString('hex')],
       });
       // Older salts go, so old visitor keys cannot be re-derived.
-      await q.write({ name: 'rr_salts_drop_old', text: 'DELETE FROM visitor_salts WHERE day < $1', values: [day] });
+      const dropped = await q.write({ name: 'rr_salts_drop_old', text: 'DELETE FROM visitor_salts WHERE day < $1', values: [day] });
+      if (dropped > 0) scrubs.request('visitor_salts');
       const row = await one<{ salt: string }>(q, {
         name: 'rr_salts_get',
         text: 'SELECT salt FROM visitor_salts WHERE day = $1',

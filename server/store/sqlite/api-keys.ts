@@ -12,18 +12,18 @@ const CACHE_MAX = 1_000;
 
 export function createApiKeysRepo(db: Db): ApiKeysRepo & { forgetCached(): void } {
   const cache = new Map<string, { record: ApiKeyRecord; until: number }>();
-  const insert = db.prepare(`INSERT INTO api_keys (id, type, key_hash, key_prefix, label, created_at)
-    VALUES (?, ?, ?, ?, ?, ?)`);
-  const byHash = db.prepare<[string], ApiKeyRecord>(`SELECT id, type, key_hash AS keyHash
-    FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL`);
+  const insert = db.prepare(`INSERT INTO api_keys (id, type, key_hash, key_prefix, label, created_at,
+      contest_id) VALUES (?, ?, ?, ?, ?, ?, ?)`);
+  const byHash = db.prepare<[string], ApiKeyRecord>(`SELECT id, type, key_hash AS keyHash,
+      contest_id AS contestId FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL`);
   const all = db.prepare<[], ApiKeyListing>(`SELECT id, type, key_prefix AS prefix, label,
-      created_at AS createdAt, revoked_at AS revokedAt FROM api_keys ORDER BY created_at, id`);
+      created_at AS createdAt, revoked_at AS revokedAt, contest_id AS contestId FROM api_keys ORDER BY created_at, id`);
   const revoke = db.prepare(`UPDATE api_keys SET revoked_at = @now
     WHERE (id = @ref OR key_hash = @hash) AND revoked_at IS NULL`);
 
   return {
-    async insert(id: string, type: ApiKeyType, key: string, label: string | null, now: number): Promise<void> {
-      insert.run(id, type, hashSecret(key), key.slice(0, 12), label, now);
+    async insert(id: string, type: ApiKeyType, key: string, label: string | null, now: number, contestId: string | null = null): Promise<void> {
+      insert.run(id, type, hashSecret(key), key.slice(0, 12), label, now, contestId);
     },
     forgetCached(): void {
       cache.clear();

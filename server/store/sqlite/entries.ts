@@ -7,6 +7,24 @@ import { ENTRY_COLUMNS, insertedEntry, toEntry, type EntryRow } from '../rows.js
 /** `%` and `_` in a search term are literal characters, not wildcards. */
 const likePattern = (term: string) => `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
+/** A trigram index can only find terms of at least this many characters (the API's minimum). */
+export const MIN_SEARCH_LENGTH = 3;
+/** Enough trigrams to narrow the candidates; the LIKE re-check makes the answer exact. */
+const MAX_SEARCH_TRIGRAMS = 6;
+
+/**
+ * The full-text query for a search term: some of its trigrams, each a quoted string, ANDed (the
+ * index keeps no positions, so it cannot match a phrase). Non-overlapping trigrams plus the last
+ * one cover every character of the term.
+ */
+export function trigramQuery(term: string): string {
+  const chars = [...term];
+  const starts = new Set<number>();
+  for (let i = 0; i + 3 <= chars.length && starts.size < MAX_SEARCH_TRIGRAMS - 1; i += 3) starts.add(i);
+  starts.add(chars.length - 3);
+  return [...starts].map((i) => `"${chars.slice(i, i + 3).join('').replaceAll('"', '""')}"`).join(' AND ');
+}
+
 export function createEntriesRepo(db: Db, changes: ChangeCounter): EntriesRepo & { forgetCached(): void } {
   const insert = db.prepare(`INSERT INTO entries (id, contest_id, email, email_normalized, name,
       phone, referral_code, referred_by, email_confirmed, created_at)
@@ -37,15 +55,22 @@ export function createEntriesRepo(db: Db, changes: ChangeCounter): EntriesRepo &
   );
   const erase = db.prepare(`UPDATE entries SET email = NULL, email_normalized = NULL, name = NULL,
       phone = NULL, erased_at = ? WHERE id = ?`);
+  // A deep page skips its offset inside the (contest_id, created_at, id) index alone (the
+  // subquery is covered by it), then reads only the page's rows.
   const page = db.prepare<[string, number, number], EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM entries
-    WHERE contest_id = ? ORDER BY created_at, id LIMIT ? OFFSET ?`);
+    WHERE rowid IN (SELECT rowid FROM entries INDEXED BY entries_contest_created WHERE contest_id = ?
+      ORDER BY created_at, id LIMIT ? OFFSET ?)
+    ORDER BY created_at, id`);
   const count = db.prepare<[string], number>('SELECT count(*) FROM entries WHERE contest_id = ?').pluck();
-  const searchPage = db.prepare<[string, string, string, number, number], EntryRow>(`SELECT
-      ${ENTRY_COLUMNS} FROM entries
-    WHERE contest_id = ? AND (email LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\')
-    ORDER BY created_at, id LIMIT ? OFFSET ?`);
-  const searchCount = db.prepare<[string, string, string], number>(`SELECT count(*) FROM entries
-    WHERE contest_id = ? AND (email LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\')`).pluck();
+  // Candidates from the trigram index (entries_search, migration 9), re-checked with LIKE.
+  const matching = `rowid IN (SELECT rowid FROM entries_search WHERE entries_search MATCH @match)
+    AND contest_id = @contestId AND (email LIKE @pattern ESCAPE '\\' OR name LIKE @pattern ESCAPE '\\')`;
+  type SearchParams = { contestId: string; match: string; pattern: string };
+  const searchPage = db.prepare<[SearchParams & { limit: number; offset: number }], EntryRow>(`SELECT
+      ${ENTRY_COLUMNS} FROM entries WHERE ${matching}
+    ORDER BY created_at, id LIMIT @limit OFFSET @offset`);
+  const searchCount = db.prepare<[SearchParams], number>(`SELECT count(*) FROM entries
+    WHERE ${matching}`).pluck();
   const ranking = db.prepare<[string, number, number], EntryRow>(`SELECT ${ENTRY_COLUMNS}
     FROM entries INDEXED BY entries_ranking
     WHERE contest_id = ? AND disqualified = 0 AND email_confirmed >= ?
@@ -114,10 +139,12 @@ export function createEntriesRepo(db: Db, changes: ChangeCounter): EntriesRepo &
     },
     async list(contestId: string, opts: { limit: number; offset: number; search?: string }) {
       if (opts.search) {
-        const pattern = likePattern(opts.search);
+        // Shorter terms are refused at the edge (the index cannot find them without a scan).
+        if ([...opts.search].length < MIN_SEARCH_LENGTH) return { rows: [], total: 0 };
+        const params = { contestId, match: trigramQuery(opts.search), pattern: likePattern(opts.search) };
         return {
-          rows: searchPage.all(contestId, pattern, pattern, opts.limit, opts.offset).map(toEntry),
-          total: searchCount.get(contestId, pattern, pattern) ?? 0,
+          rows: searchPage.all({ ...params, limit: opts.limit, offset: opts.offset }).map(toEntry),
+          total: searchCount.get(params) ?? 0,
         };
       }
       return {

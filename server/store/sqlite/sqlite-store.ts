@@ -16,8 +16,11 @@ import { createApiKeysRepo } from './api-keys.js';
 import { createBonusActionsRepo } from './bonus-actions.js';
 import { createContestsRepo } from './contests.js';
 import { createEntriesRepo } from './entries.js';
+import { createErasureRepo } from './erasure.js';
+import { ScrubRequests } from '../scrub.js';
 import { createLedgerRepo } from './ledger.js';
 import { createPurchasesRepo } from './purchases.js';
+import { createReadThread } from './read-thread.js';
 import { createThreadWriter } from './thread-writer.js';
 import { createVisitsRepo } from './visits.js';
 import { createWebhooksRepo } from './webhooks.js';
@@ -47,7 +50,8 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
   const contests = createContestsRepo(db, changes, contestChanges);
   const entries = createEntriesRepo(db, changes);
   const ledger = createLedgerRepo(db, changes);
-  const visits = createVisitsRepo(db);
+  const scrubs = new ScrubRequests();
+  const visits = createVisitsRepo(db, scrubs);
   const apiKeys = createApiKeysRepo(db);
   const repos: Repositories = {
     contests,
@@ -58,7 +62,11 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
     apiKeys,
     bonusActions: createBonusActionsRepo(db),
     webhooks: createWebhooksRepo(db),
+    erasure: createErasureRepo(db, scrubs),
   };
+  // With a write thread (serve, on a file), entry lists and searches get a thread of their own too.
+  const readThread = options.writeThread && path !== ':memory:' ? createReadThread(path) : undefined;
+  if (readThread) repos.entries = { ...entries, list: readThread.list };
   const ping = db.prepare('SELECT 1').pluck();
   const totalChanges = db.prepare('SELECT total_changes()').pluck();
   const begin = db.prepare('BEGIN IMMEDIATE');
@@ -87,11 +95,29 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
     try {
       const result = await fn();
       commit.run();
+      if (scrubs.take().length > 0) scrubWal();
       return result;
     } catch (error) {
+      scrubs.take();
       // On SQLITE_FULL, IOERR, BUSY or NOMEM SQLite may have rolled back the transaction itself.
       if (db.inTransaction) rollback.run();
       throw error;
+    }
+  }
+
+  /**
+   * After an erasure or a salt rotation: secure_delete (open-database.ts) zeroed the old bytes in
+   * the pages this transaction wrote, but the WAL still holds earlier images of those pages. A
+   * TRUNCATE checkpoint copies the new pages into the file and empties the WAL (it waits, up to
+   * busy_timeout, for readers still on an older snapshot). Nothing to do in memory.
+   */
+  function scrubWal(): void {
+    if (path === ':memory:') return;
+    // The transaction has committed, so failing here would misreport it: a reader holding an old
+    // snapshot past every attempt leaves the emptying to the next checkpoint.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+      if (!result?.busy) return;
     }
   }
 
@@ -211,6 +237,7 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
     },
     async close() {
       await tail;
+      await readThread?.close();
       db.close();
     },
   };

@@ -10,7 +10,7 @@ import type { WriterWorkerData } from './worker.js';
 declare const __dirname: string | undefined;
 
 /** dist/<name>: beside the running bundle, or as built from the sources (tests). */
-function distFile(name: string): string {
+export function distFile(name: string): string {
   if (typeof __dirname === 'string' && existsSync(join(__dirname, name))) return join(__dirname, name);
   return fileURLToPath(new URL(`../../../dist/${name}`, import.meta.url));
 }

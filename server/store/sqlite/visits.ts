@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../../db/sqlite/open-database.js';
 import type { NewVisit, VisitsRepo } from '../repositories.js';
+import type { ScrubRequests } from '../scrub.js';
 
-export function createVisitsRepo(db: Db): VisitsRepo & { forgetCached(): void } {
+export function createVisitsRepo(db: Db, scrubs: ScrubRequests): VisitsRepo & { forgetCached(): void } {
   const insert = db.prepare(`INSERT INTO visits (contest_id, entry_id, url, referrer, visitor_key,
       created_at) VALUES (@contestId, @entryId, @url, @referrer, @visitorKey, @createdAt)`);
   const saltFor = db.prepare<[string], string>('SELECT salt FROM visitor_salts WHERE day = ?').pluck();
@@ -21,7 +22,8 @@ export function createVisitsRepo(db: Db): VisitsRepo & { forgetCached(): void } 
       let salt = saltFor.get(day);
       if (!salt) {
         insertSalt.run(day, randomBytes(32).toString('hex'));
-        dropOldSalts.run(day);
+        // The old salts' bytes must not linger in the WAL or free space (see ScrubRequests).
+        if (dropOldSalts.run(day).changes > 0) scrubs.request('visitor_salts');
         salt = saltFor.get(day)!;
       }
       cached = { day, salt };
