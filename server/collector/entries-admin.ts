@@ -1,3 +1,4 @@
+import { emailIdentity } from '../domain/email-identity.js';
 import { normalizeEmail } from '../domain/email.js';
 import { badRequest, messages, notFound } from '../domain/errors.js';
 import type { Entry } from '../store/types.js';
@@ -62,6 +63,7 @@ export async function updateEntry(ctx: CollectorContext, entryId: string, patch:
     { email, emailNormalized, name: patch.name === undefined ? undefined : patch.name?.trim() || null, phone, emailConfirmed: patch.emailConfirmed },
     entry.email ? normalizeEmail(entry.email) : null,
   );
+  if (email !== undefined) await ctx.store.fraud.updateIdentity(entryId, email ? emailIdentity(email) : null);
   return requireEntry(ctx, entryId);
 }
 
@@ -88,5 +90,6 @@ export async function eraseEntry(ctx: CollectorContext, entryId: string): Promis
   const entry = await requireEntry(ctx, entryId);
   await ctx.store.purchases.erasePurchaserEmail(entry, entry.email ? normalizeEmail(entry.email) : null);
   await ctx.store.entries.erase(entryId, ctx.now());
+  await ctx.store.fraud.eraseSignals(entryId);
   return requireEntry(ctx, entryId);
 }

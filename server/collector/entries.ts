@@ -3,6 +3,7 @@ import { badRequest, messages } from '../domain/errors.js';
 import { newId, newReferralCode, normalizeReferralCode } from '../domain/ids.js';
 import type { Contest, Entry } from '../store/types.js';
 import { requireContest, type CollectorContext } from './context.js';
+import { recordSignals, type DeviceKeys } from './fraud-checks.js';
 
 export interface NewEntryInput {
   email?: string | null;
@@ -33,7 +34,12 @@ export async function findExistingEntry(
  * after the caller checked (by another collector's write, committed meanwhile): the caller then
  * answers as for a repeat. Call inside a transaction.
  */
-export async function tryInsertEntry(ctx: CollectorContext, contest: Contest, input: NewEntryInput): Promise<Entry | undefined> {
+export async function tryInsertEntry(
+  ctx: CollectorContext,
+  contest: Contest,
+  input: NewEntryInput,
+  signals: { advocateId: string | null; keys: DeviceKeys | null } = { advocateId: input.referredBy ?? null, keys: null },
+): Promise<Entry | undefined> {
   const email = input.email?.trim() || null;
   const phone = input.phone?.trim() || null;
   if (!email && !phone) throw badRequest(messages.emailOrPhoneRequired);
@@ -58,7 +64,11 @@ export async function tryInsertEntry(ctx: CollectorContext, contest: Contest, in
       emailConfirmed: input.emailConfirmed ?? false,
       createdAt: ctx.now(),
     });
-    if (entry) return entry;
+    if (entry) {
+      // What later signups are checked against (fraud-checks.ts), whichever way this one came in.
+      await recordSignals(ctx, entry, email, signals.advocateId, signals.keys);
+      return entry;
+    }
     // A unique key was taken: the email or phone (then the caller answers as for a repeat), or
     // the code — only a generated one is worth another try.
     if (await findExistingEntry(ctx, contest.id, email, phone)) return undefined;

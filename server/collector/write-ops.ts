@@ -5,6 +5,7 @@ import { checkBonusActions, completeBonusAction, configureBonusActions, type Bon
 import { contestDetail, createContest, updateContest, type ContestInput } from './contests.js';
 import { requireContest, type CollectorContext } from './context.js';
 import { adjustPoints, disqualifyEntry, eraseEntry, updateEntry, type EntryUpdate } from './entries-admin.js';
+import { approveFlag, rejectFlag } from './fraud-review.js';
 import { recordPurchase, type Crediting, type PurchaseInput } from './purchase.js';
 import { registerEntry, signup, type SignupInput } from './signup.js';
 import { trackVisit, type VisitInput } from './visit.js';
@@ -50,6 +51,8 @@ export const writeOps = {
     adjustPoints(ctx, args.entryId, args.points, args.reason),
   completeBonusAction: (ctx: CollectorContext, args: { entryId: string; bonusActionId: string }) =>
     completeBonusAction(ctx, args.entryId, args.bonusActionId),
+  approveFlag: (ctx: CollectorContext, args: { flagId: string }) => approveFlag(ctx, args.flagId),
+  rejectFlag: (ctx: CollectorContext, args: { flagId: string; reason: string }) => rejectFlag(ctx, args.flagId, args.reason),
 } satisfies Record<string, (ctx: CollectorContext, args: never) => Promise<unknown>>;
 
 export type WriteOps = typeof writeOps;

@@ -1,4 +1,5 @@
-import type { NewEntry, TableName } from './repositories.js';
+import { parseFraudSettings } from '../domain/fraud-settings.js';
+import type { NewEntry, ReferralFlag, TableName } from './repositories.js';
 import type { Contest, ContestMode, ContestStatus, Entry, Purchase } from './types.js';
 
 /**
@@ -70,6 +71,7 @@ export interface ContestRow {
   purchase_points_per_unit: number;
   require_email_confirmation: number;
   cookie_days: number;
+  fraud_settings: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -90,6 +92,7 @@ export const toContest = (row: ContestRow): Contest => ({
     purchasePointsPerUnit: row.purchase_points_per_unit,
     requireEmailConfirmation: row.require_email_confirmation === 1,
     cookieDays: row.cookie_days,
+    fraud: parseFraudSettings(row.fraud_settings),
   },
   createdAt: row.created_at,
   updatedAt: row.updated_at,
@@ -130,4 +133,34 @@ export const PRIMARY_KEYS: Record<TableName, string[]> = {
   purchases: ['id'],
   bonus_actions: ['id'],
   bonus_completions: ['entry_id', 'bonus_action_id'],
+  entry_signals: ['entry_id'],
+  referral_flags: ['id'],
 };
+
+export interface ReferralFlagRow {
+  id: string;
+  contest_id: string;
+  friend_entry_id: string;
+  advocate_entry_id: string;
+  reasons: string;
+  status: ReferralFlag['status'];
+  advocate_points: number;
+  friend_points: number;
+  decision_reason: string | null;
+  created_at: number;
+  decided_at: number | null;
+}
+
+export const toReferralFlag = (row: ReferralFlagRow): ReferralFlag => ({
+  id: row.id,
+  contestId: row.contest_id,
+  friendEntryId: row.friend_entry_id,
+  advocateEntryId: row.advocate_entry_id,
+  reasons: row.reasons.split(','),
+  status: row.status,
+  advocatePoints: row.advocate_points,
+  friendPoints: row.friend_points,
+  decisionReason: row.decision_reason,
+  createdAt: row.created_at,
+  decidedAt: row.decided_at,
+});

@@ -1,3 +1,5 @@
+import { defaultFraudSettings, type FraudSettings } from '../domain/fraud-settings.js';
+
 export type ContestStatus = 'draft' | 'active' | 'ended' | 'paused';
 export type ContestMode = 'giveaway' | 'leaderboard' | 'waitlist';
 export type ApiKeyType = 'public' | 'private';
@@ -14,6 +16,8 @@ export interface ContestSettings {
   purchasePointsPerUnit: number;
   requireEmailConfirmation: boolean;
   cookieDays: number;
+  /** Fraud checks and what a flagged referral does (see domain/fraud-settings.ts). */
+  fraud: FraudSettings;
 }
 
 export const defaultContestSettings: ContestSettings = {
@@ -22,6 +26,7 @@ export const defaultContestSettings: ContestSettings = {
   purchasePointsPerUnit: 1,
   requireEmailConfirmation: false,
   cookieDays: 30,
+  fraud: defaultFraudSettings,
 };
 
 /** Times are epoch milliseconds inside the collector; ISO 8601 strings on the wire. */

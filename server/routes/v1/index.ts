@@ -2,10 +2,12 @@ import type { FastifyPluginAsync } from 'fastify';
 import { apiKeyAuthPlugin } from '../../plugins/api-keys.js';
 import { contestRoutes } from './contests.js';
 import { entryRoutes } from './entries.js';
+import { flagRoutes } from './flags.js';
 
 /** /api/v1: the key-authenticated management API. */
 export const v1Routes: FastifyPluginAsync = async (app) => {
   await app.register(apiKeyAuthPlugin);
   await app.register(contestRoutes);
   await app.register(entryRoutes);
+  await app.register(flagRoutes);
 };

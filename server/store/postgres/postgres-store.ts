@@ -16,6 +16,7 @@ import { createBonusActionsRepo } from './bonus-actions.js';
 import { ReadCaches } from './caches.js';
 import { createContestsRepo } from './contests.js';
 import { createEntriesRepo } from './entries.js';
+import { createFraudRepo } from './fraud.js';
 import { createLedgerRepo } from './ledger.js';
 import { createPurchasesRepo } from './purchases.js';
 import { databaseUnavailable, mapUnavailable, poolQueryable, TrackedClient, type Queryable } from './queryable.js';
@@ -80,6 +81,7 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
     visits: createVisitsRepo(q, caches),
     apiKeys: createApiKeysRepo(q, caches),
     bonusActions: createBonusActionsRepo(q),
+    fraud: createFraudRepo(q),
   });
 
   /**

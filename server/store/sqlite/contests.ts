@@ -19,6 +19,7 @@ const contestParams = (c: Omit<Contest, 'createdAt'>) => ({
   purchase_points_per_unit: c.settings.purchasePointsPerUnit,
   require_email_confirmation: c.settings.requireEmailConfirmation ? 1 : 0,
   cookie_days: c.settings.cookieDays,
+  fraud_settings: JSON.stringify(c.settings.fraud),
   updated_at: c.updatedAt,
 });
 
@@ -35,16 +36,16 @@ export function createContestsRepo(
   const cache = new Map<string, { contest: Contest; until: number }>();
   const insert = db.prepare(`INSERT INTO contests (id, title, slug, description, status, mode,
       start_date, end_date, is_evergreen, advocate_points, friend_points, purchase_points_per_unit,
-      require_email_confirmation, cookie_days, webhook_secret_hash, created_at, updated_at)
+      require_email_confirmation, cookie_days, webhook_secret_hash, created_at, updated_at, fraud_settings)
     VALUES (@id, @title, @slug, @description, @status, @mode, @start_date, @end_date, @is_evergreen,
       @advocate_points, @friend_points, @purchase_points_per_unit, @require_email_confirmation,
-      @cookie_days, @webhook_secret_hash, @created_at, @updated_at)`);
+      @cookie_days, @webhook_secret_hash, @created_at, @updated_at, @fraud_settings)`);
   const update = db.prepare(`UPDATE contests SET title = @title, slug = @slug,
       description = @description, status = @status, mode = @mode, start_date = @start_date,
       end_date = @end_date, is_evergreen = @is_evergreen, advocate_points = @advocate_points,
       friend_points = @friend_points, purchase_points_per_unit = @purchase_points_per_unit,
       require_email_confirmation = @require_email_confirmation, cookie_days = @cookie_days,
-      updated_at = @updated_at
+      fraud_settings = @fraud_settings, updated_at = @updated_at
     WHERE id = @id`);
   const byId = db.prepare<[string], ContestRow>('SELECT * FROM contests WHERE id = ?');
   const bySlug = db.prepare<[string], ContestRow>('SELECT * FROM contests WHERE slug = ?');

@@ -16,6 +16,7 @@ import { createApiKeysRepo } from './api-keys.js';
 import { createBonusActionsRepo } from './bonus-actions.js';
 import { createContestsRepo } from './contests.js';
 import { createEntriesRepo } from './entries.js';
+import { createFraudRepo } from './fraud.js';
 import { createLedgerRepo } from './ledger.js';
 import { createPurchasesRepo } from './purchases.js';
 import { createThreadWriter } from './thread-writer.js';
@@ -56,6 +57,7 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
     visits,
     apiKeys,
     bonusActions: createBonusActionsRepo(db),
+    fraud: createFraudRepo(db),
   };
   const ping = db.prepare('SELECT 1').pluck();
   const totalChanges = db.prepare('SELECT total_changes()').pluck();
