@@ -1,4 +1,3 @@
-import disposableDomains from 'disposable-email-domains/index.json' with { type: 'json' };
 import { emailDomain, emailIdentity } from '../domain/email-identity.js';
 import type { FraudReason, FraudSettings } from '../domain/fraud-settings.js';
 import { networkKey } from '../domain/network-key.js';
@@ -31,13 +30,19 @@ export async function deviceKeys(ctx: CollectorContext, contestId: string, devic
   };
 }
 
-// 121k domains: built into a Set on the first referred signup that asks, not at start-up.
-let disposable: Set<string> | undefined;
-function isDisposableDomain(domain: string, settings: FraudSettings['checks']['disposableEmail']): boolean {
+/**
+ * The disposable-email-domains list (121k domains, 2.4 MB of JSON): loaded and made a Set on the
+ * first signup that asks. A dynamic import, so the bundles keep it in a lazily run module and the
+ * write thread pays for it only in contests that use the check.
+ */
+let disposable: Promise<Set<string>> | undefined;
+const disposableDomains = () =>
+  (disposable ??= import('disposable-email-domains/index.json', { with: { type: 'json' } }).then((list) => new Set(list.default)));
+
+async function isDisposableDomain(domain: string, settings: FraudSettings['checks']['disposableEmail']): Promise<boolean> {
   if (settings.removeDomains.includes(domain)) return false;
   if (settings.addDomains.includes(domain)) return true;
-  disposable ??= new Set(disposableDomains);
-  return disposable.has(domain);
+  return (await disposableDomains()).has(domain);
 }
 
 /**
@@ -54,7 +59,7 @@ export async function referralRisks(
   const { mode, checks } = contest.settings.fraud;
   if (mode === 'off') return [];
   const reasons: FraudReason[] = [];
-  if (email && checks.disposableEmail.enabled && isDisposableDomain(emailDomain(email), checks.disposableEmail)) {
+  if (email && checks.disposableEmail.enabled && (await isDisposableDomain(emailDomain(email), checks.disposableEmail))) {
     reasons.push('disposable_email');
   }
   const now = ctx.now();
