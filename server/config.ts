@@ -62,6 +62,13 @@ export function parseWebhookSettings(env: NodeJS.ProcessEnv): WebhookSettings {
 
 export class ConfigError extends Error {}
 
+/**
+ * Requests per minute per client IP by default: 25 a second. A backend that sends every user's
+ * signup from its own IP with no key (the hosted docs' Express and Flask examples) gets through at
+ * 20 signups a second sustained; fake signups are the fraud checks' business, not this limit's.
+ */
+export const DEFAULT_RATE_LIMIT = 1500;
+
 export interface RawServerSettings {
   port?: string;
   host?: string;
@@ -121,7 +128,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 
 export function parseServerConfig(flags: RawServerSettings, env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const port = flags.port ?? env.PORT ?? '3000';
-  const rateLimit = flags.rateLimit ?? env.REFROCKET_RATE_LIMIT ?? '100';
+  const rateLimit = flags.rateLimit ?? env.REFROCKET_RATE_LIMIT ?? String(DEFAULT_RATE_LIMIT);
   const durability = (flags.durability ?? env.REFROCKET_DURABILITY ?? 'normal').toLowerCase();
   if (durability !== 'normal' && durability !== 'full') {
     throw new ConfigError(`--durability must be "normal" or "full", got "${durability}"`);

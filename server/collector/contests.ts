@@ -1,4 +1,5 @@
 import { badRequest } from '../domain/errors.js';
+import { mergeFraudSettings, type FraudSettingsPatch } from '../domain/fraud-settings.js';
 import { newContestId, newSecret } from '../domain/ids.js';
 import { contestView } from '../http/views.js';
 import { hashSecret, secretMatchesHash } from '../domain/secrets.js';
@@ -21,7 +22,7 @@ export interface ContestInput {
   startDate?: number | null;
   endDate?: number | null;
   isEvergreen?: boolean;
-  settings?: Partial<ContestSettings>;
+  settings?: Partial<Omit<ContestSettings, 'fraud'>> & { fraud?: FraudSettingsPatch };
 }
 
 export const newWebhookSecret = () => newSecret('whsec_');
@@ -80,7 +81,11 @@ export async function createContest(
       startDate,
       endDate,
       isEvergreen: input.isEvergreen ?? (startDate === null && endDate === null),
-      settings: { ...defaultContestSettings, ...input.settings },
+      settings: {
+        ...defaultContestSettings,
+        ...input.settings,
+        fraud: mergeFraudSettings(defaultContestSettings.fraud, input.settings?.fraud),
+      },
       webhookSecretHash: hashSecret(webhookSecret),
     },
     ctx.now(),
@@ -107,7 +112,11 @@ export async function updateContest(
     startDate: patch.startDate !== undefined ? patch.startDate : current.startDate,
     endDate: patch.endDate !== undefined ? patch.endDate : current.endDate,
     isEvergreen: patch.isEvergreen ?? current.isEvergreen,
-    settings: { ...current.settings, ...patch.settings },
+    settings: {
+      ...current.settings,
+      ...patch.settings,
+      fraud: mergeFraudSettings(current.settings.fraud, patch.settings?.fraud),
+    },
   };
   checkDates(next.startDate, next.endDate);
   return ctx.store.contests.update(next, ctx.now());

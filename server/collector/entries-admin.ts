@@ -1,3 +1,4 @@
+import { emailIdentity } from '../domain/email-identity.js';
 import { normalizeEmail } from '../domain/email.js';
 import { badRequest, messages, notFound } from '../domain/errors.js';
 import type { Entry } from '../store/types.js';
@@ -64,6 +65,7 @@ export async function updateEntry(ctx: CollectorContext, entryId: string, patch:
     { email, emailNormalized, name: patch.name === undefined ? undefined : patch.name?.trim() || null, phone, emailConfirmed: patch.emailConfirmed },
     entry.email ? normalizeEmail(entry.email) : null,
   );
+  if (email !== undefined) await ctx.store.fraud.updateIdentity(entryId, email ? emailIdentity(email) : null);
   return requireEntry(ctx, entryId);
 }
 
@@ -91,6 +93,7 @@ export async function adjustPoints(ctx: CollectorContext, entryId: string, point
  * code, its ledger and every count stay, so totals and the leaderboard remain consistent.
  */
 export async function eraseEntry(ctx: CollectorContext, entryId: string): Promise<Entry> {
-  await eraseEntryEverywhere(ctx, await requireEntry(ctx, entryId));
+  const entry = await requireEntry(ctx, entryId);
+  await eraseEntryEverywhere(ctx, entry);
   return requireEntry(ctx, entryId);
 }

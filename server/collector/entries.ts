@@ -4,6 +4,7 @@ import { newId, newReferralCode, normalizeReferralCode } from '../domain/ids.js'
 import type { Contest, Entry } from '../store/types.js';
 import { requireContest, type CollectorContext } from './context.js';
 import { emit } from './events.js';
+import { recordSignals, type DeviceKeys } from './fraud-checks.js';
 
 export interface NewEntryInput {
   email?: string | null;
@@ -34,7 +35,12 @@ export async function findExistingEntry(
  * after the caller checked (by another collector's write, committed meanwhile): the caller then
  * answers as for a repeat. Call inside a transaction.
  */
-export async function tryInsertEntry(ctx: CollectorContext, contest: Contest, input: NewEntryInput): Promise<Entry | undefined> {
+export async function tryInsertEntry(
+  ctx: CollectorContext,
+  contest: Contest,
+  input: NewEntryInput,
+  signals: { advocateId: string | null; keys: DeviceKeys | null } = { advocateId: input.referredBy ?? null, keys: null },
+): Promise<Entry | undefined> {
   const email = input.email?.trim() || null;
   const phone = input.phone?.trim() || null;
   if (!email && !phone) throw badRequest(messages.emailOrPhoneRequired);
@@ -65,6 +71,8 @@ export async function tryInsertEntry(ctx: CollectorContext, contest: Contest, in
         contestId: contest.id,
         data: { entryId: entry.id, referralCode: entry.referralCode, referredBy: entry.referredBy, createdAt: new Date(entry.createdAt).toISOString() },
       }]);
+      // What later signups are checked against (fraud-checks.ts), whichever way this one came in.
+      await recordSignals(ctx, entry, email, signals.advocateId, signals.keys);
       return entry;
     }
     // A unique key was taken: the email or phone (then the caller answers as for a repeat), or

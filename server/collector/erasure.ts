@@ -56,6 +56,8 @@ export async function eraseEntryEverywhere(ctx: CollectorContext, entry: Entry):
   const traces = await tracesOf(ctx, entry.contestId, [entry], []);
   const erased = await ctx.store.erasure.eraseTraces(traces);
   await ctx.store.entries.erase(entry.id, ctx.now());
+  // The fraud checks' signals are derived from the email and the device: they go too.
+  await ctx.store.fraud.eraseSignals(entry.id);
   return erased;
 }
 
@@ -72,6 +74,9 @@ export async function erasePerson(ctx: CollectorContext, email: string): Promise
   }
   const erased = await ctx.store.erasure.eraseTraces(await tracesOf(ctx, null, entries, [email]));
   const now = ctx.now();
-  for (const entry of entries) await ctx.store.entries.erase(entry.id, now);
+  for (const entry of entries) {
+    await ctx.store.entries.erase(entry.id, now);
+    await ctx.store.fraud.eraseSignals(entry.id);
+  }
   return { entries: entries.length, contestIds: entries.map((entry) => entry.contestId), ...erased };
 }

@@ -1,9 +1,12 @@
 import { normalizeEmail } from '../domain/email.js';
-import { normalizeReferralCode } from '../domain/ids.js';
+import type { FraudReason } from '../domain/fraud-settings.js';
+import { newId, normalizeReferralCode } from '../domain/ids.js';
+import type { ReferralFlag } from '../store/repositories.js';
 import type { Contest, Entry } from '../store/types.js';
 import { requireRunningContest, type CollectorContext } from './context.js';
 import { findExistingEntry, tryInsertEntry } from './entries.js';
 import { emit, pointsChangedAll } from './events.js';
+import { deviceKeys, referralRisks, type SignupDevice } from './fraud-checks.js';
 
 export interface SignupInput {
   contestId: string;
@@ -11,6 +14,8 @@ export interface SignupInput {
   name?: string | null;
   phone?: string | null;
   referralCode?: string | null;
+  /** The browser's address and user agent, for the device checks (hashed, never stored). */
+  device?: SignupDevice | null;
 }
 
 /** Why a signup did or did not earn referral points: a closed list, so outcomes can be counted. */
@@ -19,7 +24,11 @@ export type SignupOutcome =
   | 'not_referred'
   | 'unknown_code'
   | 'self_referral'
-  | 'duplicate_email';
+  | 'duplicate_email'
+  /** A fraud check fired in `flag` mode: the entry exists, its referral's points wait for review. */
+  | 'held'
+  /** A fraud check fired in `block` mode: recorded as not referred, nothing earned. */
+  | 'blocked';
 
 export interface SignupResult {
   entry: Entry;
@@ -27,6 +36,8 @@ export interface SignupResult {
   isReferred: boolean;
   pointsAwarded: { advocate: number; friend: number };
   outcome: SignupOutcome;
+  /** The review-queue flag a held or blocked referral got (where a `referral.flagged` event belongs). */
+  flag?: ReferralFlag;
 }
 
 const noPoints = () => ({ advocate: 0, friend: 0 });
@@ -81,12 +92,15 @@ export async function registerEntry(
     };
   }
 
-  const friend = await tryInsertEntry(ctx, contest, {
-    email: input.email,
-    name: input.name,
-    phone: input.phone,
-    referredBy: advocate?.id ?? null,
-  });
+  // Checked before the entry exists, so its own signals are not among what it is compared with.
+  const keys = await deviceKeys(ctx, contest.id, input.device);
+  const risks = advocate && awardPoints ? await referralRisks(ctx, contest, advocate, email, keys) : [];
+  const friend = await tryInsertEntry(
+    ctx,
+    contest,
+    { email: input.email, name: input.name, phone: input.phone, referredBy: risks.length === 0 ? advocate?.id ?? null : null },
+    { advocateId: advocate?.id ?? null, keys },
+  );
   if (!friend) {
     // The same person signed up through another collector a moment ago: a repeat after all.
     const entry = (await findExistingEntry(ctx, contest.id, email, input.phone))!;
@@ -101,6 +115,7 @@ export async function registerEntry(
       outcome: code ? 'unknown_code' : 'not_referred',
     };
   }
+  if (risks.length > 0) return holdReferral(ctx, contest, friend, advocate, risks);
   if (!awardPoints) {
     return { entry: friend, alreadyExists: false, isReferred: true, pointsAwarded: noPoints(), outcome: 'referred' };
   }
@@ -126,4 +141,29 @@ export async function registerEntry(
     pointsAwarded: { advocate: advocateAward, friend: friendAward },
     outcome: 'referred',
   };
+}
+
+/**
+ * A referral a fraud check fired on: the friend's entry exists but is not referred (yet), and a
+ * flag records the reasons and the points it would have earned — held for review in `flag` mode,
+ * never paid in `block` mode. The answer looks like any unreferred signup: it does not say which
+ * check fired, or that one did.
+ */
+async function holdReferral(ctx: CollectorContext, contest: Contest, friend: Entry, advocate: Entry, reasons: FraudReason[]): Promise<SignupResult> {
+  const blocked = contest.settings.fraud.mode === 'block';
+  const flag: ReferralFlag = {
+    id: newId('flag', ctx.now()),
+    contestId: contest.id,
+    friendEntryId: friend.id,
+    advocateEntryId: advocate.id,
+    reasons,
+    status: blocked ? 'blocked' : 'pending',
+    advocatePoints: contest.settings.advocatePoints,
+    friendPoints: contest.settings.friendPoints,
+    decisionReason: null,
+    createdAt: ctx.now(),
+    decidedAt: null,
+  };
+  await ctx.store.fraud.insertFlag(flag);
+  return { entry: friend, alreadyExists: false, isReferred: false, pointsAwarded: noPoints(), outcome: blocked ? 'blocked' : 'held', flag };
 }

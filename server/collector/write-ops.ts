@@ -7,6 +7,7 @@ import { contestDetail, createContest, updateContest, type ContestInput } from '
 import { requireContest, type CollectorContext } from './context.js';
 import { adjustPoints, disqualifyEntry, eraseEntry, updateEntry, type EntryUpdate } from './entries-admin.js';
 import { erasePerson } from './erasure.js';
+import { approveFlag, rejectFlag } from './fraud-review.js';
 import { recordPurchase, type Crediting, type PurchaseInput } from './purchase.js';
 import { registerEntry, signup, type SignupInput } from './signup.js';
 import { trackVisit, type VisitInput } from './visit.js';
@@ -80,6 +81,8 @@ export const writeOps = {
     retryWebhookDelivery(ctx, args.endpointId, args.deliveryId),
   claimWebhookDeliveries,
   recordWebhookAttempt,
+  approveFlag: (ctx: CollectorContext, args: { flagId: string }) => approveFlag(ctx, args.flagId),
+  rejectFlag: (ctx: CollectorContext, args: { flagId: string; reason: string }) => rejectFlag(ctx, args.flagId, args.reason),
 } satisfies Record<string, (ctx: CollectorContext, args: never) => Promise<unknown>>;
 
 export type WriteOps = typeof writeOps;

@@ -9,23 +9,24 @@ import { presentedWebhookSecret } from '../routes/webhooks.js';
 export interface RateLimitOptions {
   /** General limit: requests per minute per client IP. */
   perMinute: number;
-  /** Anonymous entry creation (track-signup): this many per IP + contest per window. */
-  signupsPerWindow?: number;
-  signupWindowMs?: number;
 }
 
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** Throws a 429 when this anonymous signup exceeds the per IP + contest limit. */
-    checkSignupLimit(request: FastifyRequest): Promise<void>;
-  }
-}
+const trustedBackends = new WeakMap<FastifyRequest, Promise<boolean>>();
 
 /**
  * A trusted backend sends many users' events from one IP: a request that carries a valid private
- * API key, or the contest's webhook secret, is exempt from per-IP limits.
+ * API key, or the contest's webhook secret (header, Bearer token, or the body field `secret`), is
+ * exempt from per-IP limits, and its signups skip the device checks (its address is the server's).
+ * Asked at preValidation, where the body is parsed but not yet validated (validation drops the
+ * `secret` field, so it is never stored); the answer is kept for the rest of the request.
  */
-async function isTrustedBackend(app: FastifyInstance, request: FastifyRequest): Promise<boolean> {
+export function isTrustedBackend(app: FastifyInstance, request: FastifyRequest): Promise<boolean> {
+  let answer = trustedBackends.get(request);
+  if (!answer) trustedBackends.set(request, (answer = checkTrustedBackend(app, request)));
+  return answer;
+}
+
+async function checkTrustedBackend(app: FastifyInstance, request: FastifyRequest): Promise<boolean> {
   const key = request.headers['x-api-key'];
   if (typeof key === 'string' && (await findApiKey(app.collector, key))?.type === 'private') return true;
   // Webhooks name the contest in the path; referral endpoints in the body.
@@ -40,9 +41,9 @@ async function isTrustedBackend(app: FastifyInstance, request: FastifyRequest): 
 const tooManyRequests = () => new ApiError(429, messages.rateLimited);
 
 /**
- * Per-IP limits on the public /api routes (@fastify/rate-limit, in memory). Runs at preValidation
- * so the body is parsed: the signup limit keys on IP + contest, and the exemption can see a body
- * secret. Behind a reverse proxy the IP comes from X-Forwarded-For only with trustProxy.
+ * The per-IP limit on the public /api routes (@fastify/rate-limit, in memory). Runs at
+ * preValidation so the exemption can see a body secret. Behind a reverse proxy the IP comes from
+ * X-Forwarded-For only with trustProxy. Its 429 carries Retry-After and x-ratelimit-* of this limit.
  */
 export const rateLimitsPlugin = fp(
   async (app: FastifyInstance, options: RateLimitOptions) => {
@@ -55,29 +56,9 @@ export const rateLimitsPlugin = fp(
       allowList,
       errorResponseBuilder: tooManyRequests,
     });
-    const signupWindowMs = options.signupWindowMs ?? 15 * 60_000;
-    const signupLimiter = app.createRateLimit({
-      max: options.signupsPerWindow ?? 5,
-      timeWindow: signupWindowMs,
-      allowList,
-      keyGenerator: (request) => `${request.ip}|${(request.body as { contestId?: unknown })?.contestId}`,
-    });
-    app.decorate('checkSignupLimit', async (request: FastifyRequest) => {
-      const limit = await signupLimiter(request);
-      if (!limit.isAllowed && limit.isExceeded) {
-        const error = tooManyRequests();
-        (error as ApiError & { retryAfterSeconds?: number }).retryAfterSeconds = Math.ceil(limit.ttl / 1000);
-        throw error;
-      }
-    });
   },
   { name: 'refrocket-rate-limits', dependencies: ['refrocket-services'] },
 );
 
-/** Without limits (`--rate-limit off`), the signup check is a no-op. */
-export const noRateLimitsPlugin = fp(
-  async (app: FastifyInstance) => {
-    app.decorate('checkSignupLimit', async () => {});
-  },
-  { name: 'refrocket-rate-limits' },
-);
+/** Without limits (`--rate-limit off`): nothing to register, the name keeps dependents working. */
+export const noRateLimitsPlugin = fp(async () => {}, { name: 'refrocket-rate-limits' });

@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { validateCode } from '../collector/visit.js';
+import { isBotUserAgent } from '../domain/bots.js';
 import { readCookie } from '../http/cookies.js';
+import { isTrustedBackend } from '../plugins/rate-limits.js';
 import * as f from '../http/fields.js';
 import { REFERRAL_COOKIE } from '../wire.js';
 
@@ -46,14 +48,16 @@ export const referralRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: z.object({ success: z.literal(true) }), 400: f.errorResponse, 404: f.errorResponse },
     },
   }, async (request) => {
+    // Crawlers and scripts would inflate views and the funnel: answered as usual, not stored.
+    if (isBotUserAgent(request.headers['user-agent'])) return { success: true as const };
     // The writer hashes the IP and user agent with the day's salt into a visitor key; neither is stored.
     await writes.run('trackVisit', { ...request.body, ip: request.ip, userAgent: request.headers['user-agent'] ?? '' });
     return { success: true as const };
   });
 
   app.post('/track-signup', {
-    // Anonymous entry creation has its own, stricter limit: 5 per 15 min per IP + contest.
-    preHandler: async (request) => app.checkSignupLimit(request),
+    // Only the general per-IP limit applies: the docs' own backend examples send every user's
+    // signup from one server IP with no key. Fake signups are the fraud checks' job.
     schema: {
       tags,
       summary: 'Record a referred signup and award advocate and friend points',
@@ -73,7 +77,12 @@ export const referralRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
   }, async (request) => {
-    const result = await writes.run('signup', request.body);
+    // A backend that proves itself (webhook secret, private key) sends from its own address, not
+    // the person's: the device checks get no device then.
+    const device = (await isTrustedBackend(app, request))
+      ? null
+      : { ip: request.ip, userAgent: request.headers['user-agent'] ?? '' };
+    const result = await writes.run('signup', { ...request.body, device });
     return {
       success: true as const,
       data: { entryId: result.entry.id, isReferred: result.isReferred, pointsAwarded: result.pointsAwarded },

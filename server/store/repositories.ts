@@ -74,6 +74,8 @@ export interface EntriesRepo {
   findIdByCode(contestId: string, code: string): Promise<string | undefined>;
   update(entry: Entry, patch: EntryPatch, emailNormalized: string | null): Promise<void>;
   disqualify(id: string, reason: string | null): Promise<void>;
+  /** Records the referrer of an entry that has none yet (an approved, held referral). */
+  setReferrer(id: string, referredBy: string): Promise<void>;
   /** Blanks email, name and phone; the row, its code and its points stay. */
   erase(id: string, now: number): Promise<void>;
   /** Oldest first; `search` matches email or name as a literal substring. */
@@ -97,6 +99,8 @@ export interface Award {
   delta: number;
   reason: LedgerReason;
   sourceId: string | null;
+  /** Why, in words (a released flag names itself here). */
+  note?: string | null;
 }
 
 export interface LedgerRepo {
@@ -363,6 +367,74 @@ export interface WebhooksRepo {
   retryDelivery(endpointId: string, deliveryId: string, now: number): Promise<boolean>;
 }
 
+/** What a fraud check compares a new entry against; stored per entry (see migration: entry_signals). */
+export interface EntrySignals {
+  entryId: string;
+  contestId: string;
+  /** The entry whose code the signup came through, referred or not (held, blocked). */
+  advocateId: string | null;
+  identityKey: string | null;
+  visitorKey: string | null;
+  networkKey: string | null;
+  createdAt: number;
+}
+
+/** What the checks need to know about a signup through an advocate's code, in one look-up. */
+export interface SignalQuery {
+  contestId: string;
+  advocateId: string;
+  identityKey: string | null;
+  visitorKey: string | null;
+  networkKey: string | null;
+  /** Count the advocate's referred signups since this time (velocity). */
+  velocitySince: number;
+}
+
+export interface SignalAnswer {
+  /** An entry (not the new one) holding the same identity, the advocate's own first if it does. */
+  identityEntryId: string | null;
+  advocateVisitorKey: string | null;
+  /** Signups through the advocate's code since velocitySince from this visitor key or network. */
+  recentFromSameSource: number;
+  /** The last visit through the advocate's code from this visitor key. */
+  lastVisitAt: number | null;
+}
+
+export type FlagStatus = 'pending' | 'approved' | 'rejected' | 'blocked';
+
+export interface ReferralFlag {
+  id: string;
+  contestId: string;
+  friendEntryId: string;
+  advocateEntryId: string;
+  reasons: string[];
+  status: FlagStatus;
+  advocatePoints: number;
+  friendPoints: number;
+  decisionReason: string | null;
+  createdAt: number;
+  decidedAt: number | null;
+}
+
+export interface FraudRepo {
+  recordSignals(signals: EntrySignals): Promise<void>;
+  updateIdentity(entryId: string, identityKey: string | null): Promise<void>;
+  /** Erasure: the signals derived from a person's email and device go. */
+  eraseSignals(entryId: string): Promise<void>;
+  signals(query: SignalQuery): Promise<SignalAnswer>;
+  insertFlag(flag: ReferralFlag): Promise<void>;
+  getFlag(id: string): Promise<ReferralFlag | undefined>;
+  /**
+   * pending → approved | rejected, only if still pending: true when this call decided it. The
+   * UPDATE's WHERE makes a second, concurrent decision a no-op on either engine.
+   */
+  decideFlag(id: string, status: 'approved' | 'rejected', reason: string | null, now: number): Promise<boolean>;
+  /** A contest's flags in one status, oldest first. */
+  listFlags(contestId: string, status: FlagStatus, limit: number, offset: number): Promise<{ rows: ReferralFlag[]; total: number }>;
+  /** Flags naming an entry as friend or advocate, oldest first (the entry's ledger view). */
+  flagsForEntry(entryId: string): Promise<ReferralFlag[]>;
+}
+
 /** What the rules see: one set of repositories, on the store (reads) or inside a transaction. */
 export interface Repositories {
   contests: ContestsRepo;
@@ -374,6 +446,7 @@ export interface Repositories {
   bonusActions: BonusActionsRepo;
   webhooks: WebhooksRepo;
   erasure: ErasureRepo;
+  fraud: FraudRepo;
 }
 
 /**
@@ -400,6 +473,8 @@ export const TABLES = [
   'webhook_events',
   'webhook_deliveries',
   'webhook_attempts',
+  'entry_signals',
+  'referral_flags',
 ] as const;
 export type TableName = (typeof TABLES)[number];
 

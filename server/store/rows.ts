@@ -1,4 +1,5 @@
-import type { NewEntry, NewPurchase, PurchaseRefund, TableName, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEventType } from './repositories.js';
+import { parseFraudSettings } from '../domain/fraud-settings.js';
+import type { NewEntry, NewPurchase, PurchaseRefund, ReferralFlag, TableName, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEventType } from './repositories.js';
 import type { BrowserPurchases, Contest, ContestMode, ContestStatus, Entry, Purchase, PurchaseSource, PurchaseStatus } from './types.js';
 
 /**
@@ -70,6 +71,7 @@ export interface ContestRow {
   purchase_points_per_unit: number;
   require_email_confirmation: number;
   cookie_days: number;
+  fraud_settings: string | null;
   created_at: number;
   updated_at: number;
   stripe_webhook_secret: string | null;
@@ -95,6 +97,7 @@ export const toContest = (row: ContestRow): Contest => ({
     cookieDays: row.cookie_days,
     recurringPurchases: row.recurring_purchases === 1,
     browserPurchases: row.browser_purchases,
+    fraud: parseFraudSettings(row.fraud_settings),
   },
   stripeConnected: row.stripe_webhook_secret !== null,
   createdAt: row.created_at,
@@ -160,6 +163,8 @@ export const PRIMARY_KEYS: Record<TableName, string[]> = {
   purchases: ['id'],
   bonus_actions: ['id'],
   bonus_completions: ['entry_id', 'bonus_action_id'],
+  entry_signals: ['entry_id'],
+  referral_flags: ['id'],
   purchase_refunds: ['id'],
   stripe_events: ['contest_id', 'event_id'],
   webhook_endpoints: ['id'],
@@ -282,4 +287,33 @@ export const insertedPurchase = (purchase: NewPurchase): Purchase => ({
   purchaserPointsReversed: 0,
   status: 'paid',
   supersededBy: null,
+});
+
+
+export interface ReferralFlagRow {
+  id: string;
+  contest_id: string;
+  friend_entry_id: string;
+  advocate_entry_id: string;
+  reasons: string;
+  status: ReferralFlag['status'];
+  advocate_points: number;
+  friend_points: number;
+  decision_reason: string | null;
+  created_at: number;
+  decided_at: number | null;
+}
+
+export const toReferralFlag = (row: ReferralFlagRow): ReferralFlag => ({
+  id: row.id,
+  contestId: row.contest_id,
+  friendEntryId: row.friend_entry_id,
+  advocateEntryId: row.advocate_entry_id,
+  reasons: row.reasons.split(','),
+  status: row.status,
+  advocatePoints: row.advocate_points,
+  friendPoints: row.friend_points,
+  decisionReason: row.decision_reason,
+  createdAt: row.created_at,
+  decidedAt: row.decided_at,
 });

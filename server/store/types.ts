@@ -1,3 +1,5 @@
+import { defaultFraudSettings, type FraudSettings } from '../domain/fraud-settings.js';
+
 export type ContestStatus = 'draft' | 'active' | 'ended' | 'paused';
 export type ContestMode = 'giveaway' | 'leaderboard' | 'waitlist';
 export type ApiKeyType = 'public' | 'private';
@@ -21,6 +23,8 @@ export interface ContestSettings {
   recurringPurchases: boolean;
   /** `ignore`: browser-reported purchases (track-purchase) are refused; record them server-side. */
   browserPurchases: BrowserPurchases;
+  /** Fraud checks and what a flagged referral does (see domain/fraud-settings.ts). */
+  fraud: FraudSettings;
 }
 
 export type BrowserPurchases = 'record' | 'ignore';
@@ -33,6 +37,7 @@ export const defaultContestSettings: ContestSettings = {
   cookieDays: 30,
   recurringPurchases: false,
   browserPurchases: 'record',
+  fraud: defaultFraudSettings,
 };
 
 /** Times are epoch milliseconds inside the collector; ISO 8601 strings on the wire. */

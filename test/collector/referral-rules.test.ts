@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { forEachEngine, postJson, T0, useTestApp } from '../helpers/test-app.js';
+import { BROWSER_UA, forEachEngine, postJson, T0, useTestApp } from '../helpers/test-app.js';
 
 forEachEngine((engine) => describe('referral endpoints: rules CONTRACT.md settles', () => {
   const t = useTestApp({ engine });
@@ -166,7 +166,7 @@ forEachEngine((engine) => describe('referral endpoints: rules CONTRACT.md settle
       await t().app.inject({
         method: 'POST',
         url: '/api/referral/track-visit',
-        headers: { 'content-type': 'text/plain;charset=UTF-8', 'user-agent': 'UA' },
+        headers: { 'content-type': 'text/plain;charset=UTF-8', 'user-agent': BROWSER_UA },
         remoteAddress: '203.0.113.7',
         payload: JSON.stringify({ contestId: 'clx1abc123', referralCode: 'REF-XYZ789', url: 'https://s.example/?ref=REF-XYZ789' }),
       });

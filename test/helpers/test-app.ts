@@ -137,12 +137,19 @@ export function useTestApp(options: AppOptions & { engine?: Engine } = {}): () =
   };
 }
 
-/** POSTs JSON the way the docs' curl/fetch/requests examples do. */
+/**
+ * A desktop browser's user agent. light-my-request's own ("lightMyRequest") is, rightly, a bot to
+ * the isbot list, and bots' visits are not stored: requests that stand for a person send this.
+ */
+export const BROWSER_UA =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+
+/** POSTs JSON the way the docs' curl/fetch/requests examples do, from a browser's user agent. */
 export async function postJson(app: App, url: string, body: unknown, headers: Record<string, string> = {}) {
   const res = await app.inject({
     method: 'POST',
     url,
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json', 'user-agent': BROWSER_UA, ...headers },
     payload: typeof body === 'string' ? body : JSON.stringify(body),
   });
   return { status: res.statusCode, body: res.json(), headers: res.headers };

@@ -416,6 +416,98 @@ const refundsStripeOutbox = /* sql */ `
   CREATE INDEX webhook_attempts_delivery ON webhook_attempts (delivery_id, attempted_at);
 `;
 
+/**
+ * Fraud checks (SQLite's migration 7, the same tables and rules). Held points are not ledger rows:
+ * they wait on their flag, and the schema keeps them out of points: a referral's ledger rows for a
+ * friend with a flag can be written only once that flag is approved, for exactly the held
+ * amounts, to exactly the flagged entries; a flag is decided once and never deleted. Approvals of
+ * one flag at the same moment serialise on its row (the UPDATE … WHERE status = 'pending' of the
+ * second finds it decided), so its points are released once.
+ */
+const fraudChecks = /* sql */ `
+  ALTER TABLE contests ADD COLUMN fraud_settings text COLLATE "C";
+
+  CREATE TABLE entry_signals (
+    entry_id text COLLATE "C" PRIMARY KEY REFERENCES entries(id),
+    contest_id text COLLATE "C" NOT NULL,
+    advocate_id text COLLATE "C",
+    identity_key text COLLATE "C",
+    visitor_key text COLLATE "C",
+    network_key text COLLATE "C",
+    created_at bigint NOT NULL
+  );
+  CREATE INDEX entry_signals_identity ON entry_signals (contest_id, identity_key)
+    WHERE identity_key IS NOT NULL;
+  CREATE INDEX entry_signals_advocate ON entry_signals (advocate_id, created_at)
+    WHERE advocate_id IS NOT NULL;
+  CREATE INDEX visits_visitor ON visits (visitor_key, entry_id, created_at)
+    WHERE visitor_key IS NOT NULL;
+
+  CREATE TABLE referral_flags (
+    id text COLLATE "C" PRIMARY KEY,
+    contest_id text COLLATE "C" NOT NULL REFERENCES contests(id),
+    friend_entry_id text COLLATE "C" NOT NULL UNIQUE REFERENCES entries(id),
+    advocate_entry_id text COLLATE "C" NOT NULL REFERENCES entries(id),
+    reasons text COLLATE "C" NOT NULL,
+    status text COLLATE "C" NOT NULL CHECK (status IN ('pending', 'approved', 'rejected', 'blocked')),
+    advocate_points bigint NOT NULL CHECK (advocate_points >= 0),
+    friend_points bigint NOT NULL CHECK (friend_points >= 0),
+    decision_reason text COLLATE "C",
+    created_at bigint NOT NULL,
+    decided_at bigint
+  );
+  CREATE INDEX referral_flags_queue ON referral_flags (contest_id, status, created_at, id);
+  CREATE INDEX referral_flags_advocate ON referral_flags (advocate_entry_id);
+
+  CREATE FUNCTION referral_flags_no_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    RAISE EXCEPTION 'referral_flags are never deleted';
+  END $$;
+  CREATE TRIGGER referral_flags_no_delete BEFORE DELETE ON referral_flags
+    FOR EACH ROW EXECUTE FUNCTION referral_flags_no_delete();
+  CREATE TRIGGER referral_flags_no_truncate BEFORE TRUNCATE ON referral_flags
+    FOR EACH STATEMENT EXECUTE FUNCTION referral_flags_no_delete();
+
+  CREATE FUNCTION referral_flags_decided_once() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    IF OLD.status <> 'pending' OR NEW.status NOT IN ('approved', 'rejected')
+      OR (NEW.id, NEW.contest_id, NEW.friend_entry_id, NEW.advocate_entry_id, NEW.reasons,
+          NEW.advocate_points, NEW.friend_points, NEW.created_at)
+        IS DISTINCT FROM (OLD.id, OLD.contest_id, OLD.friend_entry_id, OLD.advocate_entry_id,
+          OLD.reasons, OLD.advocate_points, OLD.friend_points, OLD.created_at) THEN
+      RAISE EXCEPTION 'a referral flag is decided once: pending to approved or rejected';
+    END IF;
+    RETURN NEW;
+  END $$;
+  CREATE TRIGGER referral_flags_decided_once BEFORE UPDATE ON referral_flags
+    FOR EACH ROW EXECUTE FUNCTION referral_flags_decided_once();
+
+  CREATE FUNCTION points_ledger_held_referrals() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    IF EXISTS (SELECT 1 FROM referral_flags f WHERE f.friend_entry_id = NEW.source_id AND (
+        f.status <> 'approved'
+        OR NEW.entry_id IS DISTINCT FROM (CASE NEW.reason WHEN 'referral_advocate' THEN f.advocate_entry_id ELSE f.friend_entry_id END)
+        OR NEW.delta IS DISTINCT FROM (CASE NEW.reason WHEN 'referral_advocate' THEN f.advocate_points ELSE f.friend_points END))) THEN
+      RAISE EXCEPTION 'held referral points are released only by approving their flag';
+    END IF;
+    RETURN NEW;
+  END $$;
+  -- Row-level, but only for referral rows (purchases and bonus actions skip the call).
+  CREATE TRIGGER points_ledger_held_referrals BEFORE INSERT ON points_ledger
+    FOR EACH ROW WHEN (NEW.reason IN ('referral_advocate', 'referral_friend'))
+    EXECUTE FUNCTION points_ledger_held_referrals();
+
+  CREATE FUNCTION entries_count_referrer() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    UPDATE entries SET referrals_count = referrals_count - 1 WHERE id = OLD.referred_by;
+    UPDATE entries SET referrals_count = referrals_count + 1 WHERE id = NEW.referred_by;
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER entries_count_referrer AFTER UPDATE OF referred_by ON entries
+    FOR EACH ROW WHEN (OLD.referred_by IS DISTINCT FROM NEW.referred_by)
+    EXECUTE FUNCTION entries_count_referrer();
+`;
+
 export const migrations: Migration[] = [
   { version: 1, name: 'tables and indexes (as SQLite after its migration 4)', sql: tables },
   { version: 2, name: 'triggers holding the counters and the points ledger', sql: triggers },
@@ -449,4 +541,5 @@ export const migrations: Migration[] = [
       ALTER TABLE api_keys ADD COLUMN contest_id text COLLATE "C" REFERENCES contests(id);
     `,
   },
+  { version: 5, name: 'fraud checks: settings, signup signals, referral flags holding points', sql: fraudChecks },
 ];

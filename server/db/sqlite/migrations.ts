@@ -474,4 +474,83 @@ export const migrations: Migration[] = [
       ALTER TABLE api_keys ADD COLUMN contest_id TEXT REFERENCES contests(id);
     `,
   },
+  {
+    version: 7,
+    name: 'fraud checks: settings, signup signals, referral flags holding points',
+    // Held points are not ledger rows (a ledger row is applied to points by trigger): they wait on
+    // their flag. The schema keeps them out of points: a referral's ledger rows for a friend with
+    // a flag can be written only once that flag is approved, for exactly the held amounts, to
+    // exactly the flagged entries; a flag is decided once (pending → approved | rejected) and never
+    // deleted. referrals_count follows referred_by when an approval sets it.
+    sql: /* sql */ `
+      ALTER TABLE contests ADD COLUMN fraud_settings TEXT;
+
+      -- What the fraud checks compare a signup against. No raw IP or network: visitor_key and
+      -- network_key are salted with the day's visitor salt, like visits.visitor_key. Erasure
+      -- deletes an entry's row (identity_key is derived from its email).
+      CREATE TABLE entry_signals (
+        entry_id TEXT PRIMARY KEY REFERENCES entries(id),
+        contest_id TEXT NOT NULL,
+        advocate_id TEXT,
+        identity_key TEXT,
+        visitor_key TEXT,
+        network_key TEXT,
+        created_at INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX entry_signals_identity ON entry_signals (contest_id, identity_key)
+        WHERE identity_key IS NOT NULL;
+      CREATE INDEX entry_signals_advocate ON entry_signals (advocate_id, created_at)
+        WHERE advocate_id IS NOT NULL;
+      -- too_fast: the last visit through a code from one visitor key.
+      CREATE INDEX visits_visitor ON visits (visitor_key, entry_id, created_at)
+        WHERE visitor_key IS NOT NULL;
+
+      CREATE TABLE referral_flags (
+        id TEXT PRIMARY KEY,
+        contest_id TEXT NOT NULL REFERENCES contests(id),
+        friend_entry_id TEXT NOT NULL UNIQUE REFERENCES entries(id),
+        advocate_entry_id TEXT NOT NULL REFERENCES entries(id),
+        reasons TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected', 'blocked')),
+        advocate_points INTEGER NOT NULL CHECK (advocate_points >= 0),
+        friend_points INTEGER NOT NULL CHECK (friend_points >= 0),
+        decision_reason TEXT,
+        created_at INTEGER NOT NULL,
+        decided_at INTEGER
+      ) STRICT;
+      CREATE INDEX referral_flags_queue ON referral_flags (contest_id, status, created_at, id);
+      CREATE INDEX referral_flags_advocate ON referral_flags (advocate_entry_id);
+
+      CREATE TRIGGER referral_flags_no_delete BEFORE DELETE ON referral_flags BEGIN
+        SELECT RAISE(ABORT, 'referral_flags are never deleted');
+      END;
+      CREATE TRIGGER referral_flags_decided_once BEFORE UPDATE ON referral_flags
+      WHEN OLD.status <> 'pending' OR NEW.status NOT IN ('approved', 'rejected')
+        OR NEW.id IS NOT OLD.id OR NEW.contest_id IS NOT OLD.contest_id
+        OR NEW.friend_entry_id IS NOT OLD.friend_entry_id
+        OR NEW.advocate_entry_id IS NOT OLD.advocate_entry_id OR NEW.reasons IS NOT OLD.reasons
+        OR NEW.advocate_points IS NOT OLD.advocate_points OR NEW.friend_points IS NOT OLD.friend_points
+        OR NEW.created_at IS NOT OLD.created_at
+      BEGIN
+        SELECT RAISE(ABORT, 'a referral flag is decided once: pending to approved or rejected');
+      END;
+
+      CREATE TRIGGER points_ledger_held_referrals BEFORE INSERT ON points_ledger
+      WHEN NEW.reason IN ('referral_advocate', 'referral_friend') AND EXISTS (
+        SELECT 1 FROM referral_flags f WHERE f.friend_entry_id = NEW.source_id AND (
+          f.status <> 'approved'
+          OR NEW.entry_id IS NOT (CASE NEW.reason WHEN 'referral_advocate' THEN f.advocate_entry_id ELSE f.friend_entry_id END)
+          OR NEW.delta IS NOT (CASE NEW.reason WHEN 'referral_advocate' THEN f.advocate_points ELSE f.friend_points END)))
+      BEGIN
+        SELECT RAISE(ABORT, 'held referral points are released only by approving their flag');
+      END;
+
+      CREATE TRIGGER entries_count_referrer AFTER UPDATE OF referred_by ON entries
+      WHEN OLD.referred_by IS NOT NEW.referred_by
+      BEGIN
+        UPDATE entries SET referrals_count = referrals_count - 1 WHERE id = OLD.referred_by;
+        UPDATE entries SET referrals_count = referrals_count + 1 WHERE id = NEW.referred_by;
+      END;
+    `,
+  },
 ];

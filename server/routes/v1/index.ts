@@ -4,6 +4,7 @@ import { contestRoutes } from './contests.js';
 import { entryRoutes } from './entries.js';
 import { webhookEndpointRoutes } from './webhook-endpoints.js';
 import { erasureRoutes } from './erasure.js';
+import { flagRoutes } from './flags.js';
 
 /** /api/v1: the key-authenticated management API. */
 export const v1Routes: FastifyPluginAsync = async (app) => {
@@ -12,4 +13,5 @@ export const v1Routes: FastifyPluginAsync = async (app) => {
   await app.register(entryRoutes);
   await app.register(webhookEndpointRoutes);
   await app.register(erasureRoutes);
+  await app.register(flagRoutes);
 };

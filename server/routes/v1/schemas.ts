@@ -21,6 +21,20 @@ export const contestSchema = z.object({
   entriesCount: z.number().int(),
 });
 
+const fraudModeEnum = z.enum(['flag', 'block', 'off']);
+
+/** Contest setting `fraud`: what a referral a check fires on does, and each check's settings. */
+export const fraudSettingsSchema = z.object({
+  mode: fraudModeEnum,
+  checks: z.object({
+    disposableEmail: z.object({ enabled: z.boolean(), addDomains: z.array(z.string()), removeDomains: z.array(z.string()) }),
+    duplicateIdentity: z.object({ enabled: z.boolean() }),
+    selfReferralDevice: z.object({ enabled: z.boolean() }),
+    velocity: z.object({ enabled: z.boolean(), maxSignups: z.number().int(), windowSeconds: z.number().int() }),
+    tooFast: z.object({ enabled: z.boolean(), minSeconds: z.number() }),
+  }),
+});
+
 export const settingsSchema = z.object({
   advocatePoints: z.number().int(),
   friendPoints: z.number().int(),
@@ -29,6 +43,7 @@ export const settingsSchema = z.object({
   cookieDays: z.number().int(),
   recurringPurchases: z.boolean(),
   browserPurchases: z.enum(['record', 'ignore']),
+  fraud: fraudSettingsSchema,
 });
 
 export const bonusActionDefinitionSchema = z.object({
@@ -141,6 +156,28 @@ const isoDateInput = z.iso
   .transform((value) => Date.parse(value))
   .nullish();
 
+const domainList = z
+  .array(z.string().trim().toLowerCase().min(1).max(253).regex(/^[a-z0-9.-]+$/, 'must be a domain name such as example.com'))
+  .max(1000);
+
+/** A fraud settings patch: each check changes only the fields it names. */
+const fraudSettingsInput = z
+  .object({
+    mode: fraudModeEnum.describe('flag (default): hold the points for review; block: not referred; off: no checks'),
+    checks: z
+      .object({
+        disposableEmail: z.object({ enabled: z.boolean(), addDomains: domainList, removeDomains: domainList }).partial(),
+        duplicateIdentity: z.object({ enabled: z.boolean() }).partial(),
+        selfReferralDevice: z.object({ enabled: z.boolean() }).partial(),
+        velocity: z
+          .object({ enabled: z.boolean(), maxSignups: z.number().int().min(1).max(1_000_000), windowSeconds: z.number().int().min(1).max(30 * 86_400) })
+          .partial(),
+        tooFast: z.object({ enabled: z.boolean(), minSeconds: z.number().min(0).max(86_400) }).partial(),
+      })
+      .partial(),
+  })
+  .partial();
+
 const settingsInput = z
   .object({
     advocatePoints: z.number().int().min(0).max(1_000_000),
@@ -150,6 +187,7 @@ const settingsInput = z
     cookieDays: z.number().int().min(1).max(3650),
     recurringPurchases: z.boolean().describe('Stripe subscription renewals credit the advocate again (default false)'),
     browserPurchases: z.enum(['record', 'ignore']).describe('ignore: refuse browser-reported purchases (track-purchase)'),
+    fraud: fraudSettingsInput,
   })
   .partial();
 
@@ -182,3 +220,35 @@ export const updateContestBody = z.object({
   stripeWebhookSecret: z.string().trim().regex(/^whsec_[A-Za-z0-9+/=_-]{8,200}$/, 'must be a Stripe signing secret (whsec_…)').nullable()
     .describe('Write-only: the Stripe webhook signing secret (null disconnects); shown as stripeConnected'),
 }).partial();
+export const flagStatusEnum = z.enum(['pending', 'approved', 'rejected', 'blocked']);
+
+const flaggedEntrySchema = z.object({ id: z.string(), email: z.string().nullable(), name: z.string().nullable() });
+
+/** A referral a fraud check fired on, as the review queue shows it. */
+export const flagSchema = z.object({
+  id: z.string(),
+  contestId: z.string(),
+  status: flagStatusEnum,
+  reasons: z.array(z.string()),
+  entry: flaggedEntrySchema.describe('The referred friend'),
+  advocate: flaggedEntrySchema.extend({ referralCode: z.string() }),
+  pointsHeld: z.object({ advocate: z.number().int(), friend: z.number().int() }),
+  decisionReason: z.string().nullable(),
+  createdAt: z.string(),
+  decidedAt: z.string().nullable(),
+});
+
+export const flagQuery = pageQuery.omit({ search: true }).extend({
+  status: flagStatusEnum.default('pending').describe('Which flags: pending (default), approved, rejected or blocked'),
+});
+
+export const ledgerLineSchema = z.object({
+  status: z.enum(['released', 'held', 'rejected', 'blocked']),
+  delta: z.number().int(),
+  reason: z.string(),
+  sourceId: z.string().nullable(),
+  note: z.string().nullable(),
+  flagId: z.string().nullable(),
+  flagReasons: z.array(z.string()),
+  createdAt: z.string(),
+});

@@ -8,9 +8,9 @@ import { toContest, type ContestRow } from '../rows.js';
 const CONTEST_COLUMNS = `id, title, slug, description, status, mode, start_date, end_date,
   is_evergreen, advocate_points, friend_points, purchase_points_per_unit,
   require_email_confirmation, cookie_days, created_at, updated_at, stripe_webhook_secret,
-  recurring_purchases, browser_purchases`;
+  recurring_purchases, browser_purchases, fraud_settings`;
 
-/** $1 … $15, in the column order of INSERT and UPDATE below. */
+/** $1 … $17, in the column order of INSERT and UPDATE below. */
 const contestValues = (c: Omit<Contest, 'createdAt' | 'stripeConnected'>) => [
   c.id,
   c.title,
@@ -34,12 +34,12 @@ const contestValues = (c: Omit<Contest, 'createdAt' | 'stripeConnected'>) => [
 const INSERT = `INSERT INTO contests (id, title, slug, description, status, mode, start_date,
     end_date, is_evergreen, advocate_points, friend_points, purchase_points_per_unit,
     require_email_confirmation, cookie_days, updated_at, recurring_purchases, browser_purchases,
-    webhook_secret_hash, created_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`;
+    webhook_secret_hash, created_at, fraud_settings)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`;
 const UPDATE = `UPDATE contests SET title = $2, slug = $3, description = $4, status = $5, mode = $6,
     start_date = $7, end_date = $8, is_evergreen = $9, advocate_points = $10, friend_points = $11,
     purchase_points_per_unit = $12, require_email_confirmation = $13, cookie_days = $14,
-    updated_at = $15, recurring_purchases = $16, browser_purchases = $17
+    updated_at = $15, recurring_purchases = $16, browser_purchases = $17, fraud_settings = $18
   WHERE id = $1`;
 // One statement for the analytics counters (the sum of the contest's counter rows; see the
 // migrations); max(points) is an index lookup on entries_ranking.
@@ -57,14 +57,14 @@ const STATS = `SELECT sum(entries_count) AS "entriesCount", sum(confirmed_count)
 export function createContestsRepo(q: Queryable, changes: ChangeCounter, caches: ReadCaches): ContestsRepo {
   return {
     async insert(contest: NewContest, now: number): Promise<Contest> {
-      const values = [...contestValues({ ...contest, updatedAt: now }), contest.webhookSecretHash, now];
+      const values = [...contestValues({ ...contest, updatedAt: now }), contest.webhookSecretHash, now, JSON.stringify(contest.settings.fraud)];
       await q.write({ name: 'rr_contests_insert', text: INSERT, values });
       caches.contests.delete(contest.id);
       return { ...contest, stripeConnected: false, createdAt: now, updatedAt: now };
     },
     async update(contest: Contest, now: number): Promise<Contest> {
       changes.bump();
-      const values = contestValues({ ...contest, updatedAt: now });
+      const values = [...contestValues({ ...contest, updatedAt: now }), JSON.stringify(contest.settings.fraud)];
       await q.write({ name: 'rr_contests_update', text: UPDATE, values });
       caches.contests.delete(contest.id);
       return { ...contest, updatedAt: now };

@@ -76,6 +76,11 @@ export function createEntriesRepo(q: Queryable, changes: ChangeCounter, caches: 
       const text = 'UPDATE entries SET disqualified = 1, disqualified_reason = $2 WHERE id = $1';
       await q.write({ name: 'rr_entries_disqualify', text, values: [id, reason] });
     },
+    async setReferrer(id: string, referredBy: string): Promise<void> {
+      changes.bump();
+      const text = 'UPDATE entries SET referred_by = $2 WHERE id = $1 AND referred_by IS NULL';
+      await q.write({ name: 'rr_entries_set_referrer', text, values: [id, referredBy] });
+    },
     async erase(id: string, now: number): Promise<void> {
       changes.bump();
       const text = `UPDATE entries SET email = NULL, email_normalized = NULL, name = NULL,

@@ -32,7 +32,7 @@ export function createLedgerRepo(q: Queryable, changes: ChangeCounter): LedgerRe
       if (rows.length === 0) return awards.map(() => 0);
       changes.bump();
       // One statement (and round trip) for all rows; prepared once per row count.
-      const values = rows.flatMap((a) => [a.entry.id, a.entry.contestId, a.delta, a.reason, a.sourceId, null, now]);
+      const values = rows.flatMap((a) => [a.entry.id, a.entry.contestId, a.delta, a.reason, a.sourceId, a.note ?? null, now]);
       const tuples = rows.map((_, r) => `(${Array.from({ length: 7 }, (_, c) => `$${r * 7 + c + 1}`).join(', ')})`);
       await q.write({
         name: `rr_ledger_insert_${rows.length}`,

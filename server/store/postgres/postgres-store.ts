@@ -16,6 +16,7 @@ import { createBonusActionsRepo } from './bonus-actions.js';
 import { ReadCaches } from './caches.js';
 import { createContestsRepo } from './contests.js';
 import { createEntriesRepo } from './entries.js';
+import { createFraudRepo } from './fraud.js';
 import { createLedgerRepo } from './ledger.js';
 import { createPurchasesRepo } from './purchases.js';
 import { createErasureRepo } from './erasure.js';
@@ -85,6 +86,7 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
     bonusActions: createBonusActionsRepo(q),
     webhooks: createWebhooksRepo(q),
     erasure: createErasureRepo(q, scrubs),
+    fraud: createFraudRepo(q),
   });
 
   /**

@@ -21,6 +21,7 @@ const contestParams = (c: Omit<Contest, 'createdAt' | 'stripeConnected'>) => ({
   cookie_days: c.settings.cookieDays,
   recurring_purchases: c.settings.recurringPurchases ? 1 : 0,
   browser_purchases: c.settings.browserPurchases,
+  fraud_settings: JSON.stringify(c.settings.fraud),
   updated_at: c.updatedAt,
 });
 
@@ -38,18 +39,18 @@ export function createContestsRepo(
   const insert = db.prepare(`INSERT INTO contests (id, title, slug, description, status, mode,
       start_date, end_date, is_evergreen, advocate_points, friend_points, purchase_points_per_unit,
       require_email_confirmation, cookie_days, webhook_secret_hash, created_at, updated_at,
-      recurring_purchases, browser_purchases)
+      recurring_purchases, browser_purchases, fraud_settings)
     VALUES (@id, @title, @slug, @description, @status, @mode, @start_date, @end_date, @is_evergreen,
       @advocate_points, @friend_points, @purchase_points_per_unit, @require_email_confirmation,
       @cookie_days, @webhook_secret_hash, @created_at, @updated_at, @recurring_purchases,
-      @browser_purchases)`);
+      @browser_purchases, @fraud_settings)`);
   const update = db.prepare(`UPDATE contests SET title = @title, slug = @slug,
       description = @description, status = @status, mode = @mode, start_date = @start_date,
       end_date = @end_date, is_evergreen = @is_evergreen, advocate_points = @advocate_points,
       friend_points = @friend_points, purchase_points_per_unit = @purchase_points_per_unit,
       require_email_confirmation = @require_email_confirmation, cookie_days = @cookie_days,
       updated_at = @updated_at, recurring_purchases = @recurring_purchases,
-      browser_purchases = @browser_purchases
+      browser_purchases = @browser_purchases, fraud_settings = @fraud_settings
     WHERE id = @id`);
   const byId = db.prepare<[string], ContestRow>('SELECT * FROM contests WHERE id = ?');
   const bySlug = db.prepare<[string], ContestRow>('SELECT * FROM contests WHERE slug = ?');

@@ -53,6 +53,7 @@ export function createEntriesRepo(db: Db, changes: ChangeCounter): EntriesRepo &
   const disqualify = db.prepare(
     'UPDATE entries SET disqualified = 1, disqualified_reason = ? WHERE id = ?',
   );
+  const setReferrer = db.prepare('UPDATE entries SET referred_by = ? WHERE id = ? AND referred_by IS NULL');
   const erase = db.prepare(`UPDATE entries SET email = NULL, email_normalized = NULL, name = NULL,
       phone = NULL, erased_at = ? WHERE id = ?`);
   // A deep page skips its offset inside the (contest_id, created_at, id) index alone (the
@@ -132,6 +133,10 @@ export function createEntriesRepo(db: Db, changes: ChangeCounter): EntriesRepo &
     async disqualify(id: string, reason: string | null): Promise<void> {
       changes.bump();
       disqualify.run(reason, id);
+    },
+    async setReferrer(id: string, referredBy: string): Promise<void> {
+      changes.bump();
+      setReferrer.run(referredBy, id);
     },
     async erase(id: string, now: number): Promise<void> {
       changes.bump();

@@ -37,7 +37,7 @@ export function createLedgerRepo(db: Db, changes: ChangeCounter): LedgerRepo & {
   return {
     award: async (entry, delta, reason, sourceId, now, note) => award(entry, delta, reason, sourceId, now, note),
     // One statement per row here: SQLite has no round trip to save.
-    awardAll: async (awards, now) => awards.map((a) => award(a.entry, a.delta, a.reason, a.sourceId, now)),
+    awardAll: async (awards, now) => awards.map((a) => award(a.entry, a.delta, a.reason, a.sourceId, now, a.note ?? null)),
     async forEntry(entryId: string): Promise<LedgerRow[]> {
       return forEntry.all(entryId);
     },

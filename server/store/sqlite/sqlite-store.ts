@@ -18,6 +18,7 @@ import { createContestsRepo } from './contests.js';
 import { createEntriesRepo } from './entries.js';
 import { createErasureRepo } from './erasure.js';
 import { ScrubRequests } from '../scrub.js';
+import { createFraudRepo } from './fraud.js';
 import { createLedgerRepo } from './ledger.js';
 import { createPurchasesRepo } from './purchases.js';
 import { createReadThread } from './read-thread.js';
@@ -63,6 +64,7 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
     bonusActions: createBonusActionsRepo(db),
     webhooks: createWebhooksRepo(db),
     erasure: createErasureRepo(db, scrubs),
+    fraud: createFraudRepo(db),
   };
   // With a write thread (serve, on a file), entry lists and searches get a thread of their own too.
   const readThread = options.writeThread && path !== ':memory:' ? createReadThread(path) : undefined;
