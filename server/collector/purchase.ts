@@ -3,6 +3,8 @@ import { badRequest, messages, notFound } from '../domain/errors.js';
 import { newId, normalizeReferralCode } from '../domain/ids.js';
 import { currencyExponent, purchasePoints, toMinorUnits } from '../domain/money.js';
 import type { Contest, Entry, Purchase } from '../store/types.js';
+import type { CodeSource, CreditRule } from '../store/repositories.js';
+import { recordAttribution, type Visitor } from './attribution.js';
 import { requireRunningContest, type CollectorContext } from './context.js';
 
 export interface PurchaseInput {
@@ -32,7 +34,15 @@ export interface PurchaseResult {
  *   a 404 (REST) instead of an unattributed purchase (webhook).
  */
 export type Crediting =
-  | { kind: 'advocate'; referralCode?: string | null; cookieCode?: string | null }
+  | {
+      kind: 'advocate';
+      referralCode?: string | null;
+      cookieCode?: string | null;
+      /** How `referralCode` arrived (default `body`); the cookie's code is `server_cookie`. */
+      codeSource?: CodeSource;
+      /** The browser request's IP and user agent: hashed into the attribution's visitor key. */
+      visitor?: Visitor;
+    }
   | { kind: 'purchaser'; requireEntry: boolean };
 
 /** The entry a code names, if any (a null code names none). */
@@ -74,15 +84,16 @@ export async function recordPurchase(
   const found = await ctx.store.entries.findByCodeAndEmail(contest.id, bodyCode, emailNormalized);
   const purchaser = found.byEmail;
   let credited: Entry | undefined;
+  let rule: CreditRule | undefined;
   if (crediting.kind === 'purchaser') {
     if (!purchaser && crediting.requireEntry) throw notFound(messages.entryNotFound);
     credited = purchaser;
   } else {
     // The advocate: the body's code, else the cookie's, else the purchaser's own referrer.
-    credited =
-      found.byCode ??
-      (await entryByCode(ctx, contest, crediting.cookieCode)) ??
-      (purchaser?.referredBy ? await ctx.store.entries.get(purchaser.referredBy) : undefined);
+    credited = found.byCode;
+    rule = 'code';
+    if (!credited) [credited, rule] = [await entryByCode(ctx, contest, crediting.cookieCode), 'cookie'];
+    if (!credited && purchaser?.referredBy) [credited, rule] = [await ctx.store.entries.get(purchaser.referredBy), 'referrer'];
     // Buying through your own link is not a referral.
     if (credited && purchaser && credited.id === purchaser.id) credited = undefined;
   }
@@ -106,6 +117,15 @@ export async function recordPurchase(
     source: input.source,
     createdAt: now,
   });
+  if (crediting.kind === 'advocate' && credited && rule) {
+    const codeSource = rule === 'code' ? (crediting.codeSource ?? 'body') : rule === 'cookie' ? 'server_cookie' : null;
+    await recordAttribution(
+      ctx,
+      { subjectId: purchase.id, contestId: contest.id, advocateId: credited.id, codeSource, creditRule: rule },
+      crediting.visitor,
+      now,
+    );
+  }
   const awarded = credited && points > 0
     ? await ctx.store.ledger.award(credited, points, 'purchase', purchase.id, now)
     : 0;

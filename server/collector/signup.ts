@@ -1,6 +1,8 @@
 import { normalizeEmail } from '../domain/email.js';
 import { normalizeReferralCode } from '../domain/ids.js';
+import type { CodeSource } from '../store/repositories.js';
 import type { Contest, Entry } from '../store/types.js';
+import { recordAttribution, type Visitor } from './attribution.js';
 import { requireRunningContest, type CollectorContext } from './context.js';
 import { findExistingEntry, tryInsertEntry } from './entries.js';
 
@@ -10,6 +12,10 @@ export interface SignupInput {
   name?: string | null;
   phone?: string | null;
   referralCode?: string | null;
+  /** How the code arrived (default `body`): recorded for GET /api/v1/entries/:id/attribution. */
+  codeSource?: CodeSource;
+  /** The browser request's IP and user agent (track-signup): hashed into a visitor key, never stored. */
+  visitor?: Visitor;
 }
 
 /** Why a signup did or did not earn referral points: a closed list, so outcomes can be counted. */
@@ -100,6 +106,12 @@ export async function registerEntry(
       outcome: code ? 'unknown_code' : 'not_referred',
     };
   }
+  await recordAttribution(
+    ctx,
+    { subjectId: friend.id, contestId: contest.id, advocateId: advocate.id, codeSource: input.codeSource ?? 'body', creditRule: 'code' },
+    input.visitor,
+    ctx.now(),
+  );
   if (!awardPoints) {
     return { entry: friend, alreadyExists: false, isReferred: true, pointsAwarded: noPoints(), outcome: 'referred' };
   }

@@ -1,4 +1,4 @@
-import type { NewEntry, TableName } from './repositories.js';
+import type { Attribution, NewEntry, TableName } from './repositories.js';
 import type { Contest, ContestMode, ContestStatus, Entry, Purchase } from './types.js';
 
 /**
@@ -130,4 +130,25 @@ export const PRIMARY_KEYS: Record<TableName, string[]> = {
   purchases: ['id'],
   bonus_actions: ['id'],
   bonus_completions: ['entry_id', 'bonus_action_id'],
+  attributions: ['subject_id'],
 };
+
+export interface AttributionRow {
+  subject_id: string;
+  contest_id: string;
+  advocate_id: string | null;
+  code_source: string | null;
+  credit_rule: string | null;
+  visitor_key: string | null;
+  created_at: number;
+}
+
+export const toAttribution = (row: AttributionRow): Attribution => ({
+  subjectId: row.subject_id,
+  contestId: row.contest_id,
+  advocateId: row.advocate_id,
+  codeSource: row.code_source as Attribution['codeSource'],
+  creditRule: row.credit_rule as Attribution['creditRule'],
+  visitorKey: row.visitor_key,
+  createdAt: row.created_at,
+});

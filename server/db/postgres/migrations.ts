@@ -312,4 +312,20 @@ const triggers = /* sql */ `
 export const migrations: Migration[] = [
   { version: 1, name: 'tables and indexes (as SQLite after its migration 4)', sql: tables },
   { version: 2, name: 'triggers holding the counters and the points ledger', sql: triggers },
+  {
+    version: 4,
+    name: 'attributions (as SQLite migration 6)',
+    sql: /* sql */ `
+      CREATE TABLE attributions (
+        subject_id text COLLATE "C" PRIMARY KEY,
+        contest_id text COLLATE "C" NOT NULL REFERENCES contests(id),
+        advocate_id text COLLATE "C" REFERENCES entries(id),
+        code_source text COLLATE "C" CHECK (code_source IN ('body', 'server_cookie', 'script', 'typed', 'webhook', 'api')),
+        credit_rule text COLLATE "C" CHECK (credit_rule IN ('code', 'cookie', 'referrer')),
+        visitor_key text COLLATE "C",
+        created_at bigint NOT NULL
+      );
+      CREATE INDEX visits_visitor ON visits (visitor_key, entry_id);
+    `,
+  },
 ];

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { apiKeyAuthPlugin } from '../../plugins/api-keys.js';
+import { attributionRoutes } from './attribution.js';
 import { contestRoutes } from './contests.js';
 import { entryRoutes } from './entries.js';
 
@@ -8,4 +9,5 @@ export const v1Routes: FastifyPluginAsync = async (app) => {
   await app.register(apiKeyAuthPlugin);
   await app.register(contestRoutes);
   await app.register(entryRoutes);
+  await app.register(attributionRoutes);
 };

@@ -21,6 +21,7 @@ import { createPurchasesRepo } from './purchases.js';
 import { databaseUnavailable, mapUnavailable, poolQueryable, TrackedClient, type Queryable } from './queryable.js';
 import { createTableAccess, invariantViolations } from './tables.js';
 import { createVisitsRepo } from './visits.js';
+import { createAttributionsRepo } from './attributions.js';
 
 export interface PostgresStoreOptions {
   /** Told about failures of idle pooled connections (logged; the pool replaces them). */
@@ -80,6 +81,7 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
     visits: createVisitsRepo(q, caches),
     apiKeys: createApiKeysRepo(q, caches),
     bonusActions: createBonusActionsRepo(q),
+    attributions: createAttributionsRepo(q),
   });
 
   /**

@@ -27,6 +27,10 @@ export function createPurchasesRepo(q: Queryable): PurchasesRepo {
       });
       return row && toPurchase(row);
     },
+    async get(id: string): Promise<Purchase | undefined> {
+      const row = await one<PurchaseRow>(q, { name: 'rr_purchases_get', text: 'SELECT * FROM purchases WHERE id = $1', values: [id] });
+      return row && toPurchase(row);
+    },
     /** Purchases made before the person had an entry carry only the email, not the entry id. */
     async erasePurchaserEmail(entry: { id: string; contestId: string }, emailNormalized: string | null): Promise<void> {
       await q.write({

@@ -12,6 +12,7 @@ export function createPurchasesRepo(db: Db): PurchasesRepo {
   const byOrder = db.prepare<[string, string], PurchaseRow>(
     'SELECT * FROM purchases WHERE contest_id = ? AND order_id = ?',
   );
+  const byId = db.prepare<[string], PurchaseRow>('SELECT * FROM purchases WHERE id = ?');
   // Purchases made before the person had an entry carry only the email, not the entry id.
   const erase = db.prepare(`UPDATE purchases SET email = NULL, email_normalized = NULL
     WHERE purchaser_entry_id = @entryId OR (contest_id = @contestId AND email_normalized = @emailNormalized)`);
@@ -23,6 +24,10 @@ export function createPurchasesRepo(db: Db): PurchasesRepo {
     },
     async findByOrder(contestId: string, orderId: string): Promise<Purchase | undefined> {
       const row = byOrder.get(contestId, orderId);
+      return row && toPurchase(row);
+    },
+    async get(id: string): Promise<Purchase | undefined> {
+      const row = byId.get(id);
       return row && toPurchase(row);
     },
     async erasePurchaserEmail(entry: { id: string; contestId: string }, emailNormalized: string | null): Promise<void> {

@@ -20,6 +20,7 @@ import { createLedgerRepo } from './ledger.js';
 import { createPurchasesRepo } from './purchases.js';
 import { createThreadWriter } from './thread-writer.js';
 import { createVisitsRepo } from './visits.js';
+import { createAttributionsRepo } from './attributions.js';
 import { PRIMARY_KEYS } from '../rows.js';
 
 export interface SqliteStoreOptions extends OpenDatabaseOptions {
@@ -56,6 +57,7 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
     visits,
     apiKeys,
     bonusActions: createBonusActionsRepo(db),
+    attributions: createAttributionsRepo(db),
   };
   const ping = db.prepare('SELECT 1').pluck();
   const totalChanges = db.prepare('SELECT total_changes()').pluck();
