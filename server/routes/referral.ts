@@ -6,7 +6,7 @@ import { badRequest } from '../domain/errors.js';
 import { firstPartyCookie } from '../http/first-party-cookie.js';
 import { readCookie } from '../http/cookies.js';
 import * as f from '../http/fields.js';
-import { REFERRAL_COOKIE } from '../wire.js';
+import { COOKIE_DAYS_HEADER, REFERRAL_COOKIE } from '../wire.js';
 
 const tags = ['Referral tracking'];
 
@@ -53,14 +53,7 @@ export const referralRoutes: FastifyPluginAsyncZod = async (app) => {
         referrer: f.url.describe('document.referrer of the landing page'),
         attribution: z.enum(['first', 'last']).optional().describe("The script's attribution mode: with `first`, a first-party cookie already holding a code is kept"),
       }),
-      response: {
-        200: z.object({
-          success: z.literal(true),
-          cookieDays: z.number().int().describe("The contest's cookie lifetime: the script keeps the code this long"),
-        }),
-        400: f.errorResponse,
-        404: f.errorResponse,
-      },
+      response: { 200: z.object({ success: z.literal(true) }), 400: f.errorResponse, 404: f.errorResponse },
     },
   }, async (request, reply) => {
     const { attribution, ...visit } = request.body;
@@ -70,7 +63,9 @@ export const referralRoutes: FastifyPluginAsyncZod = async (app) => {
     // set by the server, which Safari does not cap at 7 days like the script's.
     const cookie = firstPartyCookie(request, visit.referralCode, cookieDays, attribution === 'first');
     if (cookie) reply.header('set-cookie', cookie);
-    return { success: true as const, cookieDays };
+    // The documented answer is exactly {"success": true}: the lifetime travels in a header.
+    reply.header(COOKIE_DAYS_HEADER, cookieDays);
+    return { success: true as const };
   });
 
   app.post('/track-signup', {
