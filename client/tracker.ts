@@ -31,7 +31,9 @@ const clip = (url: string) => url.slice(0, 2048) || undefined;
  * signups and purchases are sent even when the script holds no code: the collector supplies it.
  */
 export function createTracker(config: Config): RocketTracker {
-  const landing = location.href;
+  // The URL the page was loaded with: an SPA router may have replaced `?ref=` before this runs.
+  const [navigation] = performance.getEntriesByType('navigation');
+  const landing = navigation ? navigation.name : location.href;
   const base = config.api + '/api/referral/';
   const firstParty = new URL(base, landing).origin == location.origin;
   let granted = !config.consent;
