@@ -2,10 +2,26 @@
  * Pure attribution rules: which code to keep, which cookie domain to try. No DOM access here.
  */
 
-/** A code from a URL, trimmed; anything that is not 1–64 of [A-Za-z0-9_.-] is ignored. */
+/**
+ * A code from a URL, a cookie, localStorage or a form field, trimmed; anything that is not 1–64 of
+ * [A-Za-z0-9_.-] is ignored. Stored values are checked again when read back: a sibling subdomain
+ * can plant a `rocket_ref` cookie on the shared domain, and whatever it holds must never reach
+ * Stripe's client_reference_id, links or the collector.
+ */
 export function cleanCode(raw: string | null | undefined): string | null {
   const code = (raw || '').trim();
   return /^[\w.-]{1,64}$/.test(code) ? code : null;
+}
+
+/** The first valid code among the URL's parameters `params` (e.g. `ref`, `via`, `referral`), else undefined. */
+export function codeInUrl(href: string, params: string[]): string | null | undefined {
+  const query = new URL(href).searchParams;
+  return params.map((param) => cleanCode(query.get(param))).find((code) => code);
+}
+
+/** True when `hostname` is one of `hosts` or a subdomain of one. */
+export function hostIn(hostname: string, hosts: string[]): boolean {
+  return hosts.some((host) => hostname == host || hostname.endsWith('.' + host));
 }
 
 /**

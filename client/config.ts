@@ -8,14 +8,16 @@ export interface Config {
   campaignId: string;
   /** Collector base URL (no trailing slash): requests go to `${api}/api/referral/…`. */
   api: string;
-  /** Cookie lifetime in days. */
+  /** Cookie lifetime in days from `data-cookie-days`; 0 = the contest's (the collector says), else 30. */
   days: number;
   /** Explicit cookie domain; empty = the highest domain the browser accepts. */
   domain: string;
   /** First-click attribution (`data-attribution="first"`); default last click. */
   first: boolean;
-  /** The URL parameter carrying the referral code. */
-  param: string;
+  /** The URL parameters carrying the referral code, in order: `data-param`, else `ref`, `via`, `referral`. */
+  params: string[];
+  /** `data-cross-domain`: hosts (and their subdomains) whose links and forms get `?ref=CODE`. */
+  cross: string[];
   /** `autoInject=stripe`: decorate Stripe Payment Links, buy buttons and pricing tables. */
   stripe: boolean;
   /** `data-consent="required"`: nothing is written or sent until `RocketTracker.consent(true)`. */
@@ -34,10 +36,11 @@ export function readConfig(script: HTMLScriptElement | null, base: string): Conf
   return {
     campaignId: get('campaignId'),
     api: get('api') || src.origin,
-    days: +get('cookieDays') || 30,
+    days: +get('cookieDays') || 0,
     domain: get('cookieDomain'),
     first: get('attribution') == 'first',
-    param: get('param') || 'ref',
+    params: get('param') ? [get('param')] : ['ref', 'via', 'referral'],
+    cross: get('crossDomain').split(','),
     stripe: /stripe/i.test(get('autoInject')),
     consent: get('consent') == 'required',
   };

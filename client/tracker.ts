@@ -1,13 +1,15 @@
-import { cleanCode, codeToStore } from './attribution.js';
+import { cleanCode, codeInUrl, codeToStore } from './attribution.js';
 import { capturePurchases, signupFormListener } from './auto-capture.js';
+import { COOKIE_DAYS_HEADER } from '../server/wire.js';
 import type { Config } from './config.js';
+import { decorate } from './decorate.js';
 import { clearCode, once, readCode, writeCode } from './storage.js';
-import { decorateStripe } from './stripe.js';
 import { failure, send, type Result } from './transport.js';
 
 export interface RocketTracker {
-  trackSignup(email: string, name?: string): Promise<Result>;
-  trackPurchase(orderId: string, amount: number | string | undefined, currency: string | undefined, email: string | undefined): Promise<Result>;
+  /** `code` (optional) wins over every stored code; see `codeFor`. */
+  trackSignup(email: string, name?: string, code?: string): Promise<Result>;
+  trackPurchase(orderId: string, amount: number | string | undefined, currency: string | undefined, email: string | undefined, code?: string): Promise<Result>;
   getReferralCode(): string | null;
   /** Consent gate: `true` starts tracking (capturing the landing page's code), `false` stops it and deletes the stored code. */
   consent(granted: boolean): void;
@@ -23,20 +25,72 @@ const clip = (url: string) => url.slice(0, 2048) || undefined;
  * Consent: with `data-consent="required"` the gate starts closed — nothing is written or sent, and
  * track calls resolve `{success: false, error: "no consent"}` — until `consent(true)`. The choice is
  * not persisted: the site's consent manager calls `consent(true)` on each page view.
+ *
+ * First-party mode: when the collector is on this page's origin (`data-api="/_rr"` behind the
+ * site's reverse proxy), track-visit also sets an HttpOnly cookie the script cannot read, so
+ * signups and purchases are sent even when the script holds no code: the collector supplies it.
  */
 export function createTracker(config: Config): RocketTracker {
-  const landing = location.href;
+  // The URL the page was loaded with: an SPA router may have replaced `?ref=` before this runs.
+  const [navigation] = performance.getEntriesByType('navigation');
+  const landing = navigation ? navigation.name : location.href;
+  const base = config.api + '/api/referral/';
+  const firstParty = new URL(base, landing).origin == location.origin;
   let granted = !config.consent;
+  /** The contest's cookie lifetime, once a visit answer on this page said it. */
+  let contestDays = 0;
 
-  const post = (path: string, body: Record<string, unknown>) => {
+  const post = (path: string, body: Record<string, unknown>, read?: (response: Response) => unknown) => {
     body.contestId = config.campaignId;
-    return send(config.api + '/api/referral/' + path, body);
+    return send(base + path, body, read);
   };
 
-  /** Runs a track call only with consent, turning any throw into `{success: false, error}`. */
-  const guarded = (call: () => Promise<Result>): Promise<Result> => {
+  /** Stores `code` for `data-cookie-days`, else the contest's lifetime, else 30 days. */
+  const store = (code: string) => writeCode(code, { days: config.days || contestDays || 30, domain: config.domain }, location);
+
+  /**
+   * The code without asking anyone: the landing URL's parameter and the stored code (cookie, then
+   * localStorage), the stored one first in first-click mode. The first-party server cookie sits
+   * between them in the documented order; the script cannot read it (HttpOnly), and both are
+   * written at the same landing, so they agree.
+   */
+  const current = () => {
+    const fromLanding = codeInUrl(landing, config.params);
+    const stored = readCode();
+    return (config.first ? stored || fromLanding : fromLanding || stored) || null;
+  };
+
+  /**
+   * The documented fallback chain: the explicit argument → the landing URL → (server cookie) →
+   * script cookie → localStorage → a code typed into `[data-rocket-code]`, which the collector's
+   * validate-code must accept first. Resolves `[code, codeSource]` (`[]`: none); never rejects.
+   */
+  const codeFor = async (explicit?: string): Promise<Array<string | undefined>> => {
+    const given = cleanCode(explicit);
+    if (given) return [given];
+    const known = current();
+    if (known) return [known, 'script'];
+    const typed = cleanCode((document.querySelector('[data-rocket-code]') as HTMLInputElement | null || { value: '' }).value);
     try {
-      return granted ? call() : failure('no consent');
+      // Contest ids are [A-Za-z0-9_-] (the collector refuses others): nothing to encode.
+      if (typed && (await (await fetch(base + 'validate-code?code=' + typed + '&contestId=' + config.campaignId)).json()).valid) {
+        return [typed, 'typed'];
+      }
+    } catch {}
+    return [];
+  };
+
+  /**
+   * A track call: with consent, finds the code (codeFor) and POSTs `body` with it; without a code
+   * only when `always`. Resolves `{success: false, error}` instead of throwing or rejecting.
+   */
+  const track = async (path: string, body: Record<string, unknown>, explicit: string | undefined, always: unknown): Promise<Result> => {
+    try {
+      if (!granted) return failure('no consent');
+      const [referralCode, codeSource] = await codeFor(explicit);
+      body.referralCode = referralCode;
+      body.codeSource = codeSource;
+      return referralCode || always ? await post(path, body) : failure('no referral code');
     } catch (error) {
       return failure(error);
     }
@@ -44,42 +98,40 @@ export function createTracker(config: Config): RocketTracker {
 
   /**
    * With consent: stores the code of `href` (a URL carrying `?ref=`) and sends one visit per code
-   * per tab session, then tracks purchase elements and decorates Stripe embeds. Never throws.
+   * per tab session, then tracks purchase elements and decorates Stripe embeds and cross-domain
+   * links. A reload of a landing already counted this session does not restart the code's
+   * lifetime (it is not a new click). Never throws.
    */
   const refresh = (href?: string) => {
     try {
       if (!granted) return;
-      const code = href && cleanCode(new URL(href).searchParams.get(config.param));
+      const code = href && codeInUrl(href, config.params);
       if (code) {
-        const keep = codeToStore(readCode(), code, config.first);
-        if (keep) writeCode(keep, config, location);
-        if (once('v:' + code)) {
-          post('track-visit', { referralCode: code, url: clip(href), referrer: clip(document.referrer) });
+        const fresh = once('v:' + code);
+        const stored = readCode();
+        const keep = codeToStore(stored, code, config.first);
+        if (keep && (fresh || keep != stored)) store(keep);
+        if (fresh) {
+          post('track-visit', { referralCode: code, url: clip(href), referrer: clip(document.referrer) }, (response) =>
+            response.headers.get(COOKIE_DAYS_HEADER),
+          ).then((days) => {
+            // The contest's lifetime, unless the page set one: the code just stored keeps it.
+            if ((contestDays = +days) && !config.days && readCode() == code) store(code);
+          });
         }
       }
       capturePurchases(document, api.trackPurchase, once);
-      const stored = readCode();
-      if (config.stripe && stored) decorateStripe(document, stored);
+      const now = current();
+      if (now && config.stripe) decorate(document, now, ['buy.stripe.com'], 'client_reference_id', ',stripe-buy-button,stripe-pricing-table');
+      if (now && config.cross[0]) decorate(document, now, config.cross, config.params[0]);
     } catch {}
   };
 
   const api: RocketTracker = {
-    trackSignup: (email, name) =>
-      guarded(() => {
-        const referralCode = readCode();
-        return referralCode ? post('track-signup', { email, name, referralCode }) : failure('no referral code');
-      }),
-    trackPurchase: (orderId, amount, currency, email) =>
-      guarded(() =>
-        post('track-purchase', {
-          email,
-          orderId,
-          amount: +(amount as number),
-          currency: currency || undefined,
-          referralCode: readCode() || undefined,
-        }),
-      ),
-    getReferralCode: readCode,
+    trackSignup: (email, name, code) => track('track-signup', { email, name }, code, firstParty),
+    trackPurchase: (orderId, amount, currency, email, code) =>
+      track('track-purchase', { email, orderId, amount: +(amount as number), currency: currency || undefined }, code, 1),
+    getReferralCode: current,
     consent: (value) => {
       granted = value !== false;
       if (granted) {

@@ -12,14 +12,15 @@ export const failure = (error: unknown): Promise<TrackResult> =>
  * collector's JSON answer, or `{success: false, error}` when the network or the answer fails.
  * Where fetch is missing or refuses the request synchronously (e.g. the keepalive quota is used
  * up), falls back to `navigator.sendBeacon`, which gives no answer: `{success: true}` once queued.
- * Throws only when neither exists; callers guard.
+ * `read` turns the response into the result (default: its JSON). Throws only when neither exists;
+ * callers guard.
  */
-export function send(url: string, body: object): Promise<Result> {
+export function send(url: string, body: object, read = (response: Response): Promise<Result> | unknown => response.json()): Promise<Result> {
   const data = JSON.stringify(body);
   try {
     return fetch(url, { method: 'POST', body: data, keepalive: true })
-      .then((response) => response.json())
-      .catch(failure);
+      .then(read)
+      .catch(failure) as Promise<Result>;
   } catch {
     return navigator.sendBeacon(url, data) ? Promise.resolve({ success: true }) : failure('beacon refused');
   }

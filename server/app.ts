@@ -74,6 +74,9 @@ const corsOptions = {
   origin: '*',
   methods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
   allowedHeaders: ['Content-Type', 'x-api-key'],
+  // track-visit's answer names the contest's cookie lifetime in Rocket-Cookie-Days; the browser
+  // script on another origin may read it only if it is exposed.
+  exposedHeaders: ['Rocket-Cookie-Days'],
   optionsSuccessStatus: 204,
 };
 

@@ -6,6 +6,9 @@
 /** First-party cookie (and localStorage key) holding the visitor's referral code, e.g. REF-XYZ789. */
 export const REFERRAL_COOKIE = 'rocket_ref';
 
+/** track-visit's answer header with the contest's cookie lifetime in days (the body stays {"success": true}). */
+export const COOKIE_DAYS_HEADER = 'rocket-cookie-days';
+
 export interface TrackVisitBody {
   referralCode: string;
   contestId: string;

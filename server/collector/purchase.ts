@@ -2,7 +2,9 @@ import { normalizeEmail } from '../domain/email.js';
 import { ApiError, badRequest, messages, notFound } from '../domain/errors.js';
 import { newId, normalizeReferralCode } from '../domain/ids.js';
 import { currencyExponent, purchasePoints, toMinorUnits } from '../domain/money.js';
+import type { CodeSource, CreditRule } from '../store/repositories.js';
 import type { Contest, Entry, Purchase, PurchaseSource } from '../store/types.js';
+import { recordAttribution, type Visitor } from './attribution.js';
 import { requireRunningContest, type CollectorContext } from './context.js';
 import { emit, pointsChangedAll, type PendingEvent } from './events.js';
 
@@ -55,7 +57,14 @@ export interface Crediting {
   advocateEntryId?: string | null;
   awardPurchaser: boolean;
   requireEntry: boolean;
+  /** How `referralCode` arrived (default: the channel's own, see codeSourceOf); the cookie's code is `server_cookie`. */
+  codeSource?: CodeSource;
+  /** The browser request's IP and user agent: hashed into the attribution's visitor key. */
+  visitor?: Visitor;
 }
+
+/** How a code given to a channel arrived, unless the caller says (GET …/attribution). */
+const channelCodeSource: Record<PurchaseSource, CodeSource> = { referral: 'body', webhook: 'webhook', api: 'api', stripe: 'webhook' };
 
 /** Channels whose caller proved who it is (secret, key, signature); a browser-reported one did not. */
 const isAuthenticated = (source: PurchaseSource) => source !== 'referral';
@@ -78,15 +87,40 @@ async function entryByCode(ctx: CollectorContext, contest: Contest, code: string
   return code ? ctx.store.entries.findByCode(contest.id, normalizeReferralCode(code)) : undefined;
 }
 
-/** The advocate: the given code, else the second code, else the purchaser's own referrer. */
-async function findAdvocate(ctx: CollectorContext, contest: Contest, crediting: Crediting, byCode: Entry | undefined, purchaser: Entry | undefined) {
-  const advocate = crediting.advocateEntryId
-    ? await ctx.store.entries.get(crediting.advocateEntryId)
-    : byCode ??
-      (await entryByCode(ctx, contest, crediting.cookieCode)) ??
-      (purchaser?.referredBy ? await ctx.store.entries.get(purchaser.referredBy) : undefined);
+/**
+ * The advocate, and which rule chose it: the given code, else the second code (the browser's
+ * cookie; Stripe's metadata), else the purchaser's own referrer. A renewal names its advocate
+ * outright (no rule).
+ */
+async function findAdvocate(
+  ctx: CollectorContext,
+  contest: Contest,
+  crediting: Crediting,
+  byCode: Entry | undefined,
+  purchaser: Entry | undefined,
+): Promise<{ advocate: Entry | undefined; rule: CreditRule | null }> {
+  let advocate: Entry | undefined;
+  let rule: CreditRule | null = null;
+  if (crediting.advocateEntryId) advocate = await ctx.store.entries.get(crediting.advocateEntryId);
+  else if (byCode) [advocate, rule] = [byCode, 'code'];
+  else if ((advocate = await entryByCode(ctx, contest, crediting.cookieCode))) rule = 'cookie';
+  else if (purchaser?.referredBy) [advocate, rule] = [await ctx.store.entries.get(purchaser.referredBy), 'referrer'];
   // Buying through your own link is not a referral.
-  return advocate && purchaser && advocate.id === purchaser.id ? undefined : advocate;
+  if (advocate && purchaser && advocate.id === purchaser.id) return { advocate: undefined, rule: null };
+  return { advocate, rule };
+}
+
+/** Records why a purchase credits its advocate (GET /api/v1/purchases/:id/attribution). */
+async function recordPurchaseAttribution(ctx: CollectorContext, purchase: Purchase, crediting: Crediting, rule: CreditRule, now: number) {
+  // Stripe's second code is metadata.referralCode, not a cookie: a code given, as the first is.
+  const byCookie = rule === 'cookie' && purchase.source === 'referral';
+  const codeSource = rule === 'referrer' ? null : byCookie ? 'server_cookie' : (crediting.codeSource ?? channelCodeSource[purchase.source]);
+  await recordAttribution(
+    ctx,
+    { subjectId: purchase.id, contestId: purchase.contestId, advocateId: purchase.creditedEntryId!, codeSource, creditRule: byCookie || rule !== 'cookie' ? rule : 'code' },
+    crediting.visitor,
+    now,
+  );
 }
 
 /**
@@ -146,7 +180,7 @@ export async function recordPurchase(
   const found = await ctx.store.entries.findByCodeAndEmail(contest.id, code, emailNormalized);
   const purchaser = found.byEmail;
   if (!purchaser && crediting.requireEntry) throw notFound(messages.entryNotFound);
-  const advocate = await findAdvocate(ctx, contest, crediting, found.byCode, purchaser);
+  const { advocate, rule } = await findAdvocate(ctx, contest, crediting, found.byCode, purchaser);
 
   const points = purchasePoints(amountMajor, contest.settings.purchasePointsPerUnit);
   const advocatePoints = advocate && !advocate.disqualified && points > 0 ? points : 0;
@@ -177,6 +211,7 @@ export async function recordPurchase(
     ...(purchaser ? [{ entry: purchaser, delta: purchaserPoints, reason: 'purchase' as const, sourceId: purchase.id }] : []),
   ];
   await ctx.store.ledger.awardAll(awards, now);
+  if (advocate && rule) await recordPurchaseAttribution(ctx, purchase, crediting, rule, now);
   const events: PendingEvent[] = [
     ...(replaced?.events ?? []),
     {

@@ -1,8 +1,9 @@
 import { normalizeEmail } from '../domain/email.js';
 import type { FraudReason } from '../domain/fraud-settings.js';
 import { newId, normalizeReferralCode } from '../domain/ids.js';
-import type { ReferralFlag } from '../store/repositories.js';
+import type { CodeSource, ReferralFlag } from '../store/repositories.js';
 import type { Contest, Entry } from '../store/types.js';
+import { recordAttribution, type Visitor } from './attribution.js';
 import { requireRunningContest, type CollectorContext } from './context.js';
 import { findExistingEntry, tryInsertEntry } from './entries.js';
 import { emit, pointsChangedAll } from './events.js';
@@ -16,6 +17,10 @@ export interface SignupInput {
   referralCode?: string | null;
   /** The browser's address and user agent, for the device checks (hashed, never stored). */
   device?: SignupDevice | null;
+  /** How the code arrived (default `body`): recorded for GET /api/v1/entries/:id/attribution. */
+  codeSource?: CodeSource;
+  /** The browser request's IP and user agent (track-signup): hashed into a visitor key, never stored. */
+  visitor?: Visitor;
 }
 
 /** Why a signup did or did not earn referral points: a closed list, so outcomes can be counted. */
@@ -116,6 +121,12 @@ export async function registerEntry(
     };
   }
   if (risks.length > 0) return holdReferral(ctx, contest, friend, advocate, risks);
+  await recordAttribution(
+    ctx,
+    { subjectId: friend.id, contestId: contest.id, advocateId: advocate.id, codeSource: input.codeSource ?? 'body', creditRule: 'code' },
+    input.visitor,
+    ctx.now(),
+  );
   if (!awardPoints) {
     return { entry: friend, alreadyExists: false, isReferred: true, pointsAwarded: noPoints(), outcome: 'referred' };
   }

@@ -16,9 +16,10 @@ export interface VisitInput {
 /**
  * Stores one visit through an advocate's link, with a visitor key instead of the IP. Unknown
  * contest or code → 404. The day's salt is read (or created) inside the same transaction, so a
- * rolled-back visit can never leave behind a salt that the database does not have.
+ * rolled-back visit can never leave behind a salt that the database does not have. Answers the
+ * contest's cookie lifetime: the script and the first-party cookie keep the code that long.
  */
-export async function trackVisit(ctx: CollectorContext, input: VisitInput): Promise<void> {
+export async function trackVisit(ctx: CollectorContext, input: VisitInput): Promise<{ cookieDays: number }> {
   const contest = await requireRunningContest(ctx, input.contestId);
   const advocateId = await ctx.store.entries.findIdByCode(contest.id, normalizeReferralCode(input.referralCode));
   if (!advocateId) throw notFound(messages.referralCodeNotFound);
@@ -32,6 +33,7 @@ export async function trackVisit(ctx: CollectorContext, input: VisitInput): Prom
     visitorKey: visitorKey(salt, contest.id, input.ip, input.userAgent),
     createdAt: now,
   });
+  return { cookieDays: contest.settings.cookieDays };
 }
 
 export interface CodeValidation {

@@ -31,10 +31,7 @@ import { setStripeWebhookSecret } from './contests.js';
  * on that transaction's repositories; the 4xx ApiErrors they throw come before their first write.
  */
 export const writeOps = {
-  async trackVisit(ctx: CollectorContext, input: VisitInput): Promise<true> {
-    await trackVisit(ctx, input);
-    return true;
-  },
+  trackVisit: (ctx: CollectorContext, input: VisitInput) => trackVisit(ctx, input),
   signup: (ctx: CollectorContext, input: SignupInput) => signup(ctx, input),
   recordPurchase: (ctx: CollectorContext, args: { input: PurchaseInput; crediting: Crediting }) =>
     recordPurchase(ctx, args.input, args.crediting),

@@ -1,13 +1,22 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { arrivedCode } from '../collector/attribution.js';
 import { validateCode } from '../collector/visit.js';
 import { isBotUserAgent } from '../domain/bots.js';
+import { badRequest } from '../domain/errors.js';
+import { firstPartyCookie } from '../http/first-party-cookie.js';
 import { readCookie } from '../http/cookies.js';
 import { isTrustedBackend } from '../plugins/rate-limits.js';
 import * as f from '../http/fields.js';
-import { REFERRAL_COOKIE } from '../wire.js';
+import { COOKIE_DAYS_HEADER, REFERRAL_COOKIE } from '../wire.js';
 
 const tags = ['Referral tracking'];
+
+/** Sent by the browser script: where its code came from (see README "Making attribution stick"). */
+const codeSourceField = z
+  .enum(['script', 'typed'])
+  .optional()
+  .describe('Set by the browser script: `script` (a code it stored or read from the URL), `typed` (typed into a `data-rocket-code` field)');
 
 export const signupPointsSchema = z.object({ advocate: z.number().int(), friend: z.number().int() });
 
@@ -44,14 +53,22 @@ export const referralRoutes: FastifyPluginAsyncZod = async (app) => {
         contestId: f.contestId,
         url: f.url.describe('The page URL that was visited'),
         referrer: f.url.describe('document.referrer of the landing page'),
+        attribution: z.enum(['first', 'last']).optional().describe("The script's attribution mode: with `first`, a first-party cookie already holding a code is kept"),
       }),
       response: { 200: z.object({ success: z.literal(true) }), 400: f.errorResponse, 404: f.errorResponse },
     },
-  }, async (request) => {
+  }, async (request, reply) => {
     // Crawlers and scripts would inflate views and the funnel: answered as usual, not stored.
     if (isBotUserAgent(request.headers['user-agent'])) return { success: true as const };
+    const { attribution, ...visit } = request.body;
     // The writer hashes the IP and user agent with the day's salt into a visitor key; neither is stored.
-    await writes.run('trackVisit', { ...request.body, ip: request.ip, userAgent: request.headers['user-agent'] ?? '' });
+    const { cookieDays } = await writes.run('trackVisit', { ...visit, ip: request.ip, userAgent: request.headers['user-agent'] ?? '' });
+    // First-party mode (reached through the customer's own site): the code also goes into a cookie
+    // set by the server, which Safari does not cap at 7 days like the script's.
+    const cookie = firstPartyCookie(request, visit.referralCode, cookieDays, attribution === 'first');
+    if (cookie) reply.header('set-cookie', cookie);
+    // The documented answer is exactly {"success": true}: the lifetime travels in a header.
+    reply.header(COOKIE_DAYS_HEADER, cookieDays);
     return { success: true as const };
   });
 
@@ -64,8 +81,11 @@ export const referralRoutes: FastifyPluginAsyncZod = async (app) => {
       body: z.object({
         email: f.email,
         contestId: f.contestId,
-        referralCode: f.referralCode.describe('The referral code of the person who referred them'),
+        referralCode: f.referralCode
+          .nullish()
+          .describe(`The referral code of the person who referred them (optional when the ${REFERRAL_COOKIE} cookie is sent)`),
         name: f.name,
+        codeSource: codeSourceField,
       }),
       response: {
         200: z.object({
@@ -77,12 +97,21 @@ export const referralRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
   }, async (request) => {
+    const { referralCode, codeSource, ...signup } = request.body;
+    const arrived = arrivedCode(request.body, readCookie(request.headers.cookie, REFERRAL_COOKIE));
+    if (!arrived) throw badRequest('referralCode is required');
     // A backend that proves itself (webhook secret, private key) sends from its own address, not
-    // the person's: the device checks get no device then.
+    // the person's: the device checks and the attribution's visitor key get no device then.
     const device = (await isTrustedBackend(app, request))
       ? null
       : { ip: request.ip, userAgent: request.headers['user-agent'] ?? '' };
-    const result = await writes.run('signup', { ...request.body, device });
+    const result = await writes.run('signup', {
+      ...signup,
+      referralCode: arrived.code,
+      codeSource: arrived.source,
+      device,
+      visitor: device ?? undefined,
+    });
     return {
       success: true as const,
       data: { entryId: result.entry.id, isReferred: result.isReferred, pointsAwarded: result.pointsAwarded },
@@ -100,6 +129,7 @@ export const referralRoutes: FastifyPluginAsyncZod = async (app) => {
         amount: f.amount,
         currency: f.currency,
         referralCode: f.referralCode.nullish().describe(`The referral code (optional if the ${REFERRAL_COOKIE} cookie is sent)`),
+        codeSource: codeSourceField,
       }),
       response: {
         200: z.object({
@@ -117,11 +147,19 @@ export const referralRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
   }, async (request) => {
-    const { referralCode, ...purchase } = request.body;
+    const { referralCode, codeSource, ...purchase } = request.body;
     const cookieCode = readCookie(request.headers.cookie, REFERRAL_COOKIE);
+    const arrived = arrivedCode(request.body, cookieCode);
     const result = await writes.run('recordPurchase', {
       input: { ...purchase, source: 'referral' },
-      crediting: { referralCode, cookieCode, awardPurchaser: false, requireEntry: false },
+      crediting: {
+        referralCode: arrived?.source === 'server_cookie' ? null : arrived?.code,
+        cookieCode,
+        codeSource: arrived?.source,
+        visitor: { ip: request.ip, userAgent: request.headers['user-agent'] ?? '' },
+        awardPurchaser: false,
+        requireEntry: false,
+      },
     });
     return {
       success: true as const,

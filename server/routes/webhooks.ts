@@ -77,7 +77,7 @@ export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   }, async (request) => {
     const { contestId } = request.params;
-    const result = await writes.run('signup', { ...request.body, contestId });
+    const result = await writes.run('signup', { ...request.body, contestId, codeSource: 'webhook' });
     return {
       success: true as const,
       data: {

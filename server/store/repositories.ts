@@ -435,6 +435,37 @@ export interface FraudRepo {
   flagsForEntry(entryId: string): Promise<ReferralFlag[]>;
 }
 
+/** How a referral code reached the collector (see README "Making attribution stick"). */
+export type CodeSource = 'body' | 'server_cookie' | 'script' | 'typed' | 'webhook' | 'api';
+/** Which rule chose a purchase's advocate: the code given, the rocket_ref cookie, or the purchaser's referrer. */
+export type CreditRule = 'code' | 'cookie' | 'referrer';
+
+/** Why an entry is referred, or a purchase credited: one row per referred signup or credited purchase. */
+export interface Attribution {
+  /** The friend's entry id (a signup) or the purchase id. */
+  subjectId: string;
+  contestId: string;
+  advocateId: string | null;
+  codeSource: CodeSource | null;
+  creditRule: CreditRule | null;
+  /** The request's visitor key (same salt and inputs as a visit's), when it came from a browser. */
+  visitorKey: string | null;
+  createdAt: number;
+}
+
+export interface VisitSpan {
+  first: number | null;
+  last: number | null;
+  count: number;
+}
+
+export interface AttributionsRepo {
+  record(attribution: Attribution): Promise<void>;
+  get(subjectId: string): Promise<Attribution | undefined>;
+  /** Visits through `advocateId`'s code from `visitorKey`, up to `until` (served by visits_visitor). */
+  visitSpan(advocateId: string, visitorKey: string, until: number): Promise<VisitSpan>;
+}
+
 /** What the rules see: one set of repositories, on the store (reads) or inside a transaction. */
 export interface Repositories {
   contests: ContestsRepo;
@@ -447,6 +478,7 @@ export interface Repositories {
   webhooks: WebhooksRepo;
   erasure: ErasureRepo;
   fraud: FraudRepo;
+  attributions: AttributionsRepo;
 }
 
 /**
@@ -475,6 +507,7 @@ export const TABLES = [
   'webhook_attempts',
   'entry_signals',
   'referral_flags',
+  'attributions',
 ] as const;
 export type TableName = (typeof TABLES)[number];
 

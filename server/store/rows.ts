@@ -1,5 +1,5 @@
 import { parseFraudSettings } from '../domain/fraud-settings.js';
-import type { NewEntry, NewPurchase, PurchaseRefund, ReferralFlag, TableName, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEventType } from './repositories.js';
+import type { Attribution, NewEntry, NewPurchase, PurchaseRefund, ReferralFlag, TableName, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEventType } from './repositories.js';
 import type { BrowserPurchases, Contest, ContestMode, ContestStatus, Entry, Purchase, PurchaseSource, PurchaseStatus } from './types.js';
 
 /**
@@ -163,6 +163,7 @@ export const PRIMARY_KEYS: Record<TableName, string[]> = {
   purchases: ['id'],
   bonus_actions: ['id'],
   bonus_completions: ['entry_id', 'bonus_action_id'],
+  attributions: ['subject_id'],
   entry_signals: ['entry_id'],
   referral_flags: ['id'],
   purchase_refunds: ['id'],
@@ -316,4 +317,24 @@ export const toReferralFlag = (row: ReferralFlagRow): ReferralFlag => ({
   decisionReason: row.decision_reason,
   createdAt: row.created_at,
   decidedAt: row.decided_at,
+});
+
+export interface AttributionRow {
+  subject_id: string;
+  contest_id: string;
+  advocate_id: string | null;
+  code_source: string | null;
+  credit_rule: string | null;
+  visitor_key: string | null;
+  created_at: number;
+}
+
+export const toAttribution = (row: AttributionRow): Attribution => ({
+  subjectId: row.subject_id,
+  contestId: row.contest_id,
+  advocateId: row.advocate_id,
+  codeSource: row.code_source as Attribution['codeSource'],
+  creditRule: row.credit_rule as Attribution['creditRule'],
+  visitorKey: row.visitor_key,
+  createdAt: row.created_at,
 });

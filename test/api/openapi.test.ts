@@ -37,6 +37,8 @@ describe('OpenAPI description and /docs', () => {
         'POST /api/v1/entries/{entryId}/points',
         'GET /api/v1/entries/lookup/bonus-actions',
         'GET /api/v1/entries/{entryId}/bonus-actions',
+        'GET /api/v1/entries/{entryId}/attribution',
+        'GET /api/v1/purchases/{purchaseId}/attribution',
         'POST /api/v1/entries/{entryId}/bonus-actions/{bonusActionId}/complete',
       ].sort(),
     );

@@ -17,10 +17,11 @@ describe('readConfig', () => {
     expect(config).toEqual({
       campaignId: 'clx123',
       api: 'https://collector.example',
-      days: 30,
+      days: 0,
       domain: '',
       first: false,
-      param: 'ref',
+      params: ['ref', 'via', 'referral'],
+      cross: [''],
       stripe: true,
       consent: false,
     });
@@ -35,6 +36,7 @@ describe('readConfig', () => {
         cookieDomain: 'shop.example',
         attribution: 'first',
         param: 'via',
+        crossDomain: 'app.other.example,checkout.example.net',
         autoInject: 'stripe',
         consent: 'required',
       }),
@@ -46,7 +48,8 @@ describe('readConfig', () => {
       days: 90,
       domain: 'shop.example',
       first: true,
-      param: 'via',
+      params: ['via'],
+      cross: ['app.other.example', 'checkout.example.net'],
       stripe: true,
       consent: true,
     });
@@ -55,7 +58,8 @@ describe('readConfig', () => {
   it('falls back to defaults for missing or unusable values', () => {
     const config = readConfig(tag('/referral-tracker.js', { cookieDays: 'soon', attribution: 'middle' }), page);
     expect(config.api).toBe(location.origin); // a relative src resolves against the page
-    expect(config.days).toBe(30);
+    // 0: no lifetime on the page, so the contest's (from track-visit's answer), else 30 days.
+    expect(config.days).toBe(0);
     expect(config.first).toBe(false);
     expect(config.stripe).toBe(false);
     expect(config.campaignId).toBe('');

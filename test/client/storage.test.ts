@@ -27,7 +27,8 @@ function fakeJar(hostname: string, publicSuffixes = ['test', 'co.uk']) {
       const domain = attributes.domain ?? '';
       if (domain && (publicSuffixes.includes(domain) || !(hostname === domain || hostname.endsWith('.' + domain)))) return;
       const key = name + '|' + domain;
-      if (Number(attributes['max-age']) <= 0) jar.delete(key);
+      // js-cookie writes `expires=<UTC date>` (by the page's clock); a date in the past deletes.
+      if (Date.parse(attributes.expires) <= Date.now()) jar.delete(key);
       else jar.set(key, { value, attributes });
     },
   });
@@ -51,7 +52,9 @@ describe('cookie domain choice', () => {
     writeCode('REF-XYZ789', options, at('http://www.shop.test/landing'));
     expect([...jar.keys()]).toEqual(['rocket_ref|shop.test']);
     const { attributes } = jar.get('rocket_ref|shop.test')!;
-    expect(attributes).toMatchObject({ path: '/', samesite: 'Lax', 'max-age': String(30 * 86400) });
+    expect(attributes).toMatchObject({ path: '/', samesite: 'Lax' });
+    expect(Date.parse(attributes.expires) - Date.now()).toBeGreaterThan(30 * 864e5 - 60_000);
+    expect(Date.parse(attributes.expires) - Date.now()).toBeLessThanOrEqual(30 * 864e5);
     expect(attributes.secure).toBeUndefined();
     expect(readCode()).toBe('REF-XYZ789');
     expect(localStorage.getItem('rocket_ref')).toBeNull();
@@ -61,7 +64,9 @@ describe('cookie domain choice', () => {
     const { jar } = fakeJar('www.shop.co.uk');
     writeCode('REF-XYZ789', { days: 7, domain: '' }, at('https://www.shop.co.uk/'));
     expect([...jar.keys()]).toEqual(['rocket_ref|shop.co.uk']);
-    expect(jar.get('rocket_ref|shop.co.uk')!.attributes).toMatchObject({ secure: '', 'max-age': String(7 * 86400) });
+    const { attributes } = jar.get('rocket_ref|shop.co.uk')!;
+    expect(attributes.secure).toBe('');
+    expect(Date.parse(attributes.expires) - Date.now()).toBeGreaterThan(7 * 864e5 - 60_000);
   });
 
   it('uses data-cookie-domain when given', () => {
@@ -109,6 +114,26 @@ describe('localStorage fallback', () => {
     localStorage.setItem('rocket_ref', JSON.stringify({ code: 'REF-X', expires: Date.now() + 1e6 }));
     clearCode(options, at('http://www.shop.test/'));
     expect(jar.size).toBe(0);
+    expect(readCode()).toBeNull();
+  });
+});
+
+describe('codes read back are checked again (issue 20: a sibling subdomain can plant anything)', () => {
+  for (const planted of ['"><svg/onload=alert(1)>', '%22%3E%3Csvg%2Fonload%3Dalert(1)%3E', 'a b', 'x'.repeat(65)]) {
+    it(`ignores a planted cookie ${JSON.stringify(planted.slice(0, 24))} and falls back to a valid localStorage copy`, () => {
+      const { jar } = fakeJar('app.shop.test');
+      jar.set('rocket_ref|shop.test', { value: planted, attributes: { $name: 'rocket_ref' } });
+      expect(readCode()).toBeNull();
+      localStorage.setItem('rocket_ref', JSON.stringify({ code: 'REF-GOOD', expires: Date.now() + 1e6 }));
+      expect(readCode()).toBe('REF-GOOD');
+    });
+  }
+
+  it('ignores a planted localStorage copy', () => {
+    fakeJar('app.shop.test');
+    localStorage.setItem('rocket_ref', JSON.stringify({ code: '"><svg/onload=alert(1)>', expires: Date.now() + 1e6 }));
+    expect(readCode()).toBeNull();
+    localStorage.setItem('rocket_ref', JSON.stringify({ code: { toString: 'x' }, expires: Date.now() + 1e6 }));
     expect(readCode()).toBeNull();
   });
 });

@@ -542,4 +542,19 @@ export const migrations: Migration[] = [
     `,
   },
   { version: 5, name: 'fraud checks: settings, signup signals, referral flags holding points', sql: fraudChecks },
+  {
+    version: 4,
+    name: 'attributions (as SQLite migration 6)',
+    sql: /* sql */ `
+      CREATE TABLE attributions (
+        subject_id text COLLATE "C" PRIMARY KEY,
+        contest_id text COLLATE "C" NOT NULL REFERENCES contests(id),
+        advocate_id text COLLATE "C" REFERENCES entries(id),
+        code_source text COLLATE "C" CHECK (code_source IN ('body', 'server_cookie', 'script', 'typed', 'webhook', 'api')),
+        credit_rule text COLLATE "C" CHECK (credit_rule IN ('code', 'cookie', 'referrer')),
+        visitor_key text COLLATE "C",
+        created_at bigint NOT NULL
+      );
+    `,
+  },
 ];

@@ -553,4 +553,25 @@ export const migrations: Migration[] = [
       END;
     `,
   },
+  {
+    version: 6,
+    name: 'attributions: how each referred signup and credited purchase found its advocate',
+    // One row per referred signup (subject = the friend's entry) and per purchase credited through
+    // the advocate rule (subject = the purchase): how the code arrived, which rule chose the
+    // advocate, and the request's visitor key, so GET …/attribution can find the visits through
+    // that code from the same visitor. A table of its own rather than columns on entries and
+    // purchases: only referred rows have one. visits_visitor (visitor_key, entry_id, created_at),
+    // created by migration 7 for the fraud checks, serves that look-up.
+    sql: /* sql */ `
+      CREATE TABLE attributions (
+        subject_id TEXT PRIMARY KEY,
+        contest_id TEXT NOT NULL REFERENCES contests(id),
+        advocate_id TEXT REFERENCES entries(id),
+        code_source TEXT CHECK (code_source IN ('body', 'server_cookie', 'script', 'typed', 'webhook', 'api')),
+        credit_rule TEXT CHECK (credit_rule IN ('code', 'cookie', 'referrer')),
+        visitor_key TEXT,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

@@ -113,7 +113,7 @@ export const contestRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request, reply) => {
     const { email, phone } = request.body;
     if (!email && !phone) throw badRequest(messages.emailOrPhoneRequired);
-    const { entry, alreadyExists } = await writes.run('createEntry', { contestId: request.params.contestId, input: request.body });
+    const { entry, alreadyExists } = await writes.run('createEntry', { contestId: request.params.contestId, input: { ...request.body, codeSource: 'api' } });
     return reply
       .code(alreadyExists ? 200 : 201)
       .send({ success: true as const, data: { ...entryDetailView(entry), alreadyExists } });

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { apiKeyAuthPlugin } from '../../plugins/api-keys.js';
+import { attributionRoutes } from './attribution.js';
 import { contestRoutes } from './contests.js';
 import { entryRoutes } from './entries.js';
 import { webhookEndpointRoutes } from './webhook-endpoints.js';
@@ -14,4 +15,5 @@ export const v1Routes: FastifyPluginAsync = async (app) => {
   await app.register(webhookEndpointRoutes);
   await app.register(erasureRoutes);
   await app.register(flagRoutes);
+  await app.register(attributionRoutes);
 };

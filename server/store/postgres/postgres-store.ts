@@ -25,6 +25,7 @@ import { databaseUnavailable, mapUnavailable, poolQueryable, TrackedClient, type
 import { createTableAccess, invariantViolations } from './tables.js';
 import { createVisitsRepo } from './visits.js';
 import { createWebhooksRepo } from './webhooks.js';
+import { createAttributionsRepo } from './attributions.js';
 
 export interface PostgresStoreOptions {
   /** Told about failures of idle pooled connections (logged; the pool replaces them). */
@@ -87,6 +88,7 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
     webhooks: createWebhooksRepo(q),
     erasure: createErasureRepo(q, scrubs),
     fraud: createFraudRepo(q),
+    attributions: createAttributionsRepo(q),
   });
 
   /**

@@ -25,6 +25,7 @@ import { createReadThread } from './read-thread.js';
 import { createThreadWriter } from './thread-writer.js';
 import { createVisitsRepo } from './visits.js';
 import { createWebhooksRepo } from './webhooks.js';
+import { createAttributionsRepo } from './attributions.js';
 import { PRIMARY_KEYS } from '../rows.js';
 
 export interface SqliteStoreOptions extends OpenDatabaseOptions {
@@ -65,6 +66,7 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
     webhooks: createWebhooksRepo(db),
     erasure: createErasureRepo(db, scrubs),
     fraud: createFraudRepo(db),
+    attributions: createAttributionsRepo(db),
   };
   // With a write thread (serve, on a file), entry lists and searches get a thread of their own too.
   const readThread = options.writeThread && path !== ':memory:' ? createReadThread(path) : undefined;

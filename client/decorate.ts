@@ -1,0 +1,37 @@
+/**
+ * Hands the code on through links, forms and embeds: one routine for two features.
+ *
+ * - `autoInject=stripe`: Stripe Payment Links (links to `buy.stripe.com`) get
+ *   `?client_reference_id=CODE`, `<stripe-buy-button>` / `<stripe-pricing-table>` the
+ *   `client-reference-id` attribute; Stripe copies it onto the Checkout Session and its webhooks.
+ * - `data-cross-domain="app.example.com,checkout.example.net"`: links and forms that go to those
+ *   hosts (or their subdomains) get `?ref=CODE`, so the script on the other side picks the code up
+ *   as a landing although no cookie crosses a change of registrable domain. A GET form's query is
+ *   replaced by its fields on submit, so it also gets a hidden field (`form[param]` is the form's
+ *   control of that name, if it has one).
+ *
+ * A value the site set itself is left alone; values this script set follow the code when it changes.
+ */
+import { hostIn } from './attribution.js';
+
+const ours = new WeakSet<Element>();
+
+export function decorate(root: ParentNode, code: string, hosts: string[], param: string, embeds = ''): void {
+  const attribute = param.replace(/_/g, '-');
+  root.querySelectorAll('a[href],form' + embeds).forEach((element) => {
+    const target = element as unknown as Record<string, string> & HTMLFormElement;
+    const key = target.action ? 'action' : target.href ? 'href' : '';
+    const url = key && new URL(target[key]);
+    if (url && !hostIn(url.hostname, hosts)) return;
+    const current = url ? url.searchParams.get(param) : element.getAttribute(attribute);
+    if (current == code || (current && !ours.has(element))) return;
+    ours.add(element);
+    if (!url) return element.setAttribute(attribute, code);
+    url.searchParams.set(param, code);
+    target[key] = url.href;
+    if (target.method == 'get') {
+      ((target[param] as unknown as HTMLInputElement) ||
+        target.appendChild(Object.assign(document.createElement('input'), { type: 'hidden', name: param }))).value = code;
+    }
+  });
+}
