@@ -2,6 +2,7 @@ import { ApiError, notFound } from '../domain/errors.js';
 import type { FlagStatus, ReferralFlag } from '../store/repositories.js';
 import { requireContest, type CollectorContext } from './context.js';
 import { requireEntry } from './entries-admin.js';
+import { emit, pointsChangedAll } from './events.js';
 
 export const flagNotFound = 'Flag not found';
 
@@ -50,14 +51,21 @@ export async function approveFlag(ctx: CollectorContext, flagId: string): Promis
   const advocate = await requireEntry(ctx, flag.advocateEntryId);
   await ctx.store.entries.setReferrer(friend.id, advocate.id);
   const note = `released: flag ${flag.id} approved`;
-  await ctx.store.ledger.awardAll(
-    [
-      { entry: friend, delta: flag.friendPoints, reason: 'referral_friend', sourceId: friend.id, note },
-      // As at signup: a disqualified advocate keeps the referral but earns nothing.
-      ...(advocate.disqualified ? [] : [{ entry: advocate, delta: flag.advocatePoints, reason: 'referral_advocate' as const, sourceId: friend.id, note }]),
-    ],
-    now,
-  );
+  const awards = [
+    { entry: friend, delta: flag.friendPoints, reason: 'referral_friend' as const, sourceId: friend.id, note },
+    // As at signup: a disqualified advocate keeps the referral but earns nothing.
+    ...(advocate.disqualified ? [] : [{ entry: advocate, delta: flag.advocatePoints, reason: 'referral_advocate' as const, sourceId: friend.id, note }]),
+  ];
+  const [friendAward, advocateAward = 0] = await ctx.store.ledger.awardAll(awards, now);
+  // The referral converts now, as it would have at signup without the flag.
+  await emit(ctx, [
+    {
+      type: 'referral.converted',
+      contestId: flag.contestId,
+      data: { entryId: friend.id, referrerEntryId: advocate.id, advocatePoints: advocateAward, friendPoints: friendAward, flagId: flag.id },
+    },
+    ...pointsChangedAll(awards),
+  ]);
   return requireFlag(ctx, flagId);
 }
 

@@ -176,5 +176,11 @@ async function holdReferral(ctx: CollectorContext, contest: Contest, friend: Ent
     decidedAt: null,
   };
   await ctx.store.fraud.insertFlag(flag);
+  // The operator's own systems hear of it (the public answer never says a check fired).
+  await emit(ctx, [{
+    type: 'referral.flagged',
+    contestId: contest.id,
+    data: { flagId: flag.id, entryId: friend.id, referrerEntryId: advocate.id, status: flag.status, reasons, pointsHeld: { advocate: flag.advocatePoints, friend: flag.friendPoints } },
+  }]);
   return { entry: friend, alreadyExists: false, isReferred: false, pointsAwarded: noPoints(), outcome: blocked ? 'blocked' : 'held', flag };
 }

@@ -281,6 +281,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'purchase.refunded',
   'points.changed',
   'entry.disqualified',
+  'referral.flagged',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 

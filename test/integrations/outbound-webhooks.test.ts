@@ -137,6 +137,32 @@ forEachEngine((engine) => describe('outbound webhooks', () => {
     expect((await call(t(), 'GET', `/api/v1/webhook-endpoints/${endpoint.id}`, key)).status).toBe(404);
     expect((await call(t(), 'DELETE', `/api/v1/webhook-endpoints/${endpoint.id}`, key)).status).toBe(404);
   });
+
+  it('a flagged referral emits referral.flagged (reasons, points held); approving it emits referral.converted and the points', async () => {
+    const { id, key, ada } = await seed(t());
+    let secret: string | undefined;
+    const r = await receiver({ secret: () => secret });
+    const endpoint = await register(t(), key, r.url, ['referral.flagged', 'referral.converted', 'points.changed']);
+    secret = endpoint.secret;
+    // A throwaway domain: the default fraud mode (flag) holds the referral's points.
+    await postJson(t().app, '/api/referral/track-signup', { email: 'held@mailinator.com', contestId: id, referralCode: 'REF-ADA234' });
+    await r.waitFor(1);
+    const flagged = r.received[0].verified!;
+    expect(flagged.type).toBe('referral.flagged');
+    expect(flagged.data).toMatchObject({ contestId: id, referrerEntryId: ada.id, status: 'pending', reasons: ['disposable_email'] });
+    expect(r.received[0].body).not.toContain('mailinator');
+
+    const approved = await call(t(), 'POST', `/api/v1/flags/${flagged.data.flagId}/approve`, key);
+    expect(approved.status).toBe(200);
+    await r.waitFor(4);
+    const later = r.received.slice(1).map((d) => d.verified!);
+    expect(later.map((e) => e.type).sort()).toEqual(['points.changed', 'points.changed', 'referral.converted']);
+    expect(later.find((e) => e.type === 'referral.converted')!.data).toMatchObject({ referrerEntryId: ada.id, flagId: flagged.data.flagId });
+    // Approving again changes nothing: no ledger row, no event in the outbox.
+    const before = await t().counts();
+    expect((await call(t(), 'POST', `/api/v1/flags/${flagged.data.flagId}/approve`, key)).status).toBe(200);
+    expect(await t().counts()).toEqual(before);
+  });
 }));
 
 forEachEngine((engine) => describe('outbound webhooks: failing endpoints and SSRF', () => {
