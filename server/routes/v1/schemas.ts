@@ -41,7 +41,7 @@ export const settingsSchema = z.object({
   purchasePointsPerUnit: z.number(),
   requireEmailConfirmation: z.boolean(),
   cookieDays: z.number().int(),
-  fraud: fraudSettingsSchema,
+  fraud: fraudSettingsSchema.optional().describe('Shown to private keys only'),
 });
 
 export const bonusActionDefinitionSchema = z.object({
