@@ -196,7 +196,7 @@ forEachEngine((engine) => describe('fraud checks and the review queue', () => {
 
     it('a backend proving itself with the webhook secret gets no device checks (its IP is the server\'s)', async () => {
       await seed({ checks: { velocity: { maxSignups: 1 } } });
-      const secret = (await t().contest({ id: 'c2' })).webhookSecret;
+      const secret = (await t().contest({ id: 'c2', settings: { fraud: { checks: { velocity: { maxSignups: 1 } } } } })).webhookSecret;
       await t().entry('c2', { email: 'amy@example.com', referralCode: 'REF-AMY001' });
       const viaBackend = (email: string) =>
         t().app.inject({
