@@ -321,7 +321,7 @@ describe('refrocket migrate-store (CLI), SQLite file → PostgreSQL', () => {
       const visit = await postgres.inject({
         method: 'POST',
         url: '/api/referral/track-visit',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', 'user-agent': BROWSER_UA },
         payload: JSON.stringify({ referralCode: jane.referralCode, contestId: 'contest_a', url: null, referrer: null }),
       });
       expect(visit.statusCode).toBe(200);
