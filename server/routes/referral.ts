@@ -75,6 +75,9 @@ export const referralRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/track-signup', {
     // Only the general per-IP limit applies: the docs' own backend examples send every user's
     // signup from one server IP with no key. Fake signups are the fraud checks' job.
+    // Whether the caller is a trusted backend is settled before validation drops the body's
+    // `secret` field (the answer is kept for the handler), with or without rate limits.
+    preValidation: async (request) => void (await isTrustedBackend(app, request)),
     schema: {
       tags,
       summary: 'Record a referred signup and award advocate and friend points',

@@ -40,6 +40,10 @@ describe('OpenAPI description and /docs', () => {
         'GET /api/v1/entries/{entryId}/attribution',
         'GET /api/v1/purchases/{purchaseId}/attribution',
         'POST /api/v1/entries/{entryId}/bonus-actions/{bonusActionId}/complete',
+        'GET /api/v1/contests/{contestId}/flags',
+        'POST /api/v1/flags/{flagId}/approve',
+        'POST /api/v1/flags/{flagId}/reject',
+        'GET /api/v1/entries/{entryId}/ledger',
       ].sort(),
     );
   });

@@ -196,7 +196,7 @@ forEachEngine((engine) => describe('fraud checks and the review queue', () => {
 
     it('a backend proving itself with the webhook secret gets no device checks (its IP is the server\'s)', async () => {
       await seed({ checks: { velocity: { maxSignups: 1 } } });
-      const secret = (await t().contest({ id: 'c2' })).webhookSecret;
+      const secret = (await t().contest({ id: 'c2', settings: { fraud: { checks: { velocity: { maxSignups: 1 } } } } })).webhookSecret;
       await t().entry('c2', { email: 'amy@example.com', referralCode: 'REF-AMY001' });
       const viaBackend = (email: string) =>
         t().app.inject({
@@ -207,6 +207,33 @@ forEachEngine((engine) => describe('fraud checks and the review queue', () => {
           payload: JSON.stringify({ contestId: 'c2', referralCode: 'REF-AMY001', email }),
         });
       for (let i = 0; i < 4; i++) expect((await viaBackend(`b${i}@example.com`)).json().data.pointsAwarded.advocate).toBe(10);
+      // The body field `secret` works too (issue 20): recognised before validation drops it.
+      for (let i = 0; i < 3; i++) {
+        const res = await t().app.inject({
+          method: 'POST',
+          url: '/api/referral/track-signup',
+          remoteAddress: '10.1.1.1',
+          headers: { 'content-type': 'text/plain', 'user-agent': 'node' },
+          payload: JSON.stringify({ contestId: 'c2', referralCode: 'REF-AMY001', email: `body${i}@example.com`, secret }),
+        });
+        expect(res.json().data.pointsAwarded.advocate).toBe(10);
+      }
+      // Without it, the same backend is a browser to the checks: past maxSignups it is held.
+      const anonymous = await t().app.inject({
+        method: 'POST',
+        url: '/api/referral/track-signup',
+        remoteAddress: '10.1.1.1',
+        headers: { 'content-type': 'application/json', 'user-agent': 'node' },
+        payload: JSON.stringify({ contestId: 'c2', referralCode: 'REF-AMY001', email: 'anon1@example.com' }),
+      });
+      const anonymous2 = await t().app.inject({
+        method: 'POST',
+        url: '/api/referral/track-signup',
+        remoteAddress: '10.1.1.1',
+        headers: { 'content-type': 'application/json', 'user-agent': 'node' },
+        payload: JSON.stringify({ contestId: 'c2', referralCode: 'REF-AMY001', email: 'anon2@example.com' }),
+      });
+      expect([anonymous.json().data.pointsAwarded.advocate, anonymous2.json().data.pointsAwarded.advocate]).toEqual([10, 0]);
     });
   });
 

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { TABLES } from '../../server/store/repositories.js';
-import { forEachEngine, postJson, T0, useTestApp } from '../helpers/test-app.js';
+import { BROWSER_UA, forEachEngine, postJson, T0, useTestApp } from '../helpers/test-app.js';
 
 describe('privacy: visitor keys are salted hashes with a daily salt', () => forEachEngine((engine) => {
   const t = useTestApp({ engine });
 
-  async function visitFrom(ip: string, ua = 'Mozilla/5.0') {
+  // Browser user agents: a bot's visit (isbot's list, which has bare "Mozilla/5.0") is not stored.
+  async function visitFrom(ip: string, ua = BROWSER_UA) {
     await t().app.inject({
       method: 'POST',
       url: '/api/referral/track-visit',
@@ -25,7 +26,7 @@ describe('privacy: visitor keys are salted hashes with a daily salt', () => forE
     const a1 = await visitFrom('198.51.100.4');
     expect(await visitFrom('198.51.100.4')).toBe(a1);
     expect(await visitFrom('198.51.100.5')).not.toBe(a1);
-    expect(await visitFrom('198.51.100.4', 'Other UA')).not.toBe(a1);
+    expect(await visitFrom('198.51.100.4', `${BROWSER_UA} Edg/131.0.0.0`)).not.toBe(a1);
     const daysBefore = await saltDays();
     expect(daysBefore).toEqual(['2026-01-15']);
 

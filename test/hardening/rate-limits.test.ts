@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppOptions } from '../../server/app.js';
-import { createTestApp, forEachEngine, type TestApp } from '../helpers/test-app.js';
+import { DEFAULT_RATE_LIMIT, parseServerConfig } from '../../server/config.js';
+import { BROWSER_UA, createTestApp, forEachEngine, type TestApp } from '../helpers/test-app.js';
 
 describe('rate limits (per client IP on /api routes)', () => forEachEngine((engine) => {
   let t: TestApp;
@@ -11,7 +12,7 @@ describe('rate limits (per client IP on /api routes)', () => forEachEngine((engi
       method: 'POST',
       url: '/api/referral/track-visit',
       remoteAddress: ip,
-      headers: { 'content-type': 'application/json', ...headers },
+      headers: { 'content-type': 'application/json', 'user-agent': BROWSER_UA, ...headers },
       payload: JSON.stringify({ contestId: 'c1', referralCode: 'REF-XYZ789' }),
     });
   const signup = (ip: string, contestId: string, n: number, headers: Record<string, string> = {}) =>
@@ -43,18 +44,29 @@ describe('rate limits (per client IP on /api routes)', () => forEachEngine((engi
     expect((await t.counts()).visits).toBe(4);
   });
 
-  it('anonymous signups: 5 per 15 minutes per IP + contest, then 429 with Retry-After', async () => {
-    await seed({ rateLimit: 100 });
+  it('track-signup has no 5-per-15-min limit: a keyless backend on one IP gets only the general one', async () => {
+    // The hosted docs' Express/Flask examples send every user's signup from one server IP with no
+    // key; the anonymous 5 per 15 min per IP + contest used to answer 429 from the 6th on.
+    await seed({ rateLimit: 30 });
     const codes = [];
-    for (let i = 0; i < 6; i++) codes.push((await signup('198.51.100.7', 'c1', i)).statusCode);
-    expect(codes).toEqual([200, 200, 200, 200, 200, 429]);
+    for (let i = 0; i < 31; i++) codes.push((await signup('198.51.100.7', 'c1', i)).statusCode);
+    expect(codes.slice(0, 30)).toEqual(Array(30).fill(200));
+    expect((await t.counts()).entries).toBe(2 + 30);
+    // The 31st meets the general limit, and its headers describe that limit.
+    expect(codes[30]).toBe(429);
     const limited = await signup('198.51.100.7', 'c1', 99);
-    expect(limited.json().error).toBe('Rate limit exceeded. Please try again later.');
-    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(60);
-    // Another contest, or another IP, has its own allowance.
-    expect((await signup('198.51.100.7', 'c2', 100)).statusCode).toBe(200);
-    expect((await signup('198.51.100.8', 'c1', 101)).statusCode).toBe(200);
-    expect((await t.counts()).entries).toBe(2 + 5 + 2);
+    expect(limited.json()).toEqual({ success: false, error: 'Rate limit exceeded. Please try again later.' });
+    expect(limited.headers['x-ratelimit-limit']).toBe('30');
+    expect(limited.headers['x-ratelimit-remaining']).toBe('0');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
+    expect((await t.counts()).entries).toBe(2 + 30);
+  });
+
+  it('the default general limit lets a keyless backend through at 20 signups a second sustained', async () => {
+    // A fixed one-minute window: 20/s for a minute is 1,200 requests, under the default of 1,500.
+    expect(DEFAULT_RATE_LIMIT).toBeGreaterThanOrEqual(20 * 60);
+    expect(parseServerConfig({}, {}).rateLimit).toBe(DEFAULT_RATE_LIMIT);
   });
 
   it('a backend with a valid private key is exempt; a public or bogus key is not', async () => {
@@ -101,10 +113,38 @@ describe('rate limits (per client IP on /api routes)', () => forEachEngine((engi
       payload: JSON.stringify({ contestId: 'c3', referralCode: 'REF-XYZ789', email: 'body@example.com', secret: webhookSecret }),
     });
     expect(withBodySecret.statusCode).toBe(200);
-    // Another contest's secret does not open this one.
-    const codes = [];
-    for (let i = 0; i < 6; i++) codes.push((await signup('10.0.0.8', 'c1', 50 + i, { 'x-webhook-secret': webhookSecret })).statusCode);
-    expect(codes).toEqual([200, 200, 200, 200, 200, 429]);
+  });
+
+  it('issue 20: a webhook secret in the BODY of track-signup is recognised before the limiter counts it', async () => {
+    await seed({ rateLimit: 2 });
+    const { webhookSecret } = await t.contest({ id: 'c3' });
+    await t.entry('c3', { email: 'jane@example.com', referralCode: 'REF-XYZ789' });
+    const withBody = (n: number, secret: string, contentType = 'application/json') =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/referral/track-signup',
+        remoteAddress: '10.0.0.7',
+        headers: { 'content-type': contentType },
+        payload: JSON.stringify({ contestId: 'c3', referralCode: 'REF-XYZ789', email: `body${n}@example.com`, secret }),
+      });
+    // Well past the limit of 2, as JSON and as the text/plain a browser would send.
+    for (let i = 0; i < 6; i++) expect((await withBody(i, webhookSecret, i % 2 ? 'text/plain' : 'application/json')).statusCode).toBe(200);
+    // Stripped by validation: the secret is stored nowhere.
+    const stored = JSON.stringify([await t.rows('entries'), await t.rows('entry_signals')]);
+    expect(stored).not.toContain(webhookSecret);
+    // A wrong body secret, or another contest's, is an anonymous caller and is counted.
+    const wrong = [];
+    for (let i = 0; i < 3; i++) wrong.push((await withBody(10 + i, 'whsec_guess')).statusCode);
+    expect(wrong).toEqual([200, 200, 429]);
+    const otherContest = await t.app.inject({
+      method: 'POST',
+      url: '/api/referral/track-signup',
+      remoteAddress: '10.0.0.8',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ contestId: 'c1', referralCode: 'REF-XYZ789', email: 'x@example.com', secret: webhookSecret }),
+    });
+    expect(otherContest.statusCode).toBe(200);
+    expect(otherContest.headers['x-ratelimit-remaining']).toBe('1');
   });
 
   it('X-Forwarded-For is ignored unless trustProxy is set', async () => {
@@ -128,6 +168,7 @@ describe('rate limits (per client IP on /api routes)', () => forEachEngine((engi
 
   it('rateLimit: false disables every per-IP limit', async () => {
     await seed({ rateLimit: false });
+    for (let i = 0; i < 12; i++) expect((await visit('10.1.1.1')).statusCode).toBe(200);
     for (let i = 0; i < 12; i++) expect((await signup('10.1.1.1', 'c1', i)).statusCode).toBe(200);
   });
 }));

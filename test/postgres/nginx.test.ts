@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openStore } from '../../server/store/open-store.js';
 import type { Store } from '../../server/store/repositories.js';
 import { dropDatabase, freshDatabase } from '../helpers/postgres.js';
+import { BROWSER_UA } from '../helpers/test-app.js';
 import { freePort, postJson, repoRoot, seed, sleep, useWorkspace, type Collector } from '../reliability/harness.js';
 
 const NGINX = '/usr/sbin/nginx';
@@ -117,7 +118,7 @@ describe.skipIf(!haveNginx)('two collectors behind nginx (deploy/nginx/refrocket
 
   it('the collectors take the client address from the proxy hop: a forged X-Forwarded-For changes no visitor key', async () => {
     const visit = (headers: Record<string, string>) =>
-      postJson(`${proxy}/api/referral/track-visit`, { contestId: 'nginx1', referralCode: code }, { 'user-agent': 'nginx-test/1', ...headers });
+      postJson(`${proxy}/api/referral/track-visit`, { contestId: 'nginx1', referralCode: code }, { 'user-agent': BROWSER_UA, ...headers });
     expect((await visit({})).status).toBe(200);
     expect((await visit({ 'x-forwarded-for': '203.0.113.9' })).status).toBe(200);
     const keys = (await store.tables.page('visits', undefined, 100)).map((row) => row.visitor_key);

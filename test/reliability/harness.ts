@@ -6,6 +6,7 @@
  * invariant checks read through a store opened on the collector's own target.
  */
 import Database from 'better-sqlite3';
+import { BROWSER_UA } from '../helpers/test-app.js';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
@@ -180,7 +181,8 @@ export interface JsonResponse {
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<JsonResponse> {
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
+    // A browser's user agent: Node's own ("node") is a bot to the isbot list, whose visits are not stored.
+    headers: { 'content-type': 'application/json', 'user-agent': BROWSER_UA, ...headers },
     body: JSON.stringify(body),
   });
   const text = await res.text();

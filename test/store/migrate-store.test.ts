@@ -10,7 +10,7 @@ import { migrateStore, type MigrateProgress } from '../../server/store/migrate-s
 import { openStore } from '../../server/store/open-store.js';
 import { TABLES, type Row, type Store, type TableName } from '../../server/store/repositories.js';
 import { dropDatabase, freshDatabase } from '../helpers/postgres.js';
-import { T0 } from '../helpers/test-app.js';
+import { BROWSER_UA, T0 } from '../helpers/test-app.js';
 import { callApp } from '../api/v1-helpers.js';
 
 /**
@@ -76,7 +76,7 @@ async function seed(app: App, store: Store, clock: { now: number }): Promise<Fix
     return res.body;
   };
   const post = async (url: string, body: unknown, headers: Record<string, string> = {}) => {
-    const res = await app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', ...headers }, payload: JSON.stringify(body) });
+    const res = await app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', 'user-agent': BROWSER_UA, ...headers }, payload: JSON.stringify(body) });
     expect(res.statusCode, `POST ${url}: ${res.body}`).toBeLessThan(300);
     clock.now += 1000;
     return res.json();
@@ -125,6 +125,13 @@ async function seed(app: App, store: Store, clock: { now: number }): Promise<Fix
   expect(self.data.isReferred).toBe(false);
   // Unknown code: an entry, not referred.
   await post('/api/referral/track-signup', { email: 'lost@example.com', contestId: 'contest_a', referralCode: 'REF-NOPE99' });
+  // Fraud review: two throwaway-address referrals held, one approved (released), one left pending.
+  for (const email of ['burner1@mailinator.com', 'burner2@mailinator.com']) {
+    await post('/api/referral/track-signup', { email, contestId: 'contest_a', referralCode: jane.referralCode });
+  }
+  const held = (await ok('GET', '/api/v1/contests/contest_a/flags')).data as Array<{ id: string }>;
+  expect(held).toHaveLength(2);
+  await ok('POST', `/api/v1/flags/${held[0].id}/approve`);
   // Many plain entries (several pages of the entries list), some referred by Mia.
   for (let i = 0; i < 23; i++) {
     await entry('contest_a', {
@@ -182,6 +189,7 @@ async function answers(app: App, fx: Fixture) {
     await get(`/api/v1/contests/${contestId}/leaderboard?limit=100`);
     await get(`/api/v1/contests/${contestId}/leaderboard`);
     await get(`/api/v1/contests/${contestId}/analytics`);
+    for (const status of ['pending', 'approved']) await get(`/api/v1/contests/${contestId}/flags?status=${status}`);
     const entries: Array<{ id: string; referralCode: string; email: string | null }> = [];
     for (let page = 1; ; page++) {
       const body = await get(`/api/v1/contests/${contestId}/entries?page=${page}&limit=7`);
@@ -191,6 +199,7 @@ async function answers(app: App, fx: Fixture) {
     await get(`/api/v1/contests/${contestId}/entries?search=user1&limit=100`);
     for (const e of entries) {
       await get(`/api/v1/entries/${e.id}`);
+      await get(`/api/v1/entries/${e.id}/ledger`);
       await get(`/api/v1/entries/${e.id}/bonus-actions`);
       await get(`/api/referral/validate-code?code=${encodeURIComponent(e.referralCode)}&contestId=${contestId}`, '');
       if (e.email) await get(`/api/v1/entries/lookup/bonus-actions?email=${encodeURIComponent(e.email)}&contestId=${contestId}`);
@@ -312,7 +321,7 @@ describe('refrocket migrate-store (CLI), SQLite file → PostgreSQL', () => {
       const visit = await postgres.inject({
         method: 'POST',
         url: '/api/referral/track-visit',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', 'user-agent': BROWSER_UA },
         payload: JSON.stringify({ referralCode: jane.referralCode, contestId: 'contest_a', url: null, referrer: null }),
       });
       expect(visit.statusCode).toBe(200);

@@ -28,6 +28,8 @@ describe('recycled PostgreSQL test databases', () => {
       contestId: fx.contestId, referralCode: 'REF-XYZ789', email: 'friend@example.com',
     });
     expect(signup.status).toBe(200);
+    // A throwaway address: held for review (referral_flags).
+    expect((await postJson(t().app, '/api/referral/track-signup', { contestId: fx.contestId, referralCode: 'REF-XYZ789', email: 'x@mailinator.com' })).status).toBe(200);
     await postJson(t().app, '/api/referral/track-visit', { contestId: fx.contestId, referralCode: 'REF-XYZ789' });
     await postJson(t().app, '/api/referral/track-purchase', {
       contestId: fx.contestId, referralCode: 'REF-XYZ789', email: 'friend@example.com', orderId: 'o1', amount: 3, currency: 'USD',

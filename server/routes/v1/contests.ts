@@ -47,10 +47,13 @@ export const contestRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get('/contests/:contestId', {
     schema: { tags, summary: 'Get contest details', security: s.security, params, response: { 200: s.ok(s.contestDetailSchema), ...s.errors } },
-  }, async (request) => ({
-    success: true as const,
-    data: await contestDetail(collector, await requireContest(collector, request.params.contestId)),
-  }));
+  }, async (request) => {
+    const detail = await contestDetail(collector, await requireContest(collector, request.params.contestId));
+    // The fraud thresholds are for operators: a public key (pages anyone can read) does not see them.
+    if (request.apiKeyType === 'private') return { success: true as const, data: detail };
+    const { fraud: _hidden, ...settings } = detail.settings;
+    return { success: true as const, data: { ...detail, settings } };
+  });
 
   app.put('/contests/:contestId', {
     config: { access: 'private' },

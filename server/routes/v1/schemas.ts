@@ -43,7 +43,7 @@ export const settingsSchema = z.object({
   cookieDays: z.number().int(),
   recurringPurchases: z.boolean(),
   browserPurchases: z.enum(['record', 'ignore']),
-  fraud: fraudSettingsSchema,
+  fraud: fraudSettingsSchema.optional().describe('Shown to private keys only'),
 });
 
 export const bonusActionDefinitionSchema = z.object({
