@@ -38,6 +38,7 @@ describe('OpenAPI description and /docs', () => {
         'GET /api/v1/entries/lookup/bonus-actions',
         'GET /api/v1/entries/{entryId}/bonus-actions',
         'POST /api/v1/entries/{entryId}/bonus-actions/{bonusActionId}/complete',
+        'POST /api/v1/erasure',
       ].sort(),
     );
   });
