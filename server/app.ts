@@ -54,8 +54,10 @@ export interface AppOptions {
   requestTimeoutMs?: number;
   /** An idle connection is closed after this many ms (default 60 s). */
   connectionTimeoutMs?: number;
-  /** Open connections per client address; 0: no cap (default 100). */
+  /** Open connections per client address; 0: no cap (default 100). Loopback peers are exempt. */
   maxConnectionsPerIp?: number;
+  /** Cap loopback peers too (tests, which have no other address to connect from). */
+  capLoopbackConnections?: boolean;
   /** Concurrent heavy reads (entry lists, searches) per API key and per IP (default 4). */
   heavyReadsPerClient?: number;
   /** Outbound webhook delivery (server/outbound/); `deliver: false` keeps the loop off. */
@@ -115,7 +117,7 @@ export function buildApp(options: AppOptions = {}) {
       connectionTimeoutMs: options.connectionTimeoutMs ?? 60_000,
     }),
   }).withTypeProvider<ZodTypeProvider>();
-  capConnectionsPerIp(app.server, options.maxConnectionsPerIp ?? 100);
+  capConnectionsPerIp(app.server, options.maxConnectionsPerIp ?? 100, { capLoopback: options.capLoopbackConnections });
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(options.validateResponses ? serializerCompiler : plainSerializerCompiler);

@@ -52,17 +52,22 @@ export function connectionOptions(limits: ConnectionLimits): Partial<FastifyServ
   } as Partial<FastifyServerOptions>;
 }
 
+/** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6 addresses. */
+const isLoopback = (address: string) => /^(::ffff:)?127\./.test(address) || address === '::1';
+
 /**
  * At most `max` open connections per client address: one address half-sending 1,000 requests
  * no longer holds 1,000 descriptors. A connection over the cap is closed at once, before it is
  * read. The address is the socket's: behind a reverse proxy it is the proxy's, so the cap must
- * then exceed the proxy's connection pool (or be 0, off).
+ * then exceed the proxy's connection pool (or be 0, off). Loopback peers (a reverse proxy or a
+ * health check on the same host) are not capped unless `capLoopback` says so (tests).
  */
-export function capConnectionsPerIp(server: Server, max: number): void {
+export function capConnectionsPerIp(server: Server, max: number, { capLoopback = false } = {}): void {
   if (max <= 0) return;
   const open = new Map<string, number>();
   server.on('connection', (socket: Socket) => {
     const address = socket.remoteAddress ?? '';
+    if (!capLoopback && isLoopback(address)) return;
     const count = (open.get(address) ?? 0) + 1;
     if (count > max) {
       socket.destroy();

@@ -44,6 +44,7 @@ describe('OpenAPI description and /docs', () => {
         'POST /api/v1/flags/{flagId}/approve',
         'POST /api/v1/flags/{flagId}/reject',
         'GET /api/v1/entries/{entryId}/ledger',
+        'POST /api/v1/erasure',
       ].sort(),
     );
   });

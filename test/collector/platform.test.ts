@@ -95,7 +95,6 @@ describe('database: migrations and settings', () => {
     seedContestAndEntry(db);
     db.exec(`INSERT INTO points_ledger (entry_id, contest_id, delta, reason, source_id, created_at) VALUES ('e', 'c', 5, 'referral_friend', 'f', 0);
       INSERT INTO points_ledger (entry_id, contest_id, delta, reason, created_at) VALUES ('e', 'c', 4, 'adjustment', 0);`);
-    // Migration 4 alone: later ones (fraud checks, 7) add triggers, not ledger indexes.
     expect(migrate(db, migrations.filter((m) => m.version <= 4))).toBe(1);
     const ledgerIndexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'points_ledger'").pluck().all();
     expect(ledgerIndexes).toEqual(['points_ledger_once']);
@@ -171,6 +170,16 @@ describe('server config', () => {
     expect(() => parseServerConfig({}, { REFROCKET_RATE_LIMIT: 'lots' })).toThrow(/^REFROCKET_RATE_LIMIT /);
     expect(() => parseServerConfig({}, { REFROCKET_WRITE_THREAD: 'maybe' })).toThrow(/^REFROCKET_WRITE_THREAD must be "on" or "off"/);
   });
+
+  it('slow-client and heavy-read settings: defaults, env, flags win, bad values name the setting', () => {
+    expect(parseServerConfig({}, {})).toMatchObject({ requestTimeoutMs: 30_000, connectionTimeoutMs: 60_000, maxConnectionsPerIp: 100, heavyReadsPerClient: 4 });
+    expect(parseServerConfig({}, { REFROCKET_REQUEST_TIMEOUT: '5', REFROCKET_CONNECTION_TIMEOUT: '7', REFROCKET_MAX_CONNECTIONS_PER_IP: '0', REFROCKET_HEAVY_READS: '2' }))
+      .toMatchObject({ requestTimeoutMs: 5_000, connectionTimeoutMs: 7_000, maxConnectionsPerIp: 0, heavyReadsPerClient: 2 });
+    expect(parseServerConfig({ requestTimeout: '9', heavyReads: '8' }, { REFROCKET_REQUEST_TIMEOUT: '5' })).toMatchObject({ requestTimeoutMs: 9_000, heavyReadsPerClient: 8 });
+    expect(() => parseServerConfig({ requestTimeout: '0' }, {})).toThrow(/^--request-timeout must be a whole number of seconds from 1 to 3600, got "0"/);
+    expect(() => parseServerConfig({}, { REFROCKET_MAX_CONNECTIONS_PER_IP: 'lots' })).toThrow(/^REFROCKET_MAX_CONNECTIONS_PER_IP /);
+    expect(() => parseServerConfig({}, { REFROCKET_HEAVY_READS: '1.5' })).toThrow(/^REFROCKET_HEAVY_READS /);
+  });
 });
 
 describe('CLI (the built bin, as npx runs it)', () => {
@@ -193,6 +202,20 @@ describe('CLI (the built bin, as npx runs it)', () => {
     const app = buildApp({ store: createSqliteStore(db), closeStore: true });
     const res = await app.inject({ method: 'GET', url: '/api/v1/contests/clx1abc123', headers: { 'x-api-key': key.key } });
     expect(res.json().data).toMatchObject({ id: 'clx1abc123', entriesCount: 1, settings: { friendPoints: 7 } });
+    await app.close();
+  });
+
+  it('keys create --contest scopes a public key to that contest; a private key or an unknown contest is refused', async () => {
+    await cli('contests', 'create', '--title', 'Scoped', '--id', 'scoped1', '--db', db);
+    const scoped = JSON.parse((await cli('keys', 'create', '--type', 'public', '--contest', 'scoped1', '--db', db)).stdout);
+    expect(scoped).toEqual({ key: expect.stringMatching(/^rr_pk_/), type: 'public', contestId: 'scoped1' });
+    await expect(cli('keys', 'create', '--type', 'private', '--contest', 'scoped1', '--db', db)).rejects.toThrow(/only public keys can be scoped/);
+    await expect(cli('keys', 'create', '--type', 'public', '--contest', 'nope', '--db', db)).rejects.toThrow(/Contest not found/);
+    const app = buildApp({ store: createSqliteStore(db), closeStore: true });
+    const own = await app.inject({ method: 'GET', url: '/api/v1/contests/scoped1', headers: { 'x-api-key': scoped.key } });
+    expect(own.statusCode).toBe(200);
+    const other = await app.inject({ method: 'GET', url: '/api/v1/contests/clx1abc123', headers: { 'x-api-key': scoped.key } });
+    expect(other.statusCode).toBe(403);
     await app.close();
   });
 

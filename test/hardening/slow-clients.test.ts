@@ -56,7 +56,7 @@ describe('slow clients are cut off (issue 20, item 4)', () => {
   }, 20_000);
 
   it('one address holds at most maxConnectionsPerIp open connections; the ones beyond are closed unread', async () => {
-    const port = await listening({ maxConnectionsPerIp: 3 });
+    const port = await listening({ maxConnectionsPerIp: 3, capLoopbackConnections: true });
     const clients = Array.from({ length: 5 }, () => openSocket(port));
     await Promise.all(clients.map((c) => c.connected));
     // Two of the five are closed by the server without a byte; the first three still work.
@@ -72,6 +72,14 @@ describe('slow clients are cut off (issue 20, item 4)', () => {
     await later.connected;
     later.socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
     expect(statusOf(await later.closed)).toBe(200);
+  });
+
+  it('loopback peers (a reverse proxy on the same host) are not capped by default', async () => {
+    const port = await listening({ maxConnectionsPerIp: 2 });
+    const clients = Array.from({ length: 4 }, () => openSocket(port));
+    await Promise.all(clients.map((c) => c.connected));
+    for (const client of clients) client.socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    for (const client of clients) expect(statusOf(await client.closed)).toBe(200);
   });
 });
 

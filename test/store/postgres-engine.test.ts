@@ -195,7 +195,7 @@ describe('PostgreSQL engine', () => {
       await store.apiKeys.insert('key_1', 'private', 'rr_sk_secretsecret', 'ops', 9_000);
       expect(await store.apiKeys.find('rr_sk_secretsecret')).toMatchObject({ id: 'key_1', type: 'private' });
       expect(await store.apiKeys.list()).toEqual([
-        { id: 'key_1', type: 'private', prefix: 'rr_sk_secret', label: 'ops', createdAt: 9_000, revokedAt: null },
+        { id: 'key_1', type: 'private', prefix: 'rr_sk_secret', label: 'ops', createdAt: 9_000, revokedAt: null, contestId: null },
       ]);
       expect(await store.apiKeys.revoke('key_1', 9_500)).toBe(true);
       expect(await store.apiKeys.revoke('rr_sk_secretsecret', 9_600)).toBe(false);

@@ -64,8 +64,11 @@ export function createEntriesRepo(db: Db, changes: ChangeCounter): EntriesRepo &
     ORDER BY created_at, id`);
   const count = db.prepare<[string], number>('SELECT count(*) FROM entries WHERE contest_id = ?').pluck();
   // Candidates from the trigram index (entries_search, migration 9), re-checked with LIKE.
+  // `+contest_id` keeps the planner off the contest's created_at index: walking it and probing the
+  // candidate list per entry read all 1M entries (1–2 s); fetching the candidates by rowid takes
+  // 1–20 ms.
   const matching = `rowid IN (SELECT rowid FROM entries_search WHERE entries_search MATCH @match)
-    AND contest_id = @contestId AND (email LIKE @pattern ESCAPE '\\' OR name LIKE @pattern ESCAPE '\\')`;
+    AND +contest_id = @contestId AND (email LIKE @pattern ESCAPE '\\' OR name LIKE @pattern ESCAPE '\\')`;
   type SearchParams = { contestId: string; match: string; pattern: string };
   const searchPage = db.prepare<[SearchParams & { limit: number; offset: number }], EntryRow>(`SELECT
       ${ENTRY_COLUMNS} FROM entries WHERE ${matching}
