@@ -2,6 +2,7 @@ import { isContestRunning } from '../domain/contest-rules.js';
 import { badRequest, messages, notFound } from '../domain/errors.js';
 import type { Repositories } from '../store/repositories.js';
 import type { Contest } from '../store/types.js';
+import type { PendingEvent } from './events.js';
 
 /**
  * What every collector step needs: the repositories (the store's for reads, a transaction's for
@@ -10,6 +11,11 @@ import type { Contest } from '../store/types.js';
 export interface CollectorContext {
   store: Repositories;
   now: () => number;
+  /**
+   * Outbound events a write operation emitted, written to the outbox together when it ends (one
+   * statement instead of one per rule step); without it, emit() writes at once.
+   */
+  outbox?: PendingEvent[];
 }
 
 export async function requireContest(ctx: CollectorContext, contestId: string): Promise<Contest> {

@@ -15,9 +15,16 @@ export interface PendingEvent {
   data: Record<string, unknown>;
 }
 
-/** Writes the events to the outbox (one statement on PostgreSQL, whatever their number). */
+/**
+ * Writes the events to the outbox (one statement on PostgreSQL, whatever their number), or, inside
+ * a named write operation, collects them for flushOutbox at its end.
+ */
 export async function emit(ctx: CollectorContext, events: PendingEvent[]): Promise<void> {
   if (events.length === 0) return;
+  if (ctx.outbox) {
+    ctx.outbox.push(...events);
+    return;
+  }
   const now = ctx.now();
   const timestamp = new Date(now).toISOString();
   const outbox: OutboxEvent[] = events.map((e) => ({
@@ -40,3 +47,11 @@ export const pointsChanged = (
 /** points.changed for each award that changed something. */
 export const pointsChangedAll = (awards: Array<{ entry: { id: string; contestId: string }; delta: number; reason: LedgerReason; sourceId: string | null }>) =>
   awards.filter((a) => a.delta !== 0).map((a) => pointsChanged(a.entry, a.delta, a.reason, a.sourceId));
+
+/** Runs a write operation with an outbox of its own, flushed (in its transaction) when it ends. */
+export async function withOutbox<T>(ctx: CollectorContext, op: (ctx: CollectorContext) => Promise<T>): Promise<T> {
+  const outbox: PendingEvent[] = [];
+  const result = await op({ ...ctx, outbox });
+  await emit({ store: ctx.store, now: ctx.now }, outbox);
+  return result;
+}

@@ -23,6 +23,7 @@ import {
   type EndpointInput,
 } from './webhook-endpoints.js';
 import { setStripeWebhookSecret } from './contests.js';
+import { withOutbox } from './events.js';
 
 /**
  * Every write the HTTP API makes, by name. A route asks for one with plain data (no closures), so
@@ -109,7 +110,8 @@ export function runWriteOp<K extends WriteOpName>(ctx: CollectorContext, name: K
 /** The named operations, as a store's writer runs them (with this clock). */
 export function writeOpRunner(now: () => number): WriteOpRunner {
   return {
-    run: (tx: Repositories, name: string, args: unknown) => runWriteOp({ store: tx, now }, name as WriteOpName, args as never),
+    run: (tx: Repositories, name: string, args: unknown) =>
+      withOutbox({ store: tx, now }, (ctx) => runWriteOp(ctx, name as WriteOpName, args as never)),
     cost: writeOpCost,
   };
 }

@@ -5,6 +5,7 @@ import { ApiError, messages } from '../domain/errors.js';
 import { findApiKey } from '../collector/api-keys.js';
 import { checkWebhookSecret } from '../collector/contests.js';
 import { presentedWebhookSecret } from '../routes/webhooks.js';
+import { isSignedByStripe } from '../routes/stripe.js';
 
 export interface RateLimitOptions {
   /** General limit: requests per minute per client IP. */
@@ -29,6 +30,8 @@ export function isTrustedBackend(app: FastifyInstance, request: FastifyRequest):
 async function checkTrustedBackend(app: FastifyInstance, request: FastifyRequest): Promise<boolean> {
   const key = request.headers['x-api-key'];
   if (typeof key === 'string' && (await findApiKey(app.collector, key))?.type === 'private') return true;
+  // Stripe sends every shop's events from a few addresses: a valid Stripe-Signature is trusted too.
+  if (await isSignedByStripe(app, request)) return true;
   // Webhooks name the contest in the path; referral endpoints in the body.
   const contestId =
     (request.params as { contestId?: unknown } | undefined)?.contestId ??

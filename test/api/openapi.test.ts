@@ -45,6 +45,18 @@ describe('OpenAPI description and /docs', () => {
         'POST /api/v1/flags/{flagId}/reject',
         'GET /api/v1/entries/{entryId}/ledger',
         'POST /api/v1/erasure',
+        // issue 16: refunds, Stripe, outbound webhooks
+        'POST /api/webhooks/refund/{contestId}',
+        'POST /api/integrations/stripe/{contestId}',
+        'GET /api/v1/purchases/{purchaseId}',
+        'POST /api/v1/purchases/{purchaseId}/refund',
+        'POST /api/v1/webhook-endpoints',
+        'GET /api/v1/webhook-endpoints',
+        'GET /api/v1/webhook-endpoints/{endpointId}',
+        'PUT /api/v1/webhook-endpoints/{endpointId}',
+        'DELETE /api/v1/webhook-endpoints/{endpointId}',
+        'GET /api/v1/webhook-endpoints/{endpointId}/deliveries',
+        'POST /api/v1/webhook-endpoints/{endpointId}/deliveries/{deliveryId}/retry',
       ].sort(),
     );
   });

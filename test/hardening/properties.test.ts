@@ -147,12 +147,13 @@ describe('property: random operation sequences keep every invariant', () => forE
           // One referral award per friend, ever.
           const awards = duplicates(ledger.filter((l) => l.reason === 'referral_advocate'), 'source_id');
           expect(awards).toEqual([]);
-          // One purchase per orderId, and each purchase's award appears once in the ledger.
-          const orders = duplicates(purchases, 'order_id');
+          // One live purchase per orderId (an authenticated purchase may supersede a browser-reported
+          // one: both rows stay), and each purchase's awards (advocate's and purchaser's) are in the ledger.
+          const orders = duplicates(purchases.filter((p) => p.superseded_by === null), 'order_id');
           expect(orders).toEqual([]);
           const purchaseAwards = purchases.map((p) => ({
             id: p.id,
-            points_awarded: p.points_awarded,
+            points_awarded: (p.points_awarded as number) + (p.purchaser_points as number),
             ledger: ledger
               .filter((l) => l.reason === 'purchase' && l.source_id === p.id)
               .reduce((sum, l) => sum + (l.delta as number), 0),

@@ -128,3 +128,18 @@ forEachEngine((engine) => describe('Stripe webhooks', () => {
     expect(await points(t(), ada.id)).toBe(15);
   });
 }));
+
+describe('Stripe and the per-IP rate limit', () => {
+  const t = useTestApp({ rateLimit: 2 });
+
+  it('events Stripe signed are exempt (Stripe sends every shop\'s events from a few addresses); unsigned ones are limited', async () => {
+    const { id } = await connected(t());
+    for (let i = 0; i < 4; i++) {
+      const res = await sendStripe(t().app, id, stripeEvent('checkout.session.completed', checkoutSession({ id: `cs_rl_${i}`, amount: 100, email: 'bob@example.com' })));
+      expect(res.status).toBe(200);
+    }
+    const unsigned = [];
+    for (let i = 0; i < 3; i++) unsigned.push((await sendStripe(t().app, id, stripeEvent('x', {}), { signature: 't=1,v1=00' })).status);
+    expect(unsigned).toContain(429);
+  });
+});

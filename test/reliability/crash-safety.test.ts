@@ -86,7 +86,7 @@ describe.each(ENGINES)('crash safety (kill -9 under concurrent writes) on %s', (
     const acked = {
       visits: 0,
       signups: [] as Array<{ email: string; entryId: string; pointsAwarded: { advocate: number; friend: number } }>,
-      purchases: [] as Array<{ orderId: string; purchaseId: string; pointsAwarded: number; alreadyExists?: boolean }>,
+      purchases: [] as Array<{ orderId: string; purchaseId: string; entryId: string | null; pointsAwarded: number; alreadyExists?: boolean }>,
       adjustments: [] as Array<{ entryId: string; points: number; reason: string; total: number }>,
     };
     const rejected: Array<{ i: number; status: number; body: unknown }> = [];
@@ -132,7 +132,7 @@ describe.each(ENGINES)('crash safety (kill -9 under concurrent writes) on %s', (
             if (op.kind === 'visit') acked.visits++;
             else if (op.kind === 'signup') acked.signups.push({ email: op.email, entryId: data.entryId, pointsAwarded: data.pointsAwarded });
             else if (op.kind === 'purchase' || op.kind === 'webhook')
-              acked.purchases.push({ orderId: op.orderId, purchaseId: data.purchaseId, pointsAwarded: data.pointsAwarded, alreadyExists: data.alreadyExists });
+              acked.purchases.push({ orderId: op.orderId, purchaseId: data.purchaseId, entryId: data.entryId, pointsAwarded: data.pointsAwarded, alreadyExists: data.alreadyExists });
             else acked.adjustments.push({ entryId: op.entryId, points: op.points, reason: op.reason, total: data.points });
           } else {
             rejected.push({ i, status: res.status, body: res.body });
@@ -185,7 +185,8 @@ describe.each(ENGINES)('crash safety (kill -9 under concurrent writes) on %s', (
         const row = purchaseById.get(p.purchaseId);
         if (!row || row.order_id !== p.orderId || row.contest_id !== CONTEST) missing.push(`purchase ${p.orderId} → ${p.purchaseId}`);
         if (p.pointsAwarded > 0) {
-          const award = ledgerWhere({ reason: 'purchase', source_id: p.purchaseId })[0]?.delta;
+          // The answer's entryId earned its pointsAwarded (a webhook purchase also credits the referrer).
+          const award = ledgerWhere({ reason: 'purchase', source_id: p.purchaseId, entry_id: p.entryId })[0]?.delta;
           if (award !== p.pointsAwarded) missing.push(`purchase award of ${p.purchaseId}`);
         }
       }

@@ -46,7 +46,7 @@ async function allRows(store: Store, table: TableName): Promise<Row[]> {
 }
 
 async function appOn(store: Store, clock: { now: number }): Promise<App> {
-  const app = buildApp({ store, closeStore: true, now: () => clock.now, validateResponses: true });
+  const app = buildApp({ store, closeStore: true, now: () => clock.now, validateResponses: true, webhooks: { deliver: false } });
   await app.ready();
   return app;
 }
@@ -157,6 +157,18 @@ async function seed(app: App, store: Store, clock: { now: number }): Promise<Fix
   await ok('POST', `/api/v1/entries/${cheater.id}/points`, { points: 40, reason: 'contest win' });
   await ok('POST', `/api/v1/entries/${cheater.id}/points`, { points: -12, reason: 'correction' });
   await ok('POST', `/api/v1/entries/${john.entryId}/points`, { points: -3, reason: 'spam penalty' });
+  // Issue 16: a refund, a processed Stripe event, an outbound endpoint with an event, a delivery and an attempt.
+  await post('/api/webhooks/refund/contest_a', { orderId: 'order-2', amount: 20, refundId: 're_fixture' }, { 'x-webhook-secret': webhookSecret });
+  await store.transaction((tx) => tx.purchases.markStripeEvent('contest_a', 'evt_fixture', 'customer.created', 5_000));
+  await store.transaction((tx) => tx.webhooks.insertEndpoint({
+    id: 'we_fixture', url: 'https://hooks.example.com/refrocket', description: 'fixture', events: ['entry.created'],
+    disabled: false, disabledReason: null, failingSince: null, createdAt: 5_000, updatedAt: 5_000,
+  }, 'whsec_Zml4dHVyZWZpeHR1cmVmaXh0dXJl'));
+  await entry('contest_a', { email: 'hooked@example.com', name: 'Hooked' });
+  await store.transaction(async (tx) => {
+    const [claimed] = await tx.webhooks.claimDue(Number.MAX_SAFE_INTEGER - 1, Number.MAX_SAFE_INTEGER, 1);
+    await tx.webhooks.recordAttempt(claimed.deliveryId, { id: 'att_fixture', attemptedAt: 6_000, durationMs: 12, responseStatus: 503, error: null, nextAttemptAt: 9_000 }, 'pending');
+  });
 
   // Confirmed, disqualified with a reason, erased.
   await ok('PUT', `/api/v1/entries/${jane.id}`, { emailConfirmed: true });

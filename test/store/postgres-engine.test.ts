@@ -174,6 +174,9 @@ describe('PostgreSQL engine', () => {
       expect(await store.purchases.findByOrder('c1', 'o1')).toEqual({
         id: 'purchase_1', contestId: 'c1', orderId: 'o1', purchaserEntryId: friend.id, creditedEntryId: entry.id,
         amountMinor: 1999, currency: 'usd', pointsAwarded: 20, createdAt: 4_000,
+        email: 'Bob_1%@Example.com', emailNormalized: 'bob_1%@example.com', source: 'api',
+        purchaserPoints: 0, refundedMinor: 0, pointsReversed: 0, purchaserPointsReversed: 0, status: 'paid',
+        supersededBy: null, stripePaymentIntent: null, stripeCustomer: null, stripeSubscription: null,
       });
       await store.purchases.erasePurchaserEmail(friend, 'bob_1%@example.com');
       await store.entries.erase(friend.id, 7_000);

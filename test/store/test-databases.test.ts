@@ -11,7 +11,7 @@ import { openTestStore, postJson, useTestApp } from '../helpers/test-app.js';
  * the second on the database the first filled.
  */
 describe('recycled PostgreSQL test databases', () => {
-  const t = useTestApp({ engine: 'postgres' });
+  const t = useTestApp({ engine: 'postgres', webhooks: { allowPrivate: true, deliver: false } });
   const rawCount = async (url: string, sql: string) => {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
@@ -36,6 +36,17 @@ describe('recycled PostgreSQL test databases', () => {
     });
     const bonus = await call(t(), 'POST', `/api/v1/entries/${fx.janeId}/bonus-actions/${fx.bonusActionId}/complete`, fx.publicKey);
     expect(bonus.status).toBe(200);
+    // Issue 16's tables: a refund, a Stripe event, an outbound endpoint with an event, a delivery and an attempt.
+    const refund = await call(t(), 'POST', `/api/webhooks/refund/${fx.contestId}?secret=${encodeURIComponent(fx.webhookSecret)}`, undefined, { orderId: 'o1', amount: 1 });
+    expect(refund.status).toBe(200);
+    await t().store.transaction((tx) => tx.purchases.markStripeEvent(fx.contestId, 'evt_1', 'customer.created', 0));
+    const endpoint = await call(t(), 'POST', '/api/v1/webhook-endpoints', fx.privateKey, { url: 'http://127.0.0.1:9/' });
+    expect(endpoint.status).toBe(201);
+    await postJson(t().app, '/api/referral/track-signup', { contestId: fx.contestId, referralCode: 'REF-XYZ789', email: 'friend2@example.com' });
+    await t().store.transaction(async (tx) => {
+      const [claimed] = await tx.webhooks.claimDue(Date.now(), Date.now() + 1000, 1);
+      await tx.webhooks.recordAttempt(claimed.deliveryId, { id: 'att_1', attemptedAt: 0, durationMs: 1, responseStatus: 500, error: null, nextAttemptAt: null }, 'failed');
+    });
     for (const table of TABLES) expect(await t().store.tables.count(table), table).toBeGreaterThan(0);
   });
 
