@@ -140,6 +140,7 @@ export function createTracker(config: Config): RocketTracker {
         refresh(landing);
         refresh(location.href);
       } else {
+        landed = null;
         try {
           clearCode(config, location);
         } catch {}
