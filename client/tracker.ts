@@ -37,6 +37,8 @@ export function createTracker(config: Config): RocketTracker {
   const base = config.api + '/api/referral/';
   const firstParty = new URL(base, landing).origin == location.origin;
   let granted = !config.consent;
+  /** The code of the latest landing on this page (the loaded URL, or a later SPA URL with a code). */
+  let landed: string | null | undefined;
   /** The contest's cookie lifetime, once a visit answer on this page said it. */
   let contestDays = 0;
 
@@ -55,9 +57,8 @@ export function createTracker(config: Config): RocketTracker {
    * written at the same landing, so they agree.
    */
   const current = () => {
-    const fromLanding = codeInUrl(landing, config.params);
     const stored = readCode();
-    return (config.first ? stored || fromLanding : fromLanding || stored) || null;
+    return (config.first ? stored || landed : landed || stored) || null;
   };
 
   /**
@@ -107,6 +108,7 @@ export function createTracker(config: Config): RocketTracker {
       if (!granted) return;
       const code = href && codeInUrl(href, config.params);
       if (code) {
+        landed = code;
         const fresh = once('v:' + code);
         const stored = readCode();
         const keep = codeToStore(stored, code, config.first);
@@ -138,6 +140,7 @@ export function createTracker(config: Config): RocketTracker {
         refresh(landing);
         refresh(location.href);
       } else {
+        landed = null;
         try {
           clearCode(config, location);
         } catch {}

@@ -22,7 +22,7 @@ async function post(t: TestApp, path: string, body: unknown, headers: Record<str
     headers: { 'content-type': 'text/plain', 'user-agent': UA, ...headers },
     payload: JSON.stringify(body),
   });
-  return { status: res.statusCode, body: res.json(), setCookie: res.headers['set-cookie'] as string | undefined };
+  return { status: res.statusCode, body: res.json(), headers: res.headers, setCookie: res.headers['set-cookie'] as string | undefined };
 }
 
 describe('arrivedCode: the order the collector applies', () => {
@@ -64,7 +64,9 @@ forEachEngine((engine) => describe('first-party cookie and attribution explain',
     await seed(14);
     const res = await visit(FIRST_PARTY);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ success: true, cookieDays: 14 });
+    // The documented answer is unchanged; the lifetime travels in a header the script can read.
+    expect(res.body).toEqual({ success: true });
+    expect(res.headers['rocket-cookie-days']).toBe('14');
     expect(res.setCookie).toBe(`rocket_ref=REF-XYZ789; Max-Age=${14 * 86400}; Path=/; Domain=shop.example; HttpOnly; SameSite=Lax`);
   });
 

@@ -20,6 +20,8 @@ describeBrowser('signup through the JS API', () => {
       email: 'friend@example.com',
       name: 'Fred Friend',
       referralCode: ADVOCATE.referralCode,
+      // The code came from the script's storage (issue 17: recorded as how it arrived).
+      codeSource: 'script',
       contestId: e.contestId,
     });
     const friend = await e.entry('friend@example.com');

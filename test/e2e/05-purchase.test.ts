@@ -23,6 +23,8 @@ describeBrowser('purchase on a later page', () => {
       amount: 49.99,
       currency: 'EUR',
       referralCode: ADVOCATE.referralCode,
+      // The code came from the script's storage (issue 17: recorded as how it arrived).
+      codeSource: 'script',
       contestId: e.contestId,
     });
     expect(purchase.status).toBe(200);

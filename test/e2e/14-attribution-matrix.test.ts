@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 import { CHROMIUM, describeBrowser } from './harness.js';
@@ -180,7 +180,8 @@ http {
     const context = await browser.newContext();
     context.setDefaultTimeout(5000);
     const calls: Call[] = [];
-    const pending = new Set<Promise<unknown>>();
+    // Collector requests started and not yet finished or failed (a navigation can abort one).
+    const pending = new Set<Request>();
     const pageErrors: string[] = [];
     context.on('request', (request) => {
       const url = new URL(request.url());
@@ -191,10 +192,10 @@ http {
         body = JSON.parse(request.postData() ?? 'null') ?? undefined;
       } catch {}
       calls.push({ path: url.pathname.replace(/^\/_rr/, ''), body, from: url.host });
-      const done = request.response().then((response) => response?.finished(), () => undefined);
-      pending.add(done);
-      void done.finally(() => pending.delete(done));
+      pending.add(request);
     });
+    context.on('requestfinished', (request) => void pending.delete(request));
+    context.on('requestfailed', (request) => void pending.delete(request));
     const page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
     const settle = async (target: Page) => {
@@ -396,6 +397,34 @@ http {
     await s.open(s.site(`/?ref=${A}`), tab);
     expect(s.collectorCalls('track-visit')).toHaveLength(2);
     expect(s.calls.map((c) => c.path)).toEqual(['/api/referral/track-visit', '/api/referral/track-visit']);
+  });
+
+  // Issue 20, item 6 (not an attribution scenario, so not counted in the line above): a sibling
+  // subdomain plants a rocket_ref cookie on the shared domain; the script must treat it as no code.
+  it('a code planted by a sibling subdomain never reaches Stripe, links or the collector', async () => {
+    const s = await setUp({});
+    try {
+      s.serve('/plant', '<!doctype html><script>document.cookie = "rocket_ref=%22%3E%3Csvg%2Fonload%3Dalert(1)%3E; domain=shop.test; path=/"</script>');
+      s.serve('/', s.html({
+        attrs: 'data-auto-inject="stripe" data-cross-domain="other.test"',
+        body: `<a id="pay" href="https://buy.stripe.com/test_123">Pay</a><a id="hop" href="http://app.other.test:${sitePort}/">App</a>`,
+      }));
+      await s.page.goto(s.site('/plant', 'evil'));
+      expect((await s.context.cookies()).map((c) => [c.domain, c.value])).toEqual([['.shop.test', '%22%3E%3Csvg%2Fonload%3Dalert(1)%3E']]);
+      await s.open(s.site('/', 'app'));
+      expect(await s.page.getAttribute('#pay', 'href')).toBe('https://buy.stripe.com/test_123');
+      expect(await s.page.getAttribute('#hop', 'href')).toBe(`http://app.other.test:${sitePort}/`);
+      expect(await s.page.evaluate(() => (window as unknown as { RocketTracker: { getReferralCode(): string | null } }).RocketTracker.getReferralCode())).toBeNull();
+      expect(await s.signup('planted@example.com')).toEqual({ success: false, error: 'no referral code' });
+      await s.page.evaluate(() => (window as unknown as { RocketTracker: { trackPurchase(...a: unknown[]): Promise<unknown> } }).RocketTracker.trackPurchase('ORD-P', 5, 'USD', 'planted@example.com'));
+      await s.settle();
+      expect(s.calls.map((c) => c.path)).toEqual(['/api/referral/track-purchase']);
+      expect(s.calls[0].body).not.toHaveProperty('referralCode');
+      expect(JSON.stringify(s.calls)).not.toContain('svg');
+    } finally {
+      await s.context.close();
+      pages.clear();
+    }
   });
 
   scenario('request log: nothing is sent without a code', async (s) => {
