@@ -508,7 +508,8 @@ const fraudChecks = /* sql */ `
     EXECUTE FUNCTION entries_count_referrer();
 `;
 
-export const migrations: Migration[] = [
+// Kept in version order (branches added theirs at the end; versions were reserved per change).
+export const migrations: Migration[] = ([
   { version: 1, name: 'tables and indexes (as SQLite after its migration 4)', sql: tables },
   { version: 2, name: 'triggers holding the counters and the points ledger', sql: triggers },
   { version: 3, name: 'refunds, Stripe events, superseded purchases, outbound webhook outbox', sql: refundsStripeOutbox },
@@ -557,4 +558,4 @@ export const migrations: Migration[] = [
       );
     `,
   },
-];
+] satisfies Migration[]).sort((a, b) => a.version - b.version);

@@ -15,7 +15,8 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: Migration[] = [
+// Kept in version order (branches added theirs at the end; versions were reserved per change).
+export const migrations: Migration[] = ([
   {
     version: 1,
     name: 'initial schema',
@@ -574,4 +575,4 @@ export const migrations: Migration[] = [
       ) STRICT;
     `,
   },
-];
+] satisfies Migration[]).sort((a, b) => a.version - b.version);
