@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BROWSER_UA, createTestApp, type TestApp } from '../helpers/test-app.js';
-import { CHROMIUM, describeBrowser } from './harness.js';
+import { CHROMIUM, describeBrowser, launchArgs } from './harness.js';
 
 const NGINX = '/usr/sbin/nginx';
 if (!existsSync(NGINX) && process.env.CI) throw new Error(`${NGINX} is missing: .ci/run must install nginx`);
@@ -84,16 +84,7 @@ describeBrowser('attribution matrix (issue 17)', () => {
     nginxPort = await startNginx(dir, collectorPort, sitePort);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--host-resolver-rules=MAP *.shop.test 127.0.0.1, MAP *.other.test 127.0.0.1',
-      ],
+      args: launchArgs('MAP *.shop.test 127.0.0.1, MAP *.other.test 127.0.0.1'),
     });
   });
 

@@ -102,7 +102,8 @@ export interface E2E {
   purchases(): Promise<Array<{ order_id: string; credited_entry_id: string | null; amount_minor: number; currency: string }>>;
 }
 
-const LAUNCH_ARGS = [
+/** Debian Chromium's flags on these machines (see FACTS.md), with hostnames mapped to loopback. */
+export const launchArgs = (hostRules = 'MAP *.shop.test 127.0.0.1') => [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
@@ -110,8 +111,9 @@ const LAUNCH_ARGS = [
   '--disable-component-update',
   '--disable-sync',
   '--no-first-run',
-  '--host-resolver-rules=MAP *.shop.test 127.0.0.1',
+  `--host-resolver-rules=${hostRules}`,
 ];
+const LAUNCH_ARGS = launchArgs();
 
 function frameUrl(request: Request): string {
   try {
