@@ -1,21 +1,11 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { captureLogs } from '../helpers/capture-logs.js';
 import { buildApp, type AppOptions } from '../../server/app.js';
 import { createApiKey } from '../../server/collector/api-keys.js';
 import { createContest } from '../../server/collector/contests.js';
 import { loggerOptions, redactUrl } from '../../server/logging.js';
 import { forEachEngine, openTestStore, type Engine } from '../helpers/test-app.js';
 
-function captureLogs() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      lines.push(...chunk.toString().split('\n').filter(Boolean));
-      done();
-    },
-  });
-  return { lines, stream };
-}
 
 /** An app as buildApp makes it, on a fresh store of the engine (closed with the app). */
 async function appOn(engine: Engine, options: AppOptions = {}) {

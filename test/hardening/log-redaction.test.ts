@@ -1,22 +1,11 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { captureLogs } from '../helpers/capture-logs.js';
 import { buildApp } from '../../server/app.js';
 import { createApiKey } from '../../server/collector/api-keys.js';
 import { createContest } from '../../server/collector/contests.js';
 import { loggerOptions, redactText, redactUrl } from '../../server/logging.js';
 import { openTestStore } from '../helpers/test-app.js';
 
-/** Every line the app logs, as written (JSON text). */
-function captureLogs() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      lines.push(...chunk.toString().split('\n').filter(Boolean));
-      done();
-    },
-  });
-  return { lines, stream };
-}
 
 describe('logs never hold a key, a webhook secret or an email (issue 20, item 5)', () => {
   it('each reproduced leak, sent as a real request with a live private key, is absent from every log line', async () => {
