@@ -8,6 +8,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import { bodyParsersPlugin } from './plugins/body-parsers.js';
 import { errorHandlerPlugin } from './plugins/errors.js';
+import { idempotencyPlugin } from './plugins/idempotency.js';
 import { noRateLimitsPlugin, rateLimitsPlugin } from './plugins/rate-limits.js';
 import { servicesPlugin } from './plugins/services.js';
 import { healthRoutes } from './routes/health.js';
@@ -52,7 +53,7 @@ export interface AppOptions {
 const corsOptions = {
   origin: '*',
   methods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
-  allowedHeaders: ['Content-Type', 'x-api-key'],
+  allowedHeaders: ['Content-Type', 'x-api-key', 'Idempotency-Key'],
   optionsSuccessStatus: 204,
 };
 
@@ -100,6 +101,8 @@ export function buildApp(options: AppOptions = {}) {
     rankingChanges: store.changes,
   });
 
+  // Every write route, also ones added later: Idempotency-Key with Stripe's semantics.
+  app.register(idempotencyPlugin);
   app.register(openApiPlugin, { version: options.version ?? '0.0.0-dev' });
   app.register(healthRoutes);
   app.register(trackerScriptRoutes, { script: options.trackerScript });

@@ -5,6 +5,12 @@ import { checkBonusActions, completeBonusAction, configureBonusActions, type Bon
 import { contestDetail, createContest, updateContest, type ContestInput } from './contests.js';
 import { requireContest, type CollectorContext } from './context.js';
 import { adjustPoints, disqualifyEntry, eraseEntry, updateEntry, type EntryUpdate } from './entries-admin.js';
+import {
+  completeIdempotencyKey,
+  purgeIdempotencyKeys,
+  releaseIdempotencyKey,
+  reserveIdempotencyKey,
+} from './idempotency.js';
 import { recordPurchase, type Crediting, type PurchaseInput } from './purchase.js';
 import { registerEntry, signup, type SignupInput } from './signup.js';
 import { trackVisit, type VisitInput } from './visit.js';
@@ -50,6 +56,11 @@ export const writeOps = {
     adjustPoints(ctx, args.entryId, args.points, args.reason),
   completeBonusAction: (ctx: CollectorContext, args: { entryId: string; bonusActionId: string }) =>
     completeBonusAction(ctx, args.entryId, args.bonusActionId),
+  // The Idempotency-Key plugin's bookkeeping (plugins/idempotency.ts).
+  reserveIdempotencyKey,
+  completeIdempotencyKey,
+  releaseIdempotencyKey,
+  purgeIdempotencyKeys,
 } satisfies Record<string, (ctx: CollectorContext, args: never) => Promise<unknown>>;
 
 export type WriteOps = typeof writeOps;

@@ -198,6 +198,26 @@ export interface BonusActionsRepo {
   complete(entryId: string, action: BonusAction, points: number, now: number): Promise<void>;
 }
 
+/** A stored Idempotency-Key: its request's fingerprint and, once answered, the answer (encrypted). */
+export interface IdempotencyRecord {
+  keyHash: string;
+  fingerprint: string;
+  createdAt: number;
+  /** null while the first request is still running. */
+  statusCode: number | null;
+  response: string | null;
+}
+
+export interface IdempotencyRepo {
+  find(keyHash: string): Promise<IdempotencyRecord | undefined>;
+  /** Inserts a pending record; false when the key is already taken. */
+  insert(keyHash: string, fingerprint: string, now: number): Promise<boolean>;
+  complete(keyHash: string, statusCode: number, response: string): Promise<void>;
+  remove(keyHash: string): Promise<void>;
+  /** Deletes records created before `before`; returns how many. */
+  purge(before: number): Promise<number>;
+}
+
 /** What the rules see: one set of repositories, on the store (reads) or inside a transaction. */
 export interface Repositories {
   contests: ContestsRepo;
@@ -207,6 +227,7 @@ export interface Repositories {
   visits: VisitsRepo;
   apiKeys: ApiKeysRepo;
   bonusActions: BonusActionsRepo;
+  idempotency: IdempotencyRepo;
 }
 
 /**

@@ -312,4 +312,18 @@ const triggers = /* sql */ `
 export const migrations: Migration[] = [
   { version: 1, name: 'tables and indexes (as SQLite after its migration 4)', sql: tables },
   { version: 2, name: 'triggers holding the counters and the points ledger', sql: triggers },
+  {
+    version: 6,
+    name: 'idempotency keys: the first answer to a write, replayed for 24 h (as SQLite migration 8)',
+    sql: /* sql */ `
+      CREATE TABLE idempotency_keys (
+        key_hash TEXT PRIMARY KEY,
+        fingerprint TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        status_code INTEGER,
+        response TEXT
+      );
+      CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
+    `,
+  },
 ];

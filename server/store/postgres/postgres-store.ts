@@ -18,6 +18,7 @@ import { createContestsRepo } from './contests.js';
 import { createEntriesRepo } from './entries.js';
 import { createLedgerRepo } from './ledger.js';
 import { createPurchasesRepo } from './purchases.js';
+import { createIdempotencyRepo } from './idempotency.js';
 import { databaseUnavailable, mapUnavailable, poolQueryable, TrackedClient, type Queryable } from './queryable.js';
 import { createTableAccess, invariantViolations } from './tables.js';
 import { createVisitsRepo } from './visits.js';
@@ -80,6 +81,7 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
     visits: createVisitsRepo(q, caches),
     apiKeys: createApiKeysRepo(q, caches),
     bonusActions: createBonusActionsRepo(q),
+    idempotency: createIdempotencyRepo(q),
   });
 
   /**

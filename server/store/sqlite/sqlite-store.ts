@@ -18,6 +18,7 @@ import { createContestsRepo } from './contests.js';
 import { createEntriesRepo } from './entries.js';
 import { createLedgerRepo } from './ledger.js';
 import { createPurchasesRepo } from './purchases.js';
+import { createIdempotencyRepo } from './idempotency.js';
 import { createThreadWriter } from './thread-writer.js';
 import { createVisitsRepo } from './visits.js';
 import { PRIMARY_KEYS } from '../rows.js';
@@ -56,6 +57,7 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
     visits,
     apiKeys,
     bonusActions: createBonusActionsRepo(db),
+    idempotency: createIdempotencyRepo(db),
   };
   const ping = db.prepare('SELECT 1').pluck();
   const totalChanges = db.prepare('SELECT total_changes()').pluck();
