@@ -4,10 +4,11 @@ import { validateCode } from '../collector/visit.js';
 import { readCookie } from '../http/cookies.js';
 import * as f from '../http/fields.js';
 import { REFERRAL_COOKIE } from '../wire.js';
+import * as p from './public-schemas.js';
 
 const tags = ['Referral tracking'];
 
-export const signupPointsSchema = z.object({ advocate: z.number().int(), friend: z.number().int() });
+export { signupPointsSchema } from './public-schemas.js';
 
 /**
  * The four public referral endpoints (no API key, CORS): what the browser script and backends
@@ -20,14 +21,9 @@ export const referralRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       tags,
       summary: 'Check a referral code and get its referrer',
-      querystring: z.object({ code: f.referralCode, contestId: f.contestId }),
+      querystring: p.validateCodeQuery,
       response: {
-        200: z.object({
-          valid: z.boolean(),
-          referrerEmail: z.string().nullable().optional(),
-          referrerName: z.string().nullable().optional(),
-          contestId: z.string(),
-        }),
+        200: p.validateCodeResponse,
         400: f.errorResponse,
       },
     },
@@ -37,13 +33,8 @@ export const referralRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       tags,
       summary: 'Record a visit through a referral link',
-      body: z.object({
-        referralCode: f.referralCode,
-        contestId: f.contestId,
-        url: f.url.describe('The page URL that was visited'),
-        referrer: f.url.describe('document.referrer of the landing page'),
-      }),
-      response: { 200: z.object({ success: z.literal(true) }), 400: f.errorResponse, 404: f.errorResponse },
+      body: p.trackVisitBody,
+      response: { 200: p.trackVisitResponse, 400: f.errorResponse, 404: f.errorResponse },
     },
   }, async (request) => {
     // The writer hashes the IP and user agent with the day's salt into a visitor key; neither is stored.
@@ -57,17 +48,9 @@ export const referralRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       tags,
       summary: 'Record a referred signup and award advocate and friend points',
-      body: z.object({
-        email: f.email,
-        contestId: f.contestId,
-        referralCode: f.referralCode.describe('The referral code of the person who referred them'),
-        name: f.name,
-      }),
+      body: p.trackSignupBody,
       response: {
-        200: z.object({
-          success: z.literal(true),
-          data: z.object({ entryId: z.string(), isReferred: z.boolean(), pointsAwarded: signupPointsSchema }),
-        }),
+        200: p.trackSignupResponse,
         400: f.errorResponse,
         404: f.errorResponse,
       },
@@ -84,24 +67,9 @@ export const referralRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       tags,
       summary: "Record a purchase and credit the purchaser's referrer",
-      body: z.object({
-        email: f.email.describe('Email address of the purchaser'),
-        contestId: f.contestId,
-        orderId: f.orderId,
-        amount: f.amount,
-        currency: f.currency,
-        referralCode: f.referralCode.nullish().describe(`The referral code (optional if the ${REFERRAL_COOKIE} cookie is sent)`),
-      }),
+      body: p.trackPurchaseBody,
       response: {
-        200: z.object({
-          success: z.literal(true),
-          data: z.object({
-            purchaseId: z.string(),
-            entryId: z.string().nullable(),
-            pointsAwarded: z.number().int(),
-            message: z.string(),
-          }),
-        }),
+        200: p.trackPurchaseResponse,
         400: f.errorResponse,
         404: f.errorResponse,
       },

@@ -5,7 +5,7 @@ import type { PurchaseResult } from '../collector/purchase.js';
 import { checkWebhookSecret } from '../collector/contests.js';
 import { messages, notFound, unauthorized } from '../domain/errors.js';
 import * as f from '../http/fields.js';
-import { signupPointsSchema } from './referral.js';
+import * as p from './public-schemas.js';
 
 const tags = ['Inbound webhooks'];
 const params = z.object({ contestId: f.contestId });
@@ -45,24 +45,9 @@ export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
       tags,
       summary: 'Create an entry from an external signup',
       params,
-      body: z.object({
-        email: f.email,
-        name: f.name,
-        phone: f.phone,
-        referralCode: f.referralCode.nullish().describe('Referral code, if the signup was referred'),
-        secret: z.string().max(200).optional().describe('The webhook secret, if not sent as a header'),
-      }),
+      body: p.webhookSignupBody,
       response: {
-        200: z.object({
-          success: z.literal(true),
-          data: z.object({
-            entryId: z.string(),
-            email: z.string().nullable(),
-            alreadyExists: z.boolean(),
-            isReferred: z.boolean(),
-            pointsAwarded: signupPointsSchema,
-          }),
-        }),
+        200: p.webhookSignupResponse,
         400: f.errorResponse,
         401: f.errorResponse,
         404: f.errorResponse,
@@ -88,13 +73,7 @@ export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
       tags,
       summary: "Record a purchase and award points to the purchaser's entry",
       params,
-      body: z.object({
-        email: f.email.describe('Email address of the purchaser'),
-        orderId: f.orderId,
-        amount: f.amount,
-        currency: f.currency,
-        secret: z.string().max(200).optional().describe('The webhook secret, if not sent as a header'),
-      }),
+      body: p.webhookPurchaseBody,
       response: {
         200: purchaseResponseSchema,
         400: f.errorResponse,
@@ -113,16 +92,7 @@ export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 };
 
-export const purchaseResponseSchema = z.object({
-  success: z.literal(true),
-  data: z.object({
-    purchaseId: z.string(),
-    entryId: z.string().nullable(),
-    pointsAwarded: z.number().int(),
-    alreadyExists: z.boolean(),
-    message: z.string(),
-  }),
-});
+export const purchaseResponseSchema = p.purchaseResponseSchema;
 
 export function purchaseResponse(result: PurchaseResult) {
   return {
