@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { bodyParsersPlugin } from './plugins/body-parsers.js';
 import { errorHandlerPlugin } from './plugins/errors.js';
 import { idempotencyPlugin } from './plugins/idempotency.js';
+import { createMetrics, metricsPlugin, type Metrics } from './plugins/metrics.js';
 import { noRateLimitsPlugin, rateLimitsPlugin } from './plugins/rate-limits.js';
 import { servicesPlugin } from './plugins/services.js';
 import { healthRoutes } from './routes/health.js';
@@ -47,6 +48,8 @@ export interface AppOptions {
   trackerScript?: string;
   /** The writer can no longer commit (default: logged); serve exits so a supervisor restarts it. */
   onWriterFatal?: (error: Error) => void;
+  /** Prometheus metrics (GET /metrics for a private key): true for a fresh set, or serve's own. */
+  metrics?: boolean | Metrics;
 }
 
 /** The documented CORS policy for every /api/* route. */
@@ -73,13 +76,16 @@ export function buildApp(options: AppOptions = {}) {
   const closeStore = options.store === undefined || options.closeStore === true;
   const store = options.store ?? createMemoryStore();
   const now = options.now ?? Date.now;
+  const metrics = options.metrics === true ? createMetrics(store) : options.metrics || undefined;
   // A write thread (SQLite files under serve) uses the real clock, not `now`.
-  const writer = store.openWriter(writeOpRunner(now), {
+  const openedWriter = store.openWriter(writeOpRunner(now), {
+    onBatch: metrics?.observeBatch,
     onFatal: (error) => {
       app.log.fatal({ err: error }, 'the writer stopped');
       options.onWriterFatal?.(error);
     },
   });
+  const writer = metrics ? metrics.countWrites(openedWriter) : openedWriter;
 
   const app = Fastify({
     logger: options.logger ?? false,
@@ -103,6 +109,7 @@ export function buildApp(options: AppOptions = {}) {
 
   // Every write route, also ones added later: Idempotency-Key with Stripe's semantics.
   app.register(idempotencyPlugin);
+  if (metrics) app.register(metricsPlugin, { metrics });
   app.register(openApiPlugin, { version: options.version ?? '0.0.0-dev' });
   app.register(healthRoutes);
   app.register(trackerScriptRoutes, { script: options.trackerScript });

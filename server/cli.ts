@@ -82,6 +82,9 @@ export function buildCli(storeOptions: StoreOptions = {}): Command {
     .option('--trust-proxy [hops|addresses]', 'take the client IP from X-Forwarded-For set by your proxy: hop count (default 1) or proxy addresses/CIDRs')
     .addOption(new Option('--durability <level>', 'normal: survives process crashes; full: also power loss').choices(['normal', 'full']))
     .addOption(new Option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent'))
+    .option('--metrics', 'Prometheus metrics at GET /metrics for a private API key (env REFROCKET_METRICS=1)')
+    .option('--metrics-port <port>', 'also serve /metrics without a key on 127.0.0.1:<port> (env REFROCKET_METRICS_PORT)')
+    .option('--shutdown-timeout <ms>', 'longest graceful shutdown before exiting anyway (env REFROCKET_SHUTDOWN_TIMEOUT_MS, default 10000)')
     .action(async (flags) => {
       const config = parseServerConfig(flags);
       const { app, database } = await serve(config, storeOptions, { version });

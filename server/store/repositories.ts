@@ -1,5 +1,5 @@
 import type { ChangeCounter } from './changes.js';
-import type { WriteOpRunner, Writer } from './writer.js';
+import type { WriteOpRunner, Writer, WriterEvents } from './writer.js';
 import type { ApiKeyType, Contest, ContestStats, Entry, LedgerReason, Purchase } from './types.js';
 
 /**
@@ -272,6 +272,14 @@ export interface TableAccess {
   finishCopy(): Promise<void>;
 }
 
+export interface DatabaseStats {
+  engine: 'sqlite' | 'postgres';
+  /** The database's size on disk (SQLite: pages × page size; PostgreSQL: pg_database_size). */
+  sizeBytes: number;
+  /** PostgreSQL's connection pool: connections open, idle, callers waiting, and the bound. */
+  pool?: { total: number; idle: number; waiting: number; max: number };
+}
+
 /** One write's result in a group commit: [true, value] or [false, error]. */
 export type Outcome = [ok: boolean, value: unknown];
 
@@ -297,11 +305,13 @@ export interface Store extends Repositories {
    * Where the API's writes run, group-committed (store/writer.ts): on this thread, or for a
    * SQLite file in a write thread of its own. `onFatal`: the writer can no longer commit.
    */
-  openWriter(runner: WriteOpRunner, options: { onFatal(error: Error): void }): Writer;
+  openWriter(runner: WriteOpRunner, options: WriterEvents): Writer;
   /** Drops cached reads after a rolled-back write: they may hold rows that no longer exist. */
   forgetCachedReads(): void;
   /** Resolves when the database answers a query; rejects (503 ApiError) when it does not. */
   ping(): Promise<void>;
+  /** What /metrics reports about the database: its size, and the pool's use on PostgreSQL. */
+  databaseStats(): Promise<DatabaseStats>;
   /** Entries whose points differ from their ledger sum, and contests whose counters are off. */
   invariantViolations(): Promise<string[]>;
   /** A consistent online copy of the database into a file (SQLite); PostgreSQL refuses. */

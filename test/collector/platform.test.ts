@@ -95,7 +95,7 @@ describe('database: migrations and settings', () => {
     seedContestAndEntry(db);
     db.exec(`INSERT INTO points_ledger (entry_id, contest_id, delta, reason, source_id, created_at) VALUES ('e', 'c', 5, 'referral_friend', 'f', 0);
       INSERT INTO points_ledger (entry_id, contest_id, delta, reason, created_at) VALUES ('e', 'c', 4, 'adjustment', 0);`);
-    expect(migrate(db)).toBe(1);
+    expect(migrate(db, migrations.filter((m) => m.version <= 4))).toBe(1);
     const ledgerIndexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'points_ledger'").pluck().all();
     expect(ledgerIndexes).toEqual(['points_ledger_once']);
     const award = "INSERT INTO points_ledger (entry_id, contest_id, delta, reason, source_id, created_at) VALUES ('e', 'c', 5, 'referral_friend', 'f', 0)";
@@ -169,6 +169,19 @@ describe('server config', () => {
     expect(() => parseServerConfig({ rateLimit: '-3' }, {})).toThrow(/^--rate-limit must be a positive integer/);
     expect(() => parseServerConfig({}, { REFROCKET_RATE_LIMIT: 'lots' })).toThrow(/^REFROCKET_RATE_LIMIT /);
     expect(() => parseServerConfig({}, { REFROCKET_WRITE_THREAD: 'maybe' })).toThrow(/^REFROCKET_WRITE_THREAD must be "on" or "off"/);
+    expect(() => parseServerConfig({}, { LOG_LEVEL: 'loud' })).toThrow(/^LOG_LEVEL must be one of fatal, error/);
+    expect(() => parseServerConfig({ durability: 'max' }, {})).toThrow(new ConfigError('--durability must be "normal" or "full", got "max"'));
+    expect(() => parseServerConfig({}, { REFROCKET_METRICS: 'yes please' })).toThrow(/^REFROCKET_METRICS must be "on" or "off"/);
+    expect(() => parseServerConfig({ metricsPort: '99999' }, {})).toThrow(/^--metrics-port must be a port number/);
+    expect(() => parseServerConfig({}, { REFROCKET_SHUTDOWN_TIMEOUT_MS: '0' })).toThrow(/^REFROCKET_SHUTDOWN_TIMEOUT_MS must be a positive number/);
+  });
+
+  it('metrics are off by default; --metrics, REFROCKET_METRICS=1 or a metrics port turn them on', () => {
+    expect(parseServerConfig({}, {})).toMatchObject({ metrics: false, metricsPort: undefined, shutdownTimeoutMs: 10_000 });
+    expect(parseServerConfig({ metrics: true }, {}).metrics).toBe(true);
+    expect(parseServerConfig({}, { REFROCKET_METRICS: '1' }).metrics).toBe(true);
+    expect(parseServerConfig({ metrics: true }, { REFROCKET_METRICS: '0' }).metrics).toBe(true);
+    expect(parseServerConfig({ metricsPort: '9464' }, {})).toMatchObject({ metrics: true, metricsPort: 9464 });
   });
 });
 

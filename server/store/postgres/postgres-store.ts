@@ -162,9 +162,9 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
         }),
       );
     },
-    openWriter(runner) {
+    openWriter(runner, { onBatch }) {
       // The pool reconnects by itself, so nothing here is ever fatal: failed batches answer 503.
-      return createLocalWriter(store, runner, { maxConcurrentBatches: CONCURRENT_BATCHES });
+      return createLocalWriter(store, runner, { maxConcurrentBatches: CONCURRENT_BATCHES, onBatch });
     },
     forgetCachedReads() {
       caches.clear();
@@ -176,6 +176,17 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
       } catch {
         throw databaseUnavailable();
       }
+    },
+    async databaseStats() {
+      const { rows } = await pool.query<{ size: string }>('SELECT pg_database_size(current_database()) AS size').catch((error) => {
+        throw mapUnavailable(error);
+      });
+      const max = (pool as unknown as { options: { max: number } }).options.max;
+      return {
+        engine: 'postgres' as const,
+        sizeBytes: Number(rows[0].size),
+        pool: { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max },
+      };
     },
     async invariantViolations() {
       try {

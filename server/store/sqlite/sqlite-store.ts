@@ -60,6 +60,7 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
     idempotency: createIdempotencyRepo(db),
   };
   const ping = db.prepare('SELECT 1').pluck();
+  const sizeBytes = db.prepare('SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()').pluck();
   const totalChanges = db.prepare('SELECT total_changes()').pluck();
   const begin = db.prepare('BEGIN IMMEDIATE');
   const commit = db.prepare('COMMIT');
@@ -163,9 +164,9 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
         for (const op of ops) outcomes.push(await (isolated ? runIsolated(op) : runFast(op)));
         return outcomes;
       })),
-    openWriter(runner: WriteOpRunner, { onFatal }) {
+    openWriter(runner: WriteOpRunner, { onFatal, onBatch }) {
       // Not for `:memory:` (a second connection would see another, empty database).
-      if (!options.writeThread || path === ':memory:') return createLocalWriter(store, runner);
+      if (!options.writeThread || path === ':memory:') return createLocalWriter(store, runner, { onBatch });
       return createThreadWriter({
         dbPath: path,
         synchronous: options.synchronous,
@@ -174,6 +175,7 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
           if (contestsChanged) contests.forgetCached();
         },
         onFatal,
+        onBatch,
       });
     },
     forgetCachedReads() {
@@ -189,6 +191,9 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
       } catch (error) {
         throw new ApiError(503, `Database unavailable: ${(error as Error).message}`);
       }
+    },
+    async databaseStats() {
+      return { engine: 'sqlite' as const, sizeBytes: sizeBytes.get() as number };
     },
     async invariantViolations() {
       const problems = ledger.mismatches().map(
