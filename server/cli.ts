@@ -10,6 +10,7 @@ import * as f from './http/fields.js';
 import { ApiError } from './domain/errors.js';
 import { contestView, entryView } from './http/views.js';
 import { serve } from './serve.js';
+import { addOperatorCommands } from './cli-operator.js';
 import { migrateStore, type MigrateProgress } from './store/migrate-store.js';
 import { backupStore, isPostgresUrl, openStore, type StoreOptions as OpenOptions } from './store/open-store.js';
 import type { Store } from './store/repositories.js';
@@ -142,9 +143,8 @@ export function buildCli(storeOptions: StoreOptions = {}): Command {
       print({ contestId: opts.contest, webhookSecret });
     });
 
-  program
-    .command('entries')
-    .description('manage entries')
+  const entries = program.command('entries').description('manage entries');
+  entries
     .command('create')
     .description('create an entry (participant) with its referral code')
     .requiredOption('--contest <id>', 'contest id')
@@ -222,7 +222,28 @@ export function buildCli(storeOptions: StoreOptions = {}): Command {
       print(summary);
     });
 
+  addOperatorCommands(program, contests, entries, {
+    dbOption,
+    withStore: (target, fn) => withStore(target, storeOptions, fn),
+  });
+  program.hook('preAction', (_program, command) => warnAboutNewDefaultDatabase(command));
   return program;
+}
+
+/**
+ * Left out, --db means ./refrocket.db in the current directory; run elsewhere, a command would
+ * quietly create a new, empty database there (an API key created so leaves the server answering
+ * 401). Say so on stderr, whatever the command.
+ */
+function warnAboutNewDefaultDatabase(command: Command) {
+  const usesDefault = command.name() === 'serve'
+    ? command.opts().db === undefined && process.env.REFROCKET_DB === undefined
+    : command.getOptionValueSource('db') === 'default';
+  if (!usesDefault || existsSync(DEFAULT_DB)) return;
+  process.stderr.write(
+    `refrocket: warning: no --db given (nor REFROCKET_DB), and ${DEFAULT_DB} does not exist in ${process.cwd()}: ` +
+      'creating a new, empty database there. Pass --db <file|postgres://…> to use an existing one.\n',
+  );
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { ChangeCounter } from './changes.js';
 import type { WriteOpRunner, Writer, WriterEvents } from './writer.js';
 import type { ApiKeyType, Contest, ContestStats, Entry, LedgerReason, Purchase } from './types.js';
+import type { ExportKind } from './export-queries.js';
 
 /**
  * The engine boundary. The rules (server/collector/) ask these interfaces what they need, by
@@ -310,6 +311,11 @@ export interface Store extends Repositories {
   forgetCachedReads(): void;
   /** Resolves when the database answers a query; rejects (503 ApiError) when it does not. */
   ping(): Promise<void>;
+  /**
+   * One page of a contest's rows for `refrocket export` (see export-queries.ts), in key order,
+   * starting after `after` (the previous page's last row).
+   */
+  exportPage(kind: ExportKind, contestId: string, after: Row | undefined, limit: number): Promise<Row[]>;
   /** What /metrics reports about the database: its size, and the pool's use on PostgreSQL. */
   databaseStats(): Promise<DatabaseStats>;
   /** Entries whose points differ from their ledger sum, and contests whose counters are off. */

@@ -7,6 +7,7 @@ import {
   ReplayBatch,
   type Outcome,
   type Repositories,
+  type Row,
   type Store,
   type TransactionalOp,
 } from '../repositories.js';
@@ -19,6 +20,7 @@ import { createEntriesRepo } from './entries.js';
 import { createLedgerRepo } from './ledger.js';
 import { createPurchasesRepo } from './purchases.js';
 import { createIdempotencyRepo } from './idempotency.js';
+import { exportQueries, pageStart } from '../export-queries.js';
 import { databaseUnavailable, mapUnavailable, poolQueryable, TrackedClient, type Queryable } from './queryable.js';
 import { createTableAccess, invariantViolations } from './tables.js';
 import { createVisitsRepo } from './visits.js';
@@ -176,6 +178,17 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
       } catch {
         throw databaseUnavailable();
       }
+    },
+    async exportPage(kind, contestId, after, limit) {
+      const query = exportQueries[kind];
+      const [k1, k2] = pageStart(kind, after);
+      // k2 is only in the entries query, and PostgreSQL wants every numbered parameter used: last.
+      const placeholders: Record<string, string> = { contest: '$1', k1: '$2', limit: '$3', k2: '$4' };
+      const text = query.sql.replace(/\$(contest|k1|k2|limit)/g, (_, name: string) => placeholders[name]);
+      const values = query.key.length === 2 ? [contestId, k1, limit, k2] : [contestId, k1, limit];
+      const rows = await poolQueryable(pool).rows<Row>({ name: `rr_export_${kind}`, text, values });
+      for (const row of rows) for (const column of query.numeric) if (row[column] !== null) row[column] = Number(row[column]);
+      return rows;
     },
     async databaseStats() {
       const { rows } = await pool.query<{ size: string }>('SELECT pg_database_size(current_database()) AS size').catch((error) => {

@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import { backupDatabase } from '../../db/sqlite/backup.js';
 import { openDatabase, type Db, type OpenDatabaseOptions } from '../../db/sqlite/open-database.js';
 import { ApiError } from '../../domain/errors.js';
@@ -19,6 +20,7 @@ import { createEntriesRepo } from './entries.js';
 import { createLedgerRepo } from './ledger.js';
 import { createPurchasesRepo } from './purchases.js';
 import { createIdempotencyRepo } from './idempotency.js';
+import { EXPORT_KINDS, exportQueries, pageStart, type ExportKind } from '../export-queries.js';
 import { createThreadWriter } from './thread-writer.js';
 import { createVisitsRepo } from './visits.js';
 import { PRIMARY_KEYS } from '../rows.js';
@@ -60,6 +62,9 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
     idempotency: createIdempotencyRepo(db),
   };
   const ping = db.prepare('SELECT 1').pluck();
+  const exportStatements = Object.fromEntries(
+    EXPORT_KINDS.map((kind) => [kind, db.prepare(exportQueries[kind].sql.replace(/\$(contest|k1|k2|limit)/g, '@$1'))]),
+  ) as Record<ExportKind, Database.Statement>;
   const sizeBytes = db.prepare('SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()').pluck();
   const totalChanges = db.prepare('SELECT total_changes()').pluck();
   const begin = db.prepare('BEGIN IMMEDIATE');
@@ -191,6 +196,10 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
       } catch (error) {
         throw new ApiError(503, `Database unavailable: ${(error as Error).message}`);
       }
+    },
+    async exportPage(kind, contestId, after, limit) {
+      const [k1, k2] = pageStart(kind, after);
+      return exportStatements[kind].all({ contest: contestId, k1, k2, limit }) as Row[];
     },
     async databaseStats() {
       return { engine: 'sqlite' as const, sizeBytes: sizeBytes.get() as number };
