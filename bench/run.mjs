@@ -53,7 +53,7 @@ async function main() {
   try {
     const label = ENGINE === 'postgres' ? `PostgreSQL, ${COLLECTORS} collector${COLLECTORS > 1 ? 's' : ''}` : 'SQLite';
     console.log(`Mode: ${QUICK ? 'quick' : 'default'} (${label}) — ${CONNECTIONS} connections, ${DURATION} s per run (+${WARMUP} s warm-up), ${os.cpus().length} CPUs`);
-    let t = performance.now();
+    const t = performance.now();
     const seed = seedDatabase(file, { entries: ENTRIES });
     console.log(`Seeded ${ENTRIES} entries in ${Math.round(performance.now() - t)} ms (${file})`);
     const storage = ENGINE === 'postgres' ? await postgresStorage(file, cleanup) : sqliteStorage(file);
@@ -233,7 +233,7 @@ function sqliteStorage(file) {
  */
 async function postgresStorage(file, cleanup) {
   const { countRows, freshDatabase, migrateIntoPostgres, postgresCpuMeter, startBenchPostgres } = await import('./postgres.mjs');
-  let t = performance.now();
+  const t = performance.now();
   const server = await startBenchPostgres();
   cleanup.push(server.stop);
   const serverMs = Math.round(performance.now() - t);

@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { validateCode } from '../collector/visit.js';
 import { readCookie } from '../http/cookies.js';
 import * as f from '../http/fields.js';
