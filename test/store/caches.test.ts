@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { ChangeCounter, VersionedCache } from '../../server/store/changes.js';
+import { ExpiringMap } from '../../server/store/postgres/caches.js';
+
+describe('read caches (lru-cache, on an injected clock)', () => {
+  it('ExpiringMap: entries expire on the clock given, and the least recently used goes first', () => {
+    let now = 1_000;
+    const map = new ExpiringMap<string>(500, 2, () => now);
+    map.set('a', 'A');
+    map.set('b', 'B');
+    expect(map.get('a')).toBe('A'); // a is now more recent than b
+    map.set('c', 'C');
+    expect([map.get('a'), map.get('b'), map.get('c')]).toEqual(['A', undefined, 'C']);
+    now += 501;
+    expect(map.get('a')).toBeUndefined();
+    const forever = new ExpiringMap<string>(Number.POSITIVE_INFINITY, 10, () => now);
+    forever.set('code', 'entry');
+    now += 10 ** 9;
+    expect(forever.get('code')).toBe('entry');
+  });
+
+  it('VersionedCache: reused until a write or the age limit, on the clock given', async () => {
+    let now = 0;
+    const changes = new ChangeCounter();
+    const cache = new VersionedCache<number>(changes, 100, 10, () => now);
+    let reads = 0;
+    const read = () => cache.get('k', async () => ++reads);
+    expect(await read()).toBe(1);
+    expect(await read()).toBe(1);
+    changes.bump();
+    expect(await read()).toBe(2);
+    now += 101;
+    expect(await read()).toBe(3);
+  });
+});
