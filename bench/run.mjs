@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick | --scale | --profile | --db postgres [--collectors 2] | --compare [rev]]`:
+// `npm run bench [-- --quick | --scale | --profile | --db postgres [--collectors 2] | --compare [rev] | --export [--rows N]]`:
 // the collector against a bare Fastify baseline. See bench/README.md for what is measured and how
 // to read it.
 import Database from 'better-sqlite3';
@@ -41,6 +41,10 @@ async function main() {
   if (argv.includes('--scale')) {
     const { runScale } = await import('./scale.mjs');
     return runScale();
+  }
+  if (argv.includes('--export')) {
+    const { runExportMemory } = await import('./export-memory.mjs');
+    return runExportMemory(Number(flag('--rows', '1000000')));
   }
   if (argv.includes('--compare')) {
     const { runCompare } = await import('./compare.mjs');

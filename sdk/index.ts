@@ -199,7 +199,9 @@ export class Refrocket {
     }
     const headers: Record<string, string> = { accept: 'application/json' };
     if (request.body !== undefined) headers['content-type'] = 'application/json';
-    if (request.auth === 'apiKey' && this.options.apiKey) headers['x-api-key'] = this.options.apiKey;
+    // Also on the public referral routes: a private key marks a trusted backend, exempt from the
+    // per-IP rate limits that would otherwise treat all its users as one visitor.
+    if (request.auth !== 'webhookSecret' && this.options.apiKey) headers['x-api-key'] = this.options.apiKey;
     if (request.auth === 'webhookSecret' && this.options.webhookSecret) headers['x-webhook-secret'] = this.options.webhookSecret;
     if (request.method !== 'GET') headers['idempotency-key'] = callOptions.idempotencyKey ?? globalThis.crypto.randomUUID();
     const body = request.body === undefined ? undefined : JSON.stringify(request.body);
