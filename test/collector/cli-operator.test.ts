@@ -1,10 +1,28 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { runCli } from '../../server/cli.js';
 import { repoRoot, useWorkspace } from '../reliability/harness.js';
 
 const bin = join(repoRoot, 'bin', 'refrocket.mjs');
+
+/** Runs the CLI in this process (commander, the same code the bin runs), capturing its output. */
+async function refrocketHere(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
+  const exitCode = process.exitCode;
+  try {
+    await runCli(['node', 'refrocket', ...args]);
+    return { code: Number(process.exitCode ?? 0), stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+    process.exitCode = exitCode;
+  }
+}
 
 /** Runs the built CLI; resolves with its exit code and output, whatever the code. */
 function refrocket(args: string[], cwd = repoRoot): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -18,12 +36,13 @@ function refrocket(args: string[], cwd = repoRoot): Promise<{ code: number; stdo
 }
 
 describe('the operator CLI (SQLite file; the commands share the store code tested on both engines)', () => {
+  // In this process (fast); the last test runs the built bin, in a directory of its own.
   const workspace = useWorkspace('cli-operator');
 
   it('list, update, leaderboard, stats, export → import round trip, tables and --json', async () => {
     const db = workspace.path('ops.db');
     const ok = async (...args: string[]) => {
-      const run = await refrocket([...args, '--db', db]);
+      const run = await refrocketHere([...args, '--db', db]);
       expect(run.code, run.stderr).toBe(0);
       return run;
     };
@@ -57,15 +76,15 @@ describe('the operator CLI (SQLite file; the commands share the store code teste
       JSON.parse((await ok('leaderboard', '--contest', contest, '--json')).stdout).map((r: { rank: number; email: string; points: number }) => [r.rank, r.email, r.points]);
     expect(await ranks('copy')).toEqual(await ranks('spring'));
     expect((await ok('leaderboard', '--contest', 'copy')).stdout).toMatch(/│ 1\s+│ ann@example.com/);
-  }, 120_000); // ~20 CLI starts, each a fresh process
+  });
 
 
   it('a bad import row is reported with its line and reason', async () => {
     const db = workspace.path('bad.db');
-    await refrocket(['contests', 'create', '--title', 'T', '--id', 't', '--db', db]);
+    await refrocketHere(['contests', 'create', '--title', 'T', '--id', 't', '--db', db]);
     const csv = workspace.path('bad.csv');
     writeFileSync(csv, 'email,name,points\nok@example.com,Ok,3\nnope,Bad,1\n');
-    const run = await refrocket(['import', 'entries', '--contest', 't', '--file', csv, '--db', db]);
+    const run = await refrocketHere(['import', 'entries', '--contest', 't', '--file', csv, '--db', db]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('imported 1 of 2 rows in 1 batches; 0 skipped, 1 rejected');
     expect(run.stdout).toMatch(/│ 2\s+│ rejected\s+│ email must be a valid email address\s+│/);
