@@ -1,5 +1,3 @@
-import { LRUCache } from 'lru-cache';
-
 /**
  * A counter bumped by every write that can change a ranking (entries, ledger, contest settings).
  * Cached reads remember the version they were computed at and are reused only while it is
@@ -13,24 +11,19 @@ export class ChangeCounter {
 }
 
 export class VersionedCache<T> {
-  private readonly entries: LRUCache<string, { version: number; until: number; value: T }>;
+  private readonly entries = new Map<string, { version: number; until: number; value: T }>();
   constructor(
     private readonly changes: ChangeCounter,
     private readonly maxAgeMs: number,
-    maxEntries = 100,
-    /** The clock entries age on (injectable). */
-    private readonly now: () => number = Date.now,
-  ) {
-    // Bounded by evicting the least recently used key, not by dropping every entry when full.
-    this.entries = new LRUCache({ max: maxEntries });
-  }
+    private readonly maxEntries = 100,
+  ) {}
 
   /** Reads being computed, by key: callers that miss together share one read. */
   private readonly pending = new Map<string, { version: number; value: Promise<T> }>();
 
   async get(key: string, compute: () => Promise<T>): Promise<T> {
     const hit = this.entries.get(key);
-    const now = this.now();
+    const now = Date.now();
     if (hit && hit.version === this.changes.version && hit.until > now) return hit.value;
     // The version before the read: a write committed while it runs makes the answer stale.
     const version = this.changes.version;
@@ -42,6 +35,7 @@ export class VersionedCache<T> {
     this.pending.set(key, { version, value });
     try {
       const result = await value;
+      if (this.entries.size >= this.maxEntries) this.entries.clear();
       this.entries.set(key, { version, until: now + this.maxAgeMs, value: result });
       return result;
     } finally {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { ChangeCounter, VersionedCache } from '../../server/store/changes.js';
 import { ExpiringMap } from '../../server/store/postgres/caches.js';
 
 describe('read caches (lru-cache, on an injected clock)', () => {
@@ -19,17 +18,4 @@ describe('read caches (lru-cache, on an injected clock)', () => {
     expect(forever.get('code')).toBe('entry');
   });
 
-  it('VersionedCache: reused until a write or the age limit, on the clock given', async () => {
-    let now = 0;
-    const changes = new ChangeCounter();
-    const cache = new VersionedCache<number>(changes, 100, 10, () => now);
-    let reads = 0;
-    const read = () => cache.get('k', async () => ++reads);
-    expect(await read()).toBe(1);
-    expect(await read()).toBe(1);
-    changes.bump();
-    expect(await read()).toBe(2);
-    now += 101;
-    expect(await read()).toBe(3);
-  });
 });
