@@ -17,6 +17,11 @@ export default defineConfig({
       exclude: ['server/sea-main.ts', 'server/sea-assets.ts', 'server/main.ts', 'server/types/**'],
       reporter: ['text-summary', 'json-summary'],
       reportsDirectory: '.tmp/coverage',
+      reportOnFailure: true,
+      // Just under what a subset of the suite measured (api, store, data-transfer, bad-input:
+      // statements 66.95%, branches 57.68%, functions 66.18%, lines 70.57%); the whole suite
+      // covers at least that. Raise them once a full run's figure is known.
+      thresholds: { statements: 65, branches: 55, functions: 64, lines: 68 },
     },
   },
 });
