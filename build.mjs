@@ -5,6 +5,7 @@
 import { buildClient } from './scripts/build-client.mjs';
 import { buildSea } from './scripts/build-sea.mjs';
 import { buildServer } from './scripts/build-server.mjs';
+import { buildSdk } from './scripts/build-sdk.mjs';
 
 const started = Date.now();
 const client = await buildClient();
@@ -12,6 +13,8 @@ const { raw, gzip, brotli } = client.sizes;
 console.log(`dist/referral-tracker.js  ${raw} B raw, ${gzip} B gzip, ${brotli} B brotli`);
 await buildServer({ trackerScript: client.code });
 console.log(`dist/cli.cjs              built in ${Date.now() - started} ms`);
+await buildSdk();
+console.log('dist/sdk/index.js         refrocket/sdk, with declarations in dist/types/');
 
 if (process.argv.includes('--no-sea') || process.env.REFROCKET_SKIP_SEA === '1') {
   // skipped on request

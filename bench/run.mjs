@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick | --scale | --profile | --db postgres [--collectors 2] | --compare [rev]]`:
+// `npm run bench [-- --quick | --scale | --profile | --db postgres [--collectors 2] | --compare [rev] | --export [--rows N]]`:
 // the collector against a bare Fastify baseline. See bench/README.md for what is measured and how
 // to read it.
 import Database from 'better-sqlite3';
@@ -42,6 +42,10 @@ async function main() {
     const { runScale } = await import('./scale.mjs');
     return runScale();
   }
+  if (argv.includes('--export')) {
+    const { runExportMemory } = await import('./export-memory.mjs');
+    return runExportMemory(Number(flag('--rows', '1000000')));
+  }
   if (argv.includes('--compare')) {
     const { runCompare } = await import('./compare.mjs');
     return runCompare();
@@ -53,7 +57,7 @@ async function main() {
   try {
     const label = ENGINE === 'postgres' ? `PostgreSQL, ${COLLECTORS} collector${COLLECTORS > 1 ? 's' : ''}` : 'SQLite';
     console.log(`Mode: ${QUICK ? 'quick' : 'default'} (${label}) — ${CONNECTIONS} connections, ${DURATION} s per run (+${WARMUP} s warm-up), ${os.cpus().length} CPUs`);
-    let t = performance.now();
+    const t = performance.now();
     const seed = seedDatabase(file, { entries: ENTRIES });
     console.log(`Seeded ${ENTRIES} entries in ${Math.round(performance.now() - t)} ms (${file})`);
     const storage = ENGINE === 'postgres' ? await postgresStorage(file, cleanup) : sqliteStorage(file);
@@ -233,7 +237,7 @@ function sqliteStorage(file) {
  */
 async function postgresStorage(file, cleanup) {
   const { countRows, freshDatabase, migrateIntoPostgres, postgresCpuMeter, startBenchPostgres } = await import('./postgres.mjs');
-  let t = performance.now();
+  const t = performance.now();
   const server = await startBenchPostgres();
   cleanup.push(server.stop);
   const serverMs = Math.round(performance.now() - t);

@@ -10,6 +10,8 @@ import { bodyParsersPlugin } from './plugins/body-parsers.js';
 import { capConnectionsPerIp, connectionOptions } from './plugins/connections.js';
 import { errorHandlerPlugin } from './plugins/errors.js';
 import { heavyReadsPlugin } from './plugins/heavy-reads.js';
+import { idempotencyPlugin } from './plugins/idempotency.js';
+import { createMetrics, metricsPlugin, type Metrics } from './plugins/metrics.js';
 import { noRateLimitsPlugin, rateLimitsPlugin } from './plugins/rate-limits.js';
 import { servicesPlugin } from './plugins/services.js';
 import { healthRoutes } from './routes/health.js';
@@ -62,6 +64,8 @@ export interface AppOptions {
   heavyReadsPerClient?: number;
   /** Outbound webhook delivery (server/outbound/); `deliver: false` keeps the loop off. */
   webhooks?: DeliveryOptions & { deliver?: boolean };
+  /** Prometheus metrics (GET /metrics for a private key): true for a fresh set, or serve's own. */
+  metrics?: boolean | Metrics;
 }
 
 declare module 'fastify' {
@@ -75,7 +79,7 @@ declare module 'fastify' {
 const corsOptions = {
   origin: '*',
   methods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
-  allowedHeaders: ['Content-Type', 'x-api-key'],
+  allowedHeaders: ['Content-Type', 'x-api-key', 'Idempotency-Key'],
   // track-visit's answer names the contest's cookie lifetime in Rocket-Cookie-Days; the browser
   // script on another origin may read it only if it is exposed.
   exposedHeaders: ['Rocket-Cookie-Days'],
@@ -98,13 +102,16 @@ export function buildApp(options: AppOptions = {}) {
   const closeStore = options.store === undefined || options.closeStore === true;
   const store = options.store ?? createMemoryStore();
   const now = options.now ?? Date.now;
+  const metrics = options.metrics === true ? createMetrics(store) : options.metrics || undefined;
   // A write thread (SQLite files under serve) uses the real clock, not `now`.
-  const writer = store.openWriter(writeOpRunner(now), {
+  const openedWriter = store.openWriter(writeOpRunner(now), {
+    onBatch: metrics?.observeBatch,
     onFatal: (error) => {
       app.log.fatal({ err: error }, 'the writer stopped');
       options.onWriterFatal?.(error);
     },
   });
+  const writer = metrics ? metrics.countWrites(openedWriter) : openedWriter;
 
   const app = Fastify({
     logger: options.logger ?? false,
@@ -133,6 +140,9 @@ export function buildApp(options: AppOptions = {}) {
 
   app.decorate('webhookDelivery', { allowPrivate: options.webhooks?.allowPrivate ?? false });
 
+  // Every write route, also ones added later: Idempotency-Key with Stripe's semantics.
+  app.register(idempotencyPlugin);
+  if (metrics) app.register(metricsPlugin, { metrics });
   app.register(openApiPlugin, { version: options.version ?? '0.0.0-dev' });
   app.register(healthRoutes);
   app.register(trackerScriptRoutes, { script: options.trackerScript });

@@ -10,6 +10,7 @@ import * as f from './http/fields.js';
 import { ApiError } from './domain/errors.js';
 import { contestView, entryView } from './http/views.js';
 import { serve } from './serve.js';
+import { addOperatorCommands } from './cli-operator.js';
 import { migrateStore, type MigrateProgress } from './store/migrate-store.js';
 import { backupStore, isPostgresUrl, openStore, type StoreOptions as OpenOptions } from './store/open-store.js';
 import type { Store } from './store/repositories.js';
@@ -78,7 +79,7 @@ export function buildCli(storeOptions: StoreOptions = {}): Command {
     .addOption(new Option('--port <port>', 'port to listen on (env PORT, default 3000)'))
     .addOption(new Option('--host <host>', 'interface to bind (env HOST, default 0.0.0.0)'))
     .addOption(new Option('--db <path|url>', `${DB_HELP} (env REFROCKET_DB, default ${DEFAULT_DB})`))
-    .addOption(new Option('--rate-limit <perMinute>', 'per-IP requests per minute, or "off" (env REFROCKET_RATE_LIMIT, default 100)'))
+    .addOption(new Option('--rate-limit <perMinute>', 'per-IP requests per minute, or "off" (env REFROCKET_RATE_LIMIT, default 1500)'))
     .option('--trust-proxy [hops|addresses]', 'take the client IP from X-Forwarded-For set by your proxy: hop count (default 1) or proxy addresses/CIDRs')
     .addOption(new Option('--durability <level>', 'normal: survives process crashes; full: also power loss').choices(['normal', 'full']))
     .addOption(new Option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent'))
@@ -86,6 +87,9 @@ export function buildCli(storeOptions: StoreOptions = {}): Command {
     .addOption(new Option('--connection-timeout <seconds>', 'close a connection idle this long (env REFROCKET_CONNECTION_TIMEOUT, default 60)'))
     .addOption(new Option('--max-connections-per-ip <n>', 'open connections per client address, 0 for no cap (env REFROCKET_MAX_CONNECTIONS_PER_IP, default 100)'))
     .addOption(new Option('--heavy-reads <n>', 'concurrent entry lists/searches per API key and per IP, beyond: 429 (env REFROCKET_HEAVY_READS, default 4)'))
+    .option('--metrics', 'Prometheus metrics at GET /metrics for a private API key (env REFROCKET_METRICS=1)')
+    .option('--metrics-port <port>', 'also serve /metrics without a key on 127.0.0.1:<port> (env REFROCKET_METRICS_PORT)')
+    .option('--shutdown-timeout <ms>', 'longest graceful shutdown before exiting anyway (env REFROCKET_SHUTDOWN_TIMEOUT_MS, default 10000)')
     .action(async (flags) => {
       const config = parseServerConfig(flags);
       const { app, database } = await serve(config, storeOptions, { version });
@@ -158,9 +162,8 @@ export function buildCli(storeOptions: StoreOptions = {}): Command {
       print({ contestId: opts.contest, stripeConnected: detail.stripeConnected });
     });
 
-  program
-    .command('entries')
-    .description('manage entries')
+  const entries = program.command('entries').description('manage entries');
+  entries
     .command('create')
     .description('create an entry (participant) with its referral code')
     .requiredOption('--contest <id>', 'contest id')
@@ -240,7 +243,28 @@ export function buildCli(storeOptions: StoreOptions = {}): Command {
       print(summary);
     });
 
+  addOperatorCommands(program, contests, entries, {
+    dbOption,
+    withStore: (target, fn) => withStore(target, storeOptions, fn),
+  });
+  program.hook('preAction', (_program, command) => warnAboutNewDefaultDatabase(command));
   return program;
+}
+
+/**
+ * Left out, --db means ./refrocket.db in the current directory; run elsewhere, a command would
+ * quietly create a new, empty database there (an API key created so leaves the server answering
+ * 401). Say so on stderr, whatever the command.
+ */
+function warnAboutNewDefaultDatabase(command: Command) {
+  const usesDefault = command.name() === 'serve'
+    ? command.opts().db === undefined && process.env.REFROCKET_DB === undefined
+    : command.getOptionValueSource('db') === 'default';
+  if (!usesDefault || existsSync(DEFAULT_DB)) return;
+  process.stderr.write(
+    `refrocket: warning: no --db given (nor REFROCKET_DB), and ${DEFAULT_DB} does not exist in ${process.cwd()}: ` +
+      'creating a new, empty database there. Pass --db <file|postgres://…> to use an existing one.\n',
+  );
 }
 
 /**

@@ -1,8 +1,10 @@
+import { z } from 'zod';
 import { parseRetrySchedule } from './outbound/delivery-loop.js';
 
 /**
- * Server settings, parsed once at start-up from CLI flags and environment variables (flags win).
- * A bad value stops start-up with a message naming the setting.
+ * Server settings, parsed once at start-up from CLI flags and environment variables (flags win)
+ * by one zod schema (`configSchema`). A bad value stops start-up with a message naming the
+ * setting as it was given: the flag, or the environment variable.
  */
 export interface ServerConfig {
   port: number;
@@ -17,6 +19,12 @@ export interface ServerConfig {
   logLevel: string;
   /** Run writes in a worker thread (default; see server/writer/). */
   writeThread: boolean;
+  /** Prometheus metrics: GET /metrics on the main port for a private key. */
+  metrics: boolean;
+  /** Also serve /metrics without a key on this loopback port (implies metrics). */
+  metricsPort: number | undefined;
+  /** How long a graceful shutdown may take before the process exits anyway (ms). */
+  shutdownTimeoutMs: number;
   /** A request (headers and body) must arrive within this many ms, or it is answered 408 and closed. */
   requestTimeoutMs: number;
   /** A connection with no traffic for this many ms is closed. */
@@ -38,28 +46,6 @@ export interface WebhookSettings {
   timeoutMs?: number;
 }
 
-/** The outbound-webhook settings from the environment; a bad value names the setting. */
-export function parseWebhookSettings(env: NodeJS.ProcessEnv): WebhookSettings {
-  const allow = env.REFROCKET_ALLOW_PRIVATE_WEBHOOKS ?? '0';
-  if (allow !== '0' && allow !== '1') throw new ConfigError(`REFROCKET_ALLOW_PRIVATE_WEBHOOKS must be 0 or 1, got "${allow}"`);
-  const settings: WebhookSettings = { allowPrivate: allow === '1' };
-  if (env.REFROCKET_WEBHOOK_RETRY_SCHEDULE) {
-    try {
-      settings.retryScheduleMs = parseRetrySchedule(env.REFROCKET_WEBHOOK_RETRY_SCHEDULE);
-    } catch (error) {
-      throw new ConfigError((error as Error).message);
-    }
-  }
-  if (env.REFROCKET_WEBHOOK_TIMEOUT_MS !== undefined) {
-    const timeout = Number(env.REFROCKET_WEBHOOK_TIMEOUT_MS);
-    if (!Number.isInteger(timeout) || timeout < 100 || timeout > 60_000) {
-      throw new ConfigError(`REFROCKET_WEBHOOK_TIMEOUT_MS must be an integer from 100 to 60000, got "${env.REFROCKET_WEBHOOK_TIMEOUT_MS}"`);
-    }
-    settings.timeoutMs = timeout;
-  }
-  return settings;
-}
-
 export class ConfigError extends Error {}
 
 /**
@@ -77,92 +63,170 @@ export interface RawServerSettings {
   trustProxy?: boolean | string;
   durability?: string;
   logLevel?: string;
+  metrics?: boolean | string;
+  metricsPort?: string;
+  shutdownTimeout?: string;
   requestTimeout?: string;
   connectionTimeout?: string;
   maxConnectionsPerIp?: string;
   heavyReads?: string;
 }
 
-/** A whole number within [min, max], or the ConfigError naming the setting. */
-function parseCount(value: string, setting: string, min: number, max: number, unit: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n < min || n > max) {
-    throw new ConfigError(`${setting} must be a whole number of ${unit} from ${min} to ${max}, got "${value}"`);
-  }
-  return n;
-}
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-/** The flag's name when the flag was given, else the environment variable's. */
-const settingName = (flag: string | undefined, flagName: string, envName: string) => (flag !== undefined ? flagName : envName);
+const portNumber = z
+  .string()
+  .refine((v) => /^\d+$/.test(v) && Number(v) <= 65535, { error: 'must be a port number (0-65535)' })
+  .transform(Number);
 
-function parsePort(value: string, setting: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ConfigError(`${setting} must be a port number (0-65535), got "${value}"`);
-  }
-  return port;
-}
-
-function parseRateLimit(value: string, setting: string): number | false {
-  if (value === 'off') return false;
-  const perMinute = Number(value);
-  if (!Number.isInteger(perMinute) || perMinute < 1) {
-    throw new ConfigError(`${setting} must be a positive integer (requests per minute) or "off", got "${value}"`);
-  }
-  return perMinute;
-}
+/** `1`/`true`/`on` and `0`/`false`/`off` (any case); a bare flag arrives as true. */
+const onOff = z.preprocess(
+  (v) => (typeof v === 'boolean' ? String(v) : v),
+  z
+    .string()
+    .toLowerCase()
+    .refine((v) => ['1', 'true', 'on', '0', 'false', 'off', ''].includes(v), { error: 'must be "on" or "off"' })
+    .transform((v) => ['1', 'true', 'on'].includes(v)),
+);
 
 /**
  * `--trust-proxy` alone means one hop: the proxy in front appends the client address, and
  * whatever the client itself wrote into X-Forwarded-For is ignored. A number is a hop count;
  * anything else is a list of proxy addresses or CIDRs (e.g. "127.0.0.1,10.0.0.0/8").
  */
-function parseTrustProxy(value: boolean | string): false | number | string {
+const trustProxy = z.union([z.boolean(), z.string()]).transform((value): false | number | string => {
   if (value === false || value === '' || value === 'false' || value === '0') return false;
   if (value === true || value === 'true') return 1;
   if (/^\d+$/.test(value)) return Number(value);
   return value;
-}
+});
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+/** A whole number within [min, max] of `unit`. */
+const count = (min: number, max: number, unit: string) =>
+  z
+    .string()
+    .refine((v) => /^\d+$/.test(v.trim()) && Number(v) >= min && Number(v) <= max, {
+      error: `must be a whole number of ${unit} from ${min} to ${max}`,
+    })
+    .transform(Number);
+
+/** Every setting, its flag, its environment variable and its default, in one schema. */
+export const configSchema = z.object({
+  port: portNumber,
+  host: z.string().min(1, { error: 'must not be empty' }),
+  db: z.string().min(1, { error: 'must not be empty' }),
+  rateLimit: z.string().transform((value, ctx) => {
+    if (value === 'off') return false as const;
+    if (/^\d+$/.test(value) && Number(value) >= 1) return Number(value);
+    ctx.addIssue({ code: 'custom', message: 'must be a positive integer (requests per minute) or "off"' });
+    return z.NEVER;
+  }),
+  trustProxy,
+  durability: z
+    .string()
+    .toLowerCase()
+    .pipe(z.enum(['normal', 'full'], { error: 'must be "normal" or "full"' })),
+  logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }),
+  writeThread: z
+    .string()
+    .toLowerCase()
+    .pipe(z.enum(['on', 'off'], { error: 'must be "on" or "off"' })),
+  metrics: onOff,
+  metricsPort: portNumber.optional(),
+  shutdownTimeout: z
+    .string()
+    .refine((v) => /^\d+$/.test(v) && Number(v) >= 1, { error: 'must be a positive number of milliseconds' })
+    .transform(Number),
+  requestTimeout: count(1, 3600, 'seconds'),
+  connectionTimeout: count(1, 3600, 'seconds'),
+  maxConnectionsPerIp: count(0, 1_000_000, 'connections'),
+  heavyReads: count(1, 1000, 'requests'),
+  allowPrivateWebhooks: z.enum(['0', '1'], { error: 'must be 0 or 1' }).transform((v) => v === '1'),
+  webhookRetrySchedule: z
+    .string()
+    .transform((value, ctx) => {
+      try {
+        return parseRetrySchedule(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message.replace(/^REFROCKET_WEBHOOK_RETRY_SCHEDULE: /, '') });
+        return z.NEVER;
+      }
+    })
+    .optional(),
+  webhookTimeoutMs: z
+    .string()
+    .refine((v) => /^\d+$/.test(v) && Number(v) >= 100 && Number(v) <= 60_000, { error: 'must be an integer from 100 to 60000' })
+    .transform(Number)
+    .optional(),
+});
+
+type Key = keyof z.input<typeof configSchema>;
+
+/** Where each setting comes from: [flag, environment variable, default]. */
+const sources: Record<Key, [flag: string | null, env: string, fallback: string | undefined]> = {
+  port: ['--port', 'PORT', '3000'],
+  host: ['--host', 'HOST', '0.0.0.0'],
+  db: ['--db', 'REFROCKET_DB', './refrocket.db'],
+  rateLimit: ['--rate-limit', 'REFROCKET_RATE_LIMIT', String(DEFAULT_RATE_LIMIT)],
+  trustProxy: ['--trust-proxy', 'REFROCKET_TRUST_PROXY', 'false'],
+  durability: ['--durability', 'REFROCKET_DURABILITY', 'normal'],
+  logLevel: ['--log-level', 'LOG_LEVEL', 'info'],
+  writeThread: [null, 'REFROCKET_WRITE_THREAD', 'on'],
+  metrics: ['--metrics', 'REFROCKET_METRICS', 'off'],
+  metricsPort: ['--metrics-port', 'REFROCKET_METRICS_PORT', undefined],
+  shutdownTimeout: ['--shutdown-timeout', 'REFROCKET_SHUTDOWN_TIMEOUT_MS', '10000'],
+  requestTimeout: ['--request-timeout', 'REFROCKET_REQUEST_TIMEOUT', '30'],
+  connectionTimeout: ['--connection-timeout', 'REFROCKET_CONNECTION_TIMEOUT', '60'],
+  maxConnectionsPerIp: ['--max-connections-per-ip', 'REFROCKET_MAX_CONNECTIONS_PER_IP', '100'],
+  heavyReads: ['--heavy-reads', 'REFROCKET_HEAVY_READS', '4'],
+  allowPrivateWebhooks: [null, 'REFROCKET_ALLOW_PRIVATE_WEBHOOKS', '0'],
+  webhookRetrySchedule: [null, 'REFROCKET_WEBHOOK_RETRY_SCHEDULE', undefined],
+  webhookTimeoutMs: [null, 'REFROCKET_WEBHOOK_TIMEOUT_MS', undefined],
+};
 
 export function parseServerConfig(flags: RawServerSettings, env: NodeJS.ProcessEnv = process.env): ServerConfig {
-  const port = flags.port ?? env.PORT ?? '3000';
-  const rateLimit = flags.rateLimit ?? env.REFROCKET_RATE_LIMIT ?? String(DEFAULT_RATE_LIMIT);
-  const durability = (flags.durability ?? env.REFROCKET_DURABILITY ?? 'normal').toLowerCase();
-  if (durability !== 'normal' && durability !== 'full') {
-    throw new ConfigError(`--durability must be "normal" or "full", got "${durability}"`);
+  const raw: Record<string, unknown> = {};
+  const givenAs: Record<string, string> = {};
+  for (const [key, [flag, envName, fallback]] of Object.entries(sources)) {
+    const fromFlag = (flags as Record<string, unknown>)[key];
+    if (fromFlag !== undefined && flag) {
+      raw[key] = fromFlag;
+      givenAs[key] = flag;
+    } else if (env[envName] !== undefined) {
+      raw[key] = env[envName];
+      givenAs[key] = envName;
+    } else {
+      raw[key] = fallback;
+      givenAs[key] = flag ?? envName;
+    }
   }
-  const logLevel = flags.logLevel ?? env.LOG_LEVEL ?? 'info';
-  if (!LOG_LEVELS.includes(logLevel)) {
-    throw new ConfigError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key = String(issue.path[0]);
+    throw new ConfigError(`${givenAs[key] ?? key} ${issue.message}, got "${String(raw[key])}"`);
   }
-  const trustProxy = parseTrustProxy(flags.trustProxy ?? env.REFROCKET_TRUST_PROXY ?? false);
-  const writeThread = (env.REFROCKET_WRITE_THREAD ?? 'on').toLowerCase();
-  if (writeThread !== 'on' && writeThread !== 'off') {
-    throw new ConfigError(`REFROCKET_WRITE_THREAD must be "on" or "off", got "${writeThread}"`);
-  }
-  const requestTimeout = flags.requestTimeout ?? env.REFROCKET_REQUEST_TIMEOUT ?? '30';
-  const connectionTimeout = flags.connectionTimeout ?? env.REFROCKET_CONNECTION_TIMEOUT ?? '60';
-  const maxConnectionsPerIp = flags.maxConnectionsPerIp ?? env.REFROCKET_MAX_CONNECTIONS_PER_IP ?? '100';
-  const heavyReads = flags.heavyReads ?? env.REFROCKET_HEAVY_READS ?? '4';
+  const c = parsed.data;
   return {
-    requestTimeoutMs: 1000 * parseCount(requestTimeout,
-      settingName(flags.requestTimeout, '--request-timeout', 'REFROCKET_REQUEST_TIMEOUT'), 1, 3600, 'seconds'),
-    connectionTimeoutMs: 1000 * parseCount(connectionTimeout,
-      settingName(flags.connectionTimeout, '--connection-timeout', 'REFROCKET_CONNECTION_TIMEOUT'), 1, 3600, 'seconds'),
-    maxConnectionsPerIp: parseCount(maxConnectionsPerIp,
-      settingName(flags.maxConnectionsPerIp, '--max-connections-per-ip', 'REFROCKET_MAX_CONNECTIONS_PER_IP'), 0, 1_000_000, 'connections'),
-    heavyReadsPerClient: parseCount(heavyReads,
-      settingName(flags.heavyReads, '--heavy-reads', 'REFROCKET_HEAVY_READS'), 1, 1000, 'requests'),
-    port: parsePort(port, flags.port !== undefined ? '--port' : 'PORT'),
-    host: flags.host ?? env.HOST ?? '0.0.0.0',
-    db: flags.db ?? env.REFROCKET_DB ?? './refrocket.db',
-    rateLimit: parseRateLimit(rateLimit, flags.rateLimit !== undefined ? '--rate-limit' : 'REFROCKET_RATE_LIMIT'),
-    trustProxy,
-    synchronous: durability === 'full' ? 'FULL' : 'NORMAL',
-    logLevel,
-    writeThread: writeThread === 'on',
-    webhooks: parseWebhookSettings(env),
+    port: c.port,
+    host: c.host,
+    db: c.db,
+    rateLimit: c.rateLimit,
+    trustProxy: c.trustProxy,
+    synchronous: c.durability === 'full' ? 'FULL' : 'NORMAL',
+    logLevel: c.logLevel,
+    writeThread: c.writeThread === 'on',
+    metrics: c.metrics || c.metricsPort !== undefined,
+    metricsPort: c.metricsPort,
+    shutdownTimeoutMs: c.shutdownTimeout,
+    requestTimeoutMs: 1000 * c.requestTimeout,
+    connectionTimeoutMs: 1000 * c.connectionTimeout,
+    maxConnectionsPerIp: c.maxConnectionsPerIp,
+    heavyReadsPerClient: c.heavyReads,
+    webhooks: {
+      allowPrivate: c.allowPrivateWebhooks,
+      ...(c.webhookRetrySchedule && { retryScheduleMs: c.webhookRetrySchedule }),
+      ...(c.webhookTimeoutMs !== undefined && { timeoutMs: c.webhookTimeoutMs }),
+    },
   };
 }

@@ -1,12 +1,17 @@
+import closeWithGrace from 'close-with-grace';
+import http from 'node:http';
 import { buildApp, type AppOptions } from './app.js';
 import type { ServerConfig } from './config.js';
 import { keepHeapSmall } from './heap-limits.js';
 import { loggerOptions } from './logging.js';
+import { createMetrics, type Metrics } from './plugins/metrics.js';
 import { openStore, type StoreOptions } from './store/open-store.js';
 
 /**
- * Opens and migrates the store, builds the app and listens. SIGTERM/SIGINT close it gracefully:
- * stop accepting, finish in-flight requests, commit queued writes, close the database.
+ * Opens and migrates the store, builds the app and listens. SIGTERM/SIGINT close it gracefully
+ * (close-with-grace): stop accepting, finish in-flight requests, commit queued writes, close the
+ * database, all within --shutdown-timeout, after which the process exits 1 anyway. An uncaught
+ * exception or unhandled rejection is logged and closes the same way, exiting 1.
  */
 export async function serve(
   config: ServerConfig,
@@ -23,6 +28,7 @@ export async function serve(
     // executable for now, whose better-sqlite3 addon is loaded from its assets on the main thread.
     writeThread: config.writeThread && !storeOptions.nativeBinding,
   });
+  const metrics = config.metrics ? createMetrics(store) : undefined;
   const app = buildApp({
     ...appOptions,
     store,
@@ -38,24 +44,41 @@ export async function serve(
     connectionTimeoutMs: config.connectionTimeoutMs,
     maxConnectionsPerIp: config.maxConnectionsPerIp,
     heavyReadsPerClient: config.heavyReadsPerClient,
+    metrics,
   });
+  let metricsServer: http.Server | undefined;
 
-  let closing = false;
-  const shutdown = async (signal: string) => {
-    if (closing) return;
-    closing = true;
-    app.log.info({ signal }, 'shutting down');
-    try {
+  closeWithGrace(
+    { delay: config.shutdownTimeoutMs, logger: { error: (message: string) => app.log.error(message) } },
+    async ({ signal, err }) => {
+      if (err) app.log.fatal({ err }, 'uncaught error: shutting down');
+      else app.log.info({ signal }, 'shutting down');
+      metricsServer?.close();
       await app.close();
-      process.exit(0);
-    } catch (error) {
-      app.log.error({ err: error }, 'shutdown failed');
-      process.exit(1);
-    }
-  };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+    },
+  );
 
+  // The metrics port first, so it answers by the time the main port does.
+  if (metrics && config.metricsPort !== undefined) metricsServer = await serveMetrics(metrics, config.metricsPort);
   await app.listen({ port: config.port, host: config.host });
-  return { app, database: store.description };
+  return { app, database: store.description, metricsServer };
+}
+
+/**
+ * /metrics without a key on a port of its own, bound to loopback only: for a Prometheus agent on
+ * the same host (or a sidecar), never reachable from outside.
+ */
+async function serveMetrics(metrics: Metrics, port: number): Promise<http.Server> {
+  const server = http.createServer((req, res) => {
+    if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
+      res.writeHead(404).end();
+      return;
+    }
+    metrics.render().then(
+      (text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text),
+      () => res.writeHead(500).end(),
+    );
+  });
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', () => resolve()));
+  return server;
 }

@@ -8,6 +8,12 @@ import { requireContest, type CollectorContext } from './context.js';
 import { adjustPoints, disqualifyEntry, eraseEntry, updateEntry, type EntryUpdate } from './entries-admin.js';
 import { erasePerson } from './erasure.js';
 import { approveFlag, rejectFlag } from './fraud-review.js';
+import {
+  completeIdempotencyKey,
+  purgeIdempotencyKeys,
+  releaseIdempotencyKey,
+  reserveIdempotencyKey,
+} from './idempotency.js';
 import { recordPurchase, type Crediting, type PurchaseInput } from './purchase.js';
 import { registerEntry, signup, type SignupInput } from './signup.js';
 import { trackVisit, type VisitInput } from './visit.js';
@@ -81,6 +87,11 @@ export const writeOps = {
   recordWebhookAttempt,
   approveFlag: (ctx: CollectorContext, args: { flagId: string }) => approveFlag(ctx, args.flagId),
   rejectFlag: (ctx: CollectorContext, args: { flagId: string; reason: string }) => rejectFlag(ctx, args.flagId, args.reason),
+  // The Idempotency-Key plugin's bookkeeping (plugins/idempotency.ts).
+  reserveIdempotencyKey,
+  completeIdempotencyKey,
+  releaseIdempotencyKey,
+  purgeIdempotencyKeys,
 } satisfies Record<string, (ctx: CollectorContext, args: never) => Promise<unknown>>;
 
 export type WriteOps = typeof writeOps;

@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { arrivedCode } from '../collector/attribution.js';
 import { validateCode } from '../collector/visit.js';
 import { isBotUserAgent } from '../domain/bots.js';
@@ -9,16 +8,11 @@ import { readCookie } from '../http/cookies.js';
 import { isTrustedBackend } from '../plugins/rate-limits.js';
 import * as f from '../http/fields.js';
 import { COOKIE_DAYS_HEADER, REFERRAL_COOKIE } from '../wire.js';
+import * as p from './public-schemas.js';
 
 const tags = ['Referral tracking'];
 
-/** Sent by the browser script: where its code came from (see README "Making attribution stick"). */
-const codeSourceField = z
-  .enum(['script', 'typed'])
-  .optional()
-  .describe('Set by the browser script: `script` (a code it stored or read from the URL), `typed` (typed into a `data-rocket-code` field)');
-
-export const signupPointsSchema = z.object({ advocate: z.number().int(), friend: z.number().int() });
+export { signupPointsSchema } from './public-schemas.js';
 
 /**
  * The four public referral endpoints (no API key, CORS): what the browser script and backends
@@ -31,14 +25,9 @@ export const referralRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       tags,
       summary: 'Check a referral code and get its referrer',
-      querystring: z.object({ code: f.referralCode, contestId: f.contestId }),
+      querystring: p.validateCodeQuery,
       response: {
-        200: z.object({
-          valid: z.boolean(),
-          referrerEmail: z.string().nullable().optional(),
-          referrerName: z.string().nullable().optional(),
-          contestId: z.string(),
-        }),
+        200: p.validateCodeResponse,
         400: f.errorResponse,
       },
     },
@@ -48,14 +37,8 @@ export const referralRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       tags,
       summary: 'Record a visit through a referral link',
-      body: z.object({
-        referralCode: f.referralCode,
-        contestId: f.contestId,
-        url: f.url.describe('The page URL that was visited'),
-        referrer: f.url.describe('document.referrer of the landing page'),
-        attribution: z.enum(['first', 'last']).optional().describe("The script's attribution mode: with `first`, a first-party cookie already holding a code is kept"),
-      }),
-      response: { 200: z.object({ success: z.literal(true) }), 400: f.errorResponse, 404: f.errorResponse },
+      body: p.trackVisitBody,
+      response: { 200: p.trackVisitResponse, 400: f.errorResponse, 404: f.errorResponse },
     },
   }, async (request, reply) => {
     // Crawlers and scripts would inflate views and the funnel: answered as usual, not stored.
@@ -81,20 +64,9 @@ export const referralRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       tags,
       summary: 'Record a referred signup and award advocate and friend points',
-      body: z.object({
-        email: f.email,
-        contestId: f.contestId,
-        referralCode: f.referralCode
-          .nullish()
-          .describe(`The referral code of the person who referred them (optional when the ${REFERRAL_COOKIE} cookie is sent)`),
-        name: f.name,
-        codeSource: codeSourceField,
-      }),
+      body: p.trackSignupBody,
       response: {
-        200: z.object({
-          success: z.literal(true),
-          data: z.object({ entryId: z.string(), isReferred: z.boolean(), pointsAwarded: signupPointsSchema }),
-        }),
+        200: p.trackSignupResponse,
         400: f.errorResponse,
         404: f.errorResponse,
       },
@@ -125,25 +97,9 @@ export const referralRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       tags,
       summary: "Record a purchase and credit the purchaser's referrer",
-      body: z.object({
-        email: f.email.describe('Email address of the purchaser'),
-        contestId: f.contestId,
-        orderId: f.orderId,
-        amount: f.amount,
-        currency: f.currency,
-        referralCode: f.referralCode.nullish().describe(`The referral code (optional if the ${REFERRAL_COOKIE} cookie is sent)`),
-        codeSource: codeSourceField,
-      }),
+      body: p.trackPurchaseBody,
       response: {
-        200: z.object({
-          success: z.literal(true),
-          data: z.object({
-            purchaseId: z.string(),
-            entryId: z.string().nullable(),
-            pointsAwarded: z.number().int(),
-            message: z.string(),
-          }),
-        }),
+        200: p.trackPurchaseResponse,
         400: f.errorResponse,
         403: f.errorResponse,
         404: f.errorResponse,

@@ -7,7 +7,7 @@ import { toMajorUnits } from '../domain/money.js';
 import { checkWebhookSecret } from '../collector/contests.js';
 import { messages, notFound, unauthorized } from '../domain/errors.js';
 import * as f from '../http/fields.js';
-import { signupPointsSchema } from './referral.js';
+import * as p from './public-schemas.js';
 
 const tags = ['Inbound webhooks'];
 const params = z.object({ contestId: f.contestId });
@@ -52,24 +52,9 @@ export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
       tags,
       summary: 'Create an entry from an external signup',
       params,
-      body: z.object({
-        email: f.email,
-        name: f.name,
-        phone: f.phone,
-        referralCode: f.referralCode.nullish().describe('Referral code, if the signup was referred'),
-        secret: z.string().max(200).optional().describe('The webhook secret, if not sent as a header'),
-      }),
+      body: p.webhookSignupBody,
       response: {
-        200: z.object({
-          success: z.literal(true),
-          data: z.object({
-            entryId: z.string(),
-            email: z.string().nullable(),
-            alreadyExists: z.boolean(),
-            isReferred: z.boolean(),
-            pointsAwarded: signupPointsSchema,
-          }),
-        }),
+        200: p.webhookSignupResponse,
         400: f.errorResponse,
         401: f.errorResponse,
         404: f.errorResponse,
@@ -95,16 +80,9 @@ export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
       tags,
       summary: "Record a purchase: points to the purchaser's entry, and to the referrer who referred it",
       params,
-      body: z.object({
-        email: f.email.describe('Email address of the purchaser'),
-        orderId: f.orderId,
-        amount: f.amount,
-        currency: f.currency,
-        referralCode: f.referralCode.nullish().describe("The referrer's code; default: the purchaser's own referrer"),
-        secret: z.string().max(200).optional().describe('The webhook secret, if not sent as a header'),
-      }),
+      body: p.webhookPurchaseBody,
       response: {
-        200: purchaseResponseSchema,
+        200: p.purchaseResponseSchema,
         400: f.errorResponse,
         401: f.errorResponse,
         404: f.errorResponse,
@@ -126,11 +104,11 @@ export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
       tags,
       summary: 'Refund a purchase (by orderId): reverses its points in proportion',
       params,
-      body: refundBody.extend({
+      body: p.refundBody.extend({
         orderId: f.orderId,
         secret: z.string().max(200).optional().describe('The webhook secret, if not sent as a header'),
       }),
-      response: { 200: refundResponseSchema, 400: f.errorResponse, 401: f.errorResponse, 404: f.errorResponse },
+      response: { 200: p.refundResponseSchema, 400: f.errorResponse, 401: f.errorResponse, 404: f.errorResponse },
     },
   }, async (request) => {
     const { orderId, amount, refundId, reason } = request.body;
@@ -153,27 +131,7 @@ export function logSupersede(request: FastifyRequest, result: PurchaseResult) {
   }
 }
 
-export const refundBody = z.object({
-  amount: f.amount.optional().describe('Refunded amount in major units (like track-purchase); omitted = the whole remaining amount'),
-  refundId: z.string().trim().min(1).max(f.limits.id).optional().describe('Your refund id: a repeat with the same id changes nothing'),
-  reason: z.string().trim().max(200).optional(),
-});
-
-export const purchaseStatusEnum = z.enum(['paid', 'partially_refunded', 'refunded', 'disputed', 'superseded']);
-
-export const refundResponseSchema = z.object({
-  success: z.literal(true),
-  data: z.object({
-    purchaseId: z.string(),
-    orderId: z.string(),
-    refundId: z.string().nullable(),
-    status: purchaseStatusEnum,
-    amountRefunded: z.number(),
-    refundedAmount: z.number(),
-    pointsReversed: z.number().int(),
-    alreadyProcessed: z.boolean(),
-  }),
-});
+export { purchaseResponseSchema, purchaseStatusEnum, refundBody, refundResponseSchema, supersededSchema } from './public-schemas.js';
 
 export function refundResponse(result: RefundResult) {
   const { purchase, refund } = result;
@@ -191,26 +149,6 @@ export function refundResponse(result: RefundResult) {
     },
   };
 }
-
-export const supersededSchema = z.object({
-  purchaseId: z.string(),
-  conflicts: z.array(z.enum(['amount', 'email'])),
-  pointsReversed: z.number().int(),
-}).describe('refrocket extension: this authenticated purchase replaced a browser-reported one with the same orderId');
-
-export const purchaseResponseSchema = z.object({
-  success: z.literal(true),
-  data: z.object({
-    purchaseId: z.string(),
-    entryId: z.string().nullable(),
-    pointsAwarded: z.number().int(),
-    alreadyExists: z.boolean(),
-    message: z.string(),
-    advocateEntryId: z.string().nullable().describe('refrocket extension: the referrer credited for this purchase'),
-    advocatePointsAwarded: z.number().int().describe("refrocket extension: the referrer's points for it"),
-    superseded: supersededSchema.optional(),
-  }),
-});
 
 export function purchaseResponse(result: PurchaseResult) {
   return {

@@ -1,6 +1,7 @@
 import type { ChangeCounter } from './changes.js';
-import type { WriteOpRunner, Writer } from './writer.js';
+import type { WriteOpRunner, Writer, WriterEvents } from './writer.js';
 import type { ApiKeyType, Contest, ContestStats, Entry, LedgerReason, Purchase } from './types.js';
+import type { ExportKind } from './export-queries.js';
 
 /**
  * The engine boundary. The rules (server/collector/) ask these interfaces what they need, by
@@ -467,6 +468,26 @@ export interface AttributionsRepo {
   visitSpan(advocateId: string, visitorKey: string, until: number): Promise<VisitSpan>;
 }
 
+/** A stored Idempotency-Key: its request's fingerprint and, once answered, the answer (encrypted). */
+export interface IdempotencyRecord {
+  keyHash: string;
+  fingerprint: string;
+  createdAt: number;
+  /** null while the first request is still running. */
+  statusCode: number | null;
+  response: string | null;
+}
+
+export interface IdempotencyRepo {
+  find(keyHash: string): Promise<IdempotencyRecord | undefined>;
+  /** Inserts a pending record; false when the key is already taken. */
+  insert(keyHash: string, fingerprint: string, now: number): Promise<boolean>;
+  complete(keyHash: string, statusCode: number, response: string): Promise<void>;
+  remove(keyHash: string): Promise<void>;
+  /** Deletes records created before `before`; returns how many. */
+  purge(before: number): Promise<number>;
+}
+
 /** What the rules see: one set of repositories, on the store (reads) or inside a transaction. */
 export interface Repositories {
   contests: ContestsRepo;
@@ -480,6 +501,7 @@ export interface Repositories {
   erasure: ErasureRepo;
   fraud: FraudRepo;
   attributions: AttributionsRepo;
+  idempotency: IdempotencyRepo;
 }
 
 /**
@@ -533,6 +555,14 @@ export interface TableAccess {
   finishCopy(): Promise<void>;
 }
 
+export interface DatabaseStats {
+  engine: 'sqlite' | 'postgres';
+  /** The database's size on disk (SQLite: pages × page size; PostgreSQL: pg_database_size). */
+  sizeBytes: number;
+  /** PostgreSQL's connection pool: connections open, idle, callers waiting, and the bound. */
+  pool?: { total: number; idle: number; waiting: number; max: number };
+}
+
 /** One write's result in a group commit: [true, value] or [false, error]. */
 export type Outcome = [ok: boolean, value: unknown];
 
@@ -558,11 +588,18 @@ export interface Store extends Repositories {
    * Where the API's writes run, group-committed (store/writer.ts): on this thread, or for a
    * SQLite file in a write thread of its own. `onFatal`: the writer can no longer commit.
    */
-  openWriter(runner: WriteOpRunner, options: { onFatal(error: Error): void }): Writer;
+  openWriter(runner: WriteOpRunner, options: WriterEvents): Writer;
   /** Drops cached reads after a rolled-back write: they may hold rows that no longer exist. */
   forgetCachedReads(): void;
   /** Resolves when the database answers a query; rejects (503 ApiError) when it does not. */
   ping(): Promise<void>;
+  /**
+   * One page of a contest's rows for `refrocket export` (see export-queries.ts), in key order,
+   * starting after `after` (the previous page's last row).
+   */
+  exportPage(kind: ExportKind, contestId: string, after: Row | undefined, limit: number): Promise<Row[]>;
+  /** What /metrics reports about the database: its size, and the pool's use on PostgreSQL. */
+  databaseStats(): Promise<DatabaseStats>;
   /** Entries whose points differ from their ledger sum, and contests whose counters are off. */
   invariantViolations(): Promise<string[]>;
   /** A consistent online copy of the database into a file (SQLite); PostgreSQL refuses. */

@@ -28,7 +28,11 @@ export interface WriteQueueOptions {
   maxConcurrentBatches?: number;
   /** Called when a write failed (its changes rolled back) or a whole batch did not commit. */
   onRollback?: (error: unknown) => void;
+  /** Called after each batch settled: how many writes, and how long its transaction took (ms). */
+  onBatch?: BatchObserver;
 }
+
+export type BatchObserver = (size: number, ms: number) => void;
 
 /**
  * Group commit, on either engine. Writes that arrive in the same turn of the event loop run one
@@ -55,6 +59,7 @@ export function createWriteQueue(store: Pick<Store, 'runBatch'>, options: WriteQ
   async function commitBatch(batch: PendingWrite[]): Promise<void> {
     const ops = batch.map((write) => write.op);
     let outcomes: Outcome[];
+    const started = performance.now();
     try {
       try {
         outcomes = await store.runBatch(ops, false);
@@ -66,10 +71,12 @@ export function createWriteQueue(store: Pick<Store, 'runBatch'>, options: WriteQ
       }
     } catch (commitError) {
       // The batch did not commit: none of it is durable, so none of it is acknowledged.
+      options.onBatch?.(batch.length, performance.now() - started);
       options.onRollback?.(commitError);
       for (const write of batch) write.reject(commitError);
       return;
     }
+    options.onBatch?.(batch.length, performance.now() - started);
     for (const [ok, value] of outcomes) if (!ok) options.onRollback?.(value);
     batch.forEach((write, i) => {
       const [ok, value] = outcomes[i];

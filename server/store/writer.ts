@@ -1,6 +1,6 @@
 import { ApiError } from '../domain/errors.js';
 import type { Repositories, Store } from './repositories.js';
-import { createWriteQueue, type WriteQueueOptions } from './write-queue.js';
+import { createWriteQueue, type BatchObserver, type WriteQueueOptions } from './write-queue.js';
 
 /**
  * Where the API's writes run. Every implementation keeps one contract: the promise settles only
@@ -13,6 +13,12 @@ export interface Writer {
   start(): void;
   /** Commits what is queued and releases the writer (a thread writer then refuses new runs). */
   close(): Promise<void>;
+}
+
+/** What Store.openWriter reports: a fatal writer, and each batch's size and commit time (metrics). */
+export interface WriterEvents {
+  onFatal(error: Error): void;
+  onBatch?: BatchObserver;
 }
 
 /** How a writer runs a named operation: supplied by the rules' layer, so the store imports no rule. */
@@ -29,7 +35,7 @@ export interface WriteOpRunner {
 export function createLocalWriter(
   store: Store,
   runner: WriteOpRunner,
-  options: Pick<WriteQueueOptions, 'maxConcurrentBatches'> = {},
+  options: Pick<WriteQueueOptions, 'maxConcurrentBatches' | 'onBatch'> = {},
 ): Writer {
   const queue = createWriteQueue(store, {
     ...options,

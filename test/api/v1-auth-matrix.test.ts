@@ -68,7 +68,7 @@ forEachEngine((engine) => describe('REST API v1: auth matrix (every route × no 
     });
     expect(res.statusCode).toBe(204);
     expect(res.headers['access-control-allow-origin']).toBe('*');
-    expect(res.headers['access-control-allow-headers']).toBe('Content-Type, x-api-key');
+    expect(res.headers['access-control-allow-headers']).toBe('Content-Type, x-api-key, Idempotency-Key');
     expect(res.headers['access-control-allow-methods']).toBe('GET, POST, PUT, DELETE, OPTIONS');
   });
 

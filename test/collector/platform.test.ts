@@ -170,6 +170,19 @@ describe('server config', () => {
     expect(() => parseServerConfig({ rateLimit: '-3' }, {})).toThrow(/^--rate-limit must be a positive integer/);
     expect(() => parseServerConfig({}, { REFROCKET_RATE_LIMIT: 'lots' })).toThrow(/^REFROCKET_RATE_LIMIT /);
     expect(() => parseServerConfig({}, { REFROCKET_WRITE_THREAD: 'maybe' })).toThrow(/^REFROCKET_WRITE_THREAD must be "on" or "off"/);
+    expect(() => parseServerConfig({}, { LOG_LEVEL: 'loud' })).toThrow(/^LOG_LEVEL must be one of fatal, error/);
+    expect(() => parseServerConfig({ durability: 'max' }, {})).toThrow(new ConfigError('--durability must be "normal" or "full", got "max"'));
+    expect(() => parseServerConfig({}, { REFROCKET_METRICS: 'yes please' })).toThrow(/^REFROCKET_METRICS must be "on" or "off"/);
+    expect(() => parseServerConfig({ metricsPort: '99999' }, {})).toThrow(/^--metrics-port must be a port number/);
+    expect(() => parseServerConfig({}, { REFROCKET_SHUTDOWN_TIMEOUT_MS: '0' })).toThrow(/^REFROCKET_SHUTDOWN_TIMEOUT_MS must be a positive number/);
+  });
+
+  it('metrics are off by default; --metrics, REFROCKET_METRICS=1 or a metrics port turn them on', () => {
+    expect(parseServerConfig({}, {})).toMatchObject({ metrics: false, metricsPort: undefined, shutdownTimeoutMs: 10_000 });
+    expect(parseServerConfig({ metrics: true }, {}).metrics).toBe(true);
+    expect(parseServerConfig({}, { REFROCKET_METRICS: '1' }).metrics).toBe(true);
+    expect(parseServerConfig({ metrics: true }, { REFROCKET_METRICS: '0' }).metrics).toBe(true);
+    expect(parseServerConfig({ metricsPort: '9464' }, {})).toMatchObject({ metrics: true, metricsPort: 9464 });
   });
 
   it('slow-client and heavy-read settings: defaults, env, flags win, bad values name the setting', () => {

@@ -558,4 +558,18 @@ export const migrations: Migration[] = ([
       );
     `,
   },
+  {
+    version: 6,
+    name: 'idempotency keys: the first answer to a write, replayed for 24 h (as SQLite migration 8)',
+    sql: /* sql */ `
+      CREATE TABLE idempotency_keys (
+        key_hash TEXT PRIMARY KEY,
+        fingerprint TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        status_code INTEGER,
+        response TEXT
+      );
+      CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
+    `,
+  },
 ] satisfies Migration[]).sort((a, b) => a.version - b.version);

@@ -575,4 +575,22 @@ export const migrations: Migration[] = ([
       ) STRICT;
     `,
   },
+  {
+    version: 8,
+    name: 'idempotency keys: the first answer to a write, replayed for 24 h',
+    // Written and read only by the Idempotency-Key plugin (plugins/idempotency.ts). key_hash
+    // hides the client's key and credential; response is encrypted with a key derived from
+    // them, so the stored answers (which may hold emails or a webhook secret) are unreadable here.
+    // status_code is NULL while the first request is still running.
+    sql: /* sql */ `
+      CREATE TABLE idempotency_keys (
+        key_hash TEXT PRIMARY KEY,
+        fingerprint TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        status_code INTEGER,
+        response TEXT
+      ) STRICT;
+      CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
+    `,
+  },
 ] satisfies Migration[]).sort((a, b) => a.version - b.version);

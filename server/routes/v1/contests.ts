@@ -82,7 +82,7 @@ export const contestRoutes: FastifyPluginAsyncZod = async (app) => {
       security: s.security,
       params,
       querystring: s.pageQuery,
-      response: { 200: s.ok(z.array(s.entrySchema)).extend({ pagination: s.paginationSchema }), ...s.errors },
+      response: { 200: s.entryListResponse, ...s.errors },
     },
   }, async (request) => {
     const { page, limit, search } = request.query;
@@ -101,15 +101,10 @@ export const contestRoutes: FastifyPluginAsyncZod = async (app) => {
       summary: 'Create an entry (201), or return the existing one for that email (200)',
       security: s.security,
       params,
-      body: z.object({
-        email: f.email.optional(),
-        phone: f.phone,
-        name: f.name,
-        referralCode: f.referralCode.nullish().describe("The referrer's code"),
-      }),
+      body: s.createEntryBody,
       response: {
-        200: s.ok(s.entryDetailSchema.extend({ alreadyExists: z.boolean() })),
-        201: s.ok(s.entryDetailSchema.extend({ alreadyExists: z.boolean() })),
+        200: s.ok(s.createdEntrySchema),
+        201: s.ok(s.createdEntrySchema),
         ...s.errors,
       },
     },
@@ -161,13 +156,7 @@ export const contestRoutes: FastifyPluginAsyncZod = async (app) => {
       summary: "Record a purchase for an entry (201), crediting its referrer too; a repeated orderId awards nothing (200)",
       security: s.security,
       params,
-      body: z.object({
-        email: f.email.describe('Must match an existing entry'),
-        orderId: f.orderId,
-        amount: f.amount,
-        currency: f.currency,
-        referralCode: f.referralCode.nullish().describe("The referrer's code; default: the purchaser's own referrer"),
-      }),
+      body: s.recordPurchaseBody,
       response: { 200: purchaseResponseSchema, 201: purchaseResponseSchema, ...s.errors },
     },
   }, async (request, reply) => {

@@ -23,7 +23,7 @@ export const entryRoutes: FastifyPluginAsyncZod = async (app) => {
       summary: 'Update an entry',
       security: s.security,
       params,
-      body: z.object({ name: f.name, phone: f.phone, email: f.email.nullish(), emailConfirmed: z.boolean().optional() }),
+      body: s.updateEntryBody,
       response: { 200: s.ok(s.entryDetailSchema), ...s.errors },
     },
   }, async (request) => {
@@ -52,7 +52,7 @@ export const entryRoutes: FastifyPluginAsyncZod = async (app) => {
       summary: 'Disqualify an entry: it leaves the leaderboard, its ledger stays',
       security: s.security,
       params,
-      body: z.object({ reason: z.string().trim().max(f.limits.text).nullish() }).optional(),
+      body: s.disqualifyBody,
       response: { 200: s.ok(s.entryDetailSchema), ...s.errors },
     },
   }, async (request) => {
@@ -67,16 +67,9 @@ export const entryRoutes: FastifyPluginAsyncZod = async (app) => {
       summary: 'Adjust points by a non-zero integer (one ledger row)',
       security: s.security,
       params,
-      body: z.object({
-        points: z.number().int().min(-1_000_000).max(1_000_000).refine((n) => n !== 0, { error: 'must not be 0' }),
-        reason: z.string().trim().min(1).max(f.limits.text),
-      }),
+      body: s.adjustPointsBody,
       response: {
-        200: s.ok(z.object({
-          entryId: z.string(),
-          points: z.number().int(),
-          adjustment: z.object({ points: z.number().int(), reason: z.string(), createdAt: z.string() }),
-        })),
+        200: s.ok(s.pointsAdjustmentSchema),
         ...s.errors,
       },
     },
@@ -122,7 +115,7 @@ export const entryRoutes: FastifyPluginAsyncZod = async (app) => {
       tags: ['Bonus actions'],
       summary: "An entry's bonus actions, found by email + contestId",
       security: s.security,
-      querystring: z.object({ email: f.email, contestId: f.contestId }),
+      querystring: s.bonusActionLookupQuery,
       response: { 200: s.ok(s.entryBonusActionsSchema), ...s.errors },
     },
   }, async (request) => {
@@ -147,13 +140,7 @@ export const entryRoutes: FastifyPluginAsyncZod = async (app) => {
       security: s.security,
       params: params.extend({ bonusActionId: f.contestId.describe('The bonus action id') }),
       response: {
-        200: s.ok(z.object({
-          entryId: z.string(),
-          bonusActionId: z.string(),
-          pointsAwarded: z.number().int(),
-          alreadyCompleted: z.boolean(),
-          totalPoints: z.number().int(),
-        })),
+        200: s.ok(s.bonusActionCompletionSchema),
         ...s.errors,
       },
     },

@@ -252,3 +252,48 @@ export const ledgerLineSchema = z.object({
   flagReasons: z.array(z.string()),
   createdAt: z.string(),
 });
+
+// Bodies, queries and answers of single routes, named so the SDK (sdk/) derives its types from
+// the same schemas the routes validate with.
+
+export const createEntryBody = z.object({
+  email: f.email.optional(),
+  phone: f.phone,
+  name: f.name,
+  referralCode: f.referralCode.nullish().describe("The referrer's code"),
+});
+export const createdEntrySchema = entryDetailSchema.extend({ alreadyExists: z.boolean() });
+
+export const recordPurchaseBody = z.object({
+  email: f.email.describe('Must match an existing entry'),
+  orderId: f.orderId,
+  amount: f.amount,
+  currency: f.currency,
+  referralCode: f.referralCode.nullish().describe("The referrer's code; default: the purchaser's own referrer"),
+});
+
+export const entryListResponse = ok(z.array(entrySchema)).extend({ pagination: paginationSchema });
+
+export const updateEntryBody = z.object({ name: f.name, phone: f.phone, email: f.email.nullish(), emailConfirmed: z.boolean().optional() });
+
+export const disqualifyBody = z.object({ reason: z.string().trim().max(f.limits.text).nullish() }).optional();
+
+export const adjustPointsBody = z.object({
+  points: z.number().int().min(-1_000_000).max(1_000_000).refine((n) => n !== 0, { error: 'must not be 0' }),
+  reason: z.string().trim().min(1).max(f.limits.text),
+});
+export const pointsAdjustmentSchema = z.object({
+  entryId: z.string(),
+  points: z.number().int(),
+  adjustment: z.object({ points: z.number().int(), reason: z.string(), createdAt: z.string() }),
+});
+
+export const bonusActionLookupQuery = z.object({ email: f.email, contestId: f.contestId });
+
+export const bonusActionCompletionSchema = z.object({
+  entryId: z.string(),
+  bonusActionId: z.string(),
+  pointsAwarded: z.number().int(),
+  alreadyCompleted: z.boolean(),
+  totalPoints: z.number().int(),
+});

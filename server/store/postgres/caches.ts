@@ -1,25 +1,30 @@
+import { LRUCache } from 'lru-cache';
 import { CROSS_PROCESS_STALENESS_MS, type ApiKeyRecord } from '../repositories.js';
 import type { Contest } from '../types.js';
 
-/** A map whose entries expire, bounded by clearing it when full (entries are cheap to re-read). */
-export class ExpiringMap<V> {
-  private readonly map = new Map<string, { value: V; until: number }>();
-  constructor(
-    private readonly maxAgeMs: number,
-    private readonly maxEntries: number,
-  ) {}
+/**
+ * A map whose entries expire, bounded by evicting the least recently used (lru-cache). `now` is
+ * the clock the ages are measured on (injectable for tests; the store runs on the real one).
+ */
+export class ExpiringMap<V extends {}> {
+  private readonly map: LRUCache<string, V>;
+  constructor(maxAgeMs: number, maxEntries: number, now: () => number = Date.now) {
+    this.map = new LRUCache<string, V>({
+      max: maxEntries,
+      // 0 = entries never expire (codes never change once given).
+      ttl: Number.isFinite(maxAgeMs) ? maxAgeMs : 0,
+      // The clock ages are read from; ttlResolution 0 reads it on every get.
+      perf: { now },
+      ttlResolution: 0,
+    });
+  }
 
   get(key: string): V | undefined {
-    const hit = this.map.get(key);
-    if (!hit) return undefined;
-    if (hit.until > Date.now()) return hit.value;
-    this.map.delete(key);
-    return undefined;
+    return this.map.get(key);
   }
 
   set(key: string, value: V): void {
-    if (this.map.size >= this.maxEntries) this.map.clear();
-    this.map.set(key, { value, until: Date.now() + this.maxAgeMs });
+    this.map.set(key, value);
   }
 
   delete(key: string): void {

@@ -7,6 +7,7 @@ import {
   ReplayBatch,
   type Outcome,
   type Repositories,
+  type Row,
   type Store,
   type TransactionalOp,
 } from '../repositories.js';
@@ -21,6 +22,8 @@ import { createLedgerRepo } from './ledger.js';
 import { createPurchasesRepo } from './purchases.js';
 import { createErasureRepo } from './erasure.js';
 import { ScrubRequests } from '../scrub.js';
+import { createIdempotencyRepo } from './idempotency.js';
+import { exportQueries, pageStart } from '../export-queries.js';
 import { databaseUnavailable, mapUnavailable, poolQueryable, TrackedClient, type Queryable } from './queryable.js';
 import { createTableAccess, invariantViolations } from './tables.js';
 import { createVisitsRepo } from './visits.js';
@@ -89,6 +92,7 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
     erasure: createErasureRepo(q, scrubs),
     fraud: createFraudRepo(q),
     attributions: createAttributionsRepo(q),
+    idempotency: createIdempotencyRepo(q),
   });
 
   /**
@@ -199,9 +203,9 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
       await vacuum(scrubs);
       return outcomes;
     },
-    openWriter(runner) {
+    openWriter(runner, { onBatch }) {
       // The pool reconnects by itself, so nothing here is ever fatal: failed batches answer 503.
-      return createLocalWriter(store, runner, { maxConcurrentBatches: CONCURRENT_BATCHES });
+      return createLocalWriter(store, runner, { maxConcurrentBatches: CONCURRENT_BATCHES, onBatch });
     },
     forgetCachedReads() {
       caches.clear();
@@ -213,6 +217,28 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
       } catch {
         throw databaseUnavailable();
       }
+    },
+    async exportPage(kind, contestId, after, limit) {
+      const query = exportQueries[kind];
+      const [k1, k2] = pageStart(kind, after);
+      // k2 is only in the entries query, and PostgreSQL wants every numbered parameter used: last.
+      const placeholders: Record<string, string> = { contest: '$1', k1: '$2', limit: '$3', k2: '$4' };
+      const text = query.sql.replace(/\$(contest|k1|k2|limit)/g, (_, name: string) => placeholders[name]);
+      const values = query.key.length === 2 ? [contestId, k1, limit, k2] : [contestId, k1, limit];
+      const rows = await poolQueryable(pool).rows<Row>({ name: `rr_export_${kind}`, text, values });
+      for (const row of rows) for (const column of query.numeric) if (row[column] !== null) row[column] = Number(row[column]);
+      return rows;
+    },
+    async databaseStats() {
+      const { rows } = await pool.query<{ size: string }>('SELECT pg_database_size(current_database()) AS size').catch((error) => {
+        throw mapUnavailable(error);
+      });
+      const max = (pool as unknown as { options: { max: number } }).options.max;
+      return {
+        engine: 'postgres' as const,
+        sizeBytes: Number(rows[0].size),
+        pool: { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max },
+      };
     },
     async invariantViolations() {
       try {

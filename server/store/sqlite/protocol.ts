@@ -14,6 +14,8 @@ export type FromWriter =
       rankingsChanged: boolean;
       /** Whether it changed a contest (the main thread's cached contests must be read again). */
       contestsChanged: boolean;
+      /** The batches this message answers: [writes, transaction ms] each (metrics). */
+      batches: Array<[size: number, ms: number]>;
     }
   | { type: 'closed' };
 

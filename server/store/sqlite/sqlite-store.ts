@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import { backupDatabase } from '../../db/sqlite/backup.js';
 import { openDatabase, type Db, type OpenDatabaseOptions } from '../../db/sqlite/open-database.js';
 import { ApiError } from '../../domain/errors.js';
@@ -22,6 +23,8 @@ import { createFraudRepo } from './fraud.js';
 import { createLedgerRepo } from './ledger.js';
 import { createPurchasesRepo } from './purchases.js';
 import { createReadThread } from './read-thread.js';
+import { createIdempotencyRepo } from './idempotency.js';
+import { EXPORT_KINDS, exportQueries, pageStart, type ExportKind } from '../export-queries.js';
 import { createThreadWriter } from './thread-writer.js';
 import { createVisitsRepo } from './visits.js';
 import { createWebhooksRepo } from './webhooks.js';
@@ -67,11 +70,16 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
     erasure: createErasureRepo(db, scrubs),
     fraud: createFraudRepo(db),
     attributions: createAttributionsRepo(db),
+    idempotency: createIdempotencyRepo(db),
   };
   // With a write thread (serve, on a file), entry lists and searches get a thread of their own too.
   const readThread = options.writeThread && path !== ':memory:' ? createReadThread(path) : undefined;
   if (readThread) repos.entries = { ...entries, list: readThread.list };
   const ping = db.prepare('SELECT 1').pluck();
+  const exportStatements = Object.fromEntries(
+    EXPORT_KINDS.map((kind) => [kind, db.prepare(exportQueries[kind].sql.replace(/\$(contest|k1|k2|limit)/g, '@$1'))]),
+  ) as Record<ExportKind, Database.Statement>;
+  const sizeBytes = db.prepare('SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()').pluck();
   const totalChanges = db.prepare('SELECT total_changes()').pluck();
   const begin = db.prepare('BEGIN IMMEDIATE');
   const commit = db.prepare('COMMIT');
@@ -193,9 +201,9 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
         for (const op of ops) outcomes.push(await (isolated ? runIsolated(op) : runFast(op)));
         return outcomes;
       })),
-    openWriter(runner: WriteOpRunner, { onFatal }) {
+    openWriter(runner: WriteOpRunner, { onFatal, onBatch }) {
       // Not for `:memory:` (a second connection would see another, empty database).
-      if (!options.writeThread || path === ':memory:') return createLocalWriter(store, runner);
+      if (!options.writeThread || path === ':memory:') return createLocalWriter(store, runner, { onBatch });
       return createThreadWriter({
         dbPath: path,
         synchronous: options.synchronous,
@@ -204,6 +212,7 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
           if (contestsChanged) contests.forgetCached();
         },
         onFatal,
+        onBatch,
       });
     },
     forgetCachedReads() {
@@ -219,6 +228,13 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
       } catch (error) {
         throw new ApiError(503, `Database unavailable: ${(error as Error).message}`);
       }
+    },
+    async exportPage(kind, contestId, after, limit) {
+      const [k1, k2] = pageStart(kind, after);
+      return exportStatements[kind].all({ contest: contestId, k1, k2, limit }) as Row[];
+    },
+    async databaseStats() {
+      return { engine: 'sqlite' as const, sizeBytes: sizeBytes.get() as number };
     },
     async invariantViolations() {
       const problems = ledger.mismatches().map(

@@ -24,6 +24,7 @@ export interface ThreadWriterOptions extends WriterWorkerData {
   onCommitted: (change: { rankings: boolean; contests: boolean }) => void;
   /** The write thread died: no write can be acknowledged any more. */
   onFatal: (error: Error) => void;
+  onBatch?: (size: number, ms: number) => void;
 }
 
 /**
@@ -93,6 +94,7 @@ export function createThreadWriter(options: ThreadWriterOptions): Writer {
   const onMessage = (message: FromWriter) => {
     if (message.type !== 'done') return;
     options.onCommitted({ rankings: message.rankingsChanged, contests: message.contestsChanged });
+    if (options.onBatch) for (const [size, ms] of message.batches) options.onBatch(size, ms);
     for (const [id, ok, value] of message.results) {
       const p = pending.get(id);
       if (!p) continue;

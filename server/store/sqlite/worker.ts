@@ -28,7 +28,8 @@ runWriter();
 function runWriter(): void {
   const store = createSqliteStore(dbPath, { synchronous, walAutocheckpoint: WRITER_AUTOCHECKPOINT_PAGES });
   // The same writer as on the main thread; here it is the only one touching this connection.
-  const writer = createLocalWriter(store, writeOpRunner(Date.now));
+  let batches: Array<[number, number]> = [];
+  const writer = createLocalWriter(store, writeOpRunner(Date.now), { onBatch: (size, ms) => batches.push([size, ms]) });
 
   let results: Array<[number, boolean, unknown]> = [];
   let sentRankings = store.changes.version;
@@ -47,7 +48,9 @@ function runWriter(): void {
       results,
       rankingsChanged: store.changes.version !== sentRankings,
       contestsChanged: store.contestChanges.version !== sentContests,
+      batches,
     };
+    batches = [];
     sentRankings = store.changes.version;
     sentContests = store.contestChanges.version;
     results = [];
