@@ -1,3 +1,5 @@
+import { ExpiringMap } from './expiring-map.js';
+
 /**
  * A counter bumped by every write that can change a ranking (entries, ledger, contest settings).
  * Cached reads remember the version they were computed at and are reused only while it is
@@ -11,20 +13,23 @@ export class ChangeCounter {
 }
 
 export class VersionedCache<T> {
-  private readonly entries = new Map<string, { version: number; until: number; value: T }>();
+  private readonly entries: ExpiringMap<{ version: number; value: T }>;
+  /** `now`: the clock the answers' ages are read on (tests pin it). */
   constructor(
     private readonly changes: ChangeCounter,
-    private readonly maxAgeMs: number,
-    private readonly maxEntries = 100,
-  ) {}
+    maxAgeMs: number,
+    maxEntries = 100,
+    now: () => number = Date.now,
+  ) {
+    this.entries = new ExpiringMap(maxAgeMs, maxEntries, now);
+  }
 
   /** Reads being computed, by key: callers that miss together share one read. */
   private readonly pending = new Map<string, { version: number; value: Promise<T> }>();
 
   async get(key: string, compute: () => Promise<T>): Promise<T> {
     const hit = this.entries.get(key);
-    const now = Date.now();
-    if (hit && hit.version === this.changes.version && hit.until > now) return hit.value;
+    if (hit && hit.version === this.changes.version) return hit.value;
     // The version before the read: a write committed while it runs makes the answer stale.
     const version = this.changes.version;
     // When an entry expires under load, every poller misses at once; on PostgreSQL each miss is
@@ -35,8 +40,7 @@ export class VersionedCache<T> {
     this.pending.set(key, { version, value });
     try {
       const result = await value;
-      if (this.entries.size >= this.maxEntries) this.entries.clear();
-      this.entries.set(key, { version, until: now + this.maxAgeMs, value: result });
+      this.entries.set(key, { version, value: result });
       return result;
     } finally {
       if (this.pending.get(key)?.value === value) this.pending.delete(key);

@@ -18,10 +18,10 @@ export const isPostgresUrl = (target: string) => /^postgres(ql)?:\/\//i.test(tar
 
 /**
  * Opens (creating and migrating as needed) the store `target` names: a SQLite file (or
- * `:memory:`) by default, PostgreSQL for a URL. The SQLite options are ignored on PostgreSQL.
+ * `:memory:`) by default, PostgreSQL for a URL. The SQLite options but `now` are ignored on PostgreSQL.
  */
 export async function openStore(target: string, options: StoreOptions = {}): Promise<Store> {
-  return isPostgresUrl(target) ? createPostgresStore(target) : createSqliteStore(target, options);
+  return isPostgresUrl(target) ? createPostgresStore(target, { now: options.now }) : createSqliteStore(target, options);
 }
 
 /**

@@ -19,7 +19,7 @@ export const contestRoutes: FastifyPluginAsyncZod = async (app) => {
   const { collector, writes } = app;
   // Leaderboard widgets poll: between changes to entries or points the same answer is served
   // from memory, already serialized (briefly, so another process's writes show too).
-  const leaderboardResponses = new VersionedCache<string>(app.rankingChanges, CROSS_PROCESS_STALENESS_MS);
+  const leaderboardResponses = new VersionedCache<string>(app.rankingChanges, CROSS_PROCESS_STALENESS_MS, 100, app.collector.now);
 
   app.get('/contests', {
     schema: { tags, summary: 'List contests', security: s.security, response: { 200: s.ok(z.array(s.contestSchema)), ...s.errors } },

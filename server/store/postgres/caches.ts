@@ -1,40 +1,6 @@
-import { LRUCache } from 'lru-cache';
 import { CROSS_PROCESS_STALENESS_MS, type ApiKeyRecord } from '../repositories.js';
+import { ExpiringMap } from '../expiring-map.js';
 import type { Contest } from '../types.js';
-
-/**
- * A map whose entries expire, bounded by evicting the least recently used (lru-cache). `now` is
- * the clock the ages are measured on (injectable for tests; the store runs on the real one).
- */
-export class ExpiringMap<V extends {}> {
-  private readonly map: LRUCache<string, V>;
-  constructor(maxAgeMs: number, maxEntries: number, now: () => number = Date.now) {
-    this.map = new LRUCache<string, V>({
-      max: maxEntries,
-      // 0 = entries never expire (codes never change once given).
-      ttl: Number.isFinite(maxAgeMs) ? maxAgeMs : 0,
-      // The clock ages are read from; ttlResolution 0 reads it on every get.
-      perf: { now },
-      ttlResolution: 0,
-    });
-  }
-
-  get(key: string): V | undefined {
-    return this.map.get(key);
-  }
-
-  set(key: string, value: V): void {
-    this.map.set(key, value);
-  }
-
-  delete(key: string): void {
-    this.map.delete(key);
-  }
-
-  clear(): void {
-    this.map.clear();
-  }
-}
 
 /**
  * Reads remembered in memory, shared by the store's repositories and those of its transactions,
@@ -42,15 +8,22 @@ export class ExpiringMap<V extends {}> {
  * once an entry expires (CROSS_PROCESS_STALENESS_MS); codes and salts never change once written.
  */
 export class ReadCaches {
-  readonly contests = new ExpiringMap<Contest>(CROSS_PROCESS_STALENESS_MS, 10_000);
+  readonly contests: ExpiringMap<Contest>;
   /** By the key's hash, never the key. */
-  readonly apiKeys = new ExpiringMap<ApiKeyRecord>(CROSS_PROCESS_STALENESS_MS, 1_000);
+  readonly apiKeys: ExpiringMap<ApiKeyRecord>;
   /**
    * `contestId \0 code` → entry id. Visits, the busiest write, need nothing else; 10,000 codes
    * hold about 1.5 MB.
    */
-  readonly idByCode = new ExpiringMap<string>(Number.POSITIVE_INFINITY, 10_000);
+  readonly idByCode: ExpiringMap<string>;
   salt: { day: string; salt: string } | undefined;
+
+  /** `now`: the clock the entries' ages are read on (tests pin it). */
+  constructor(now: () => number = Date.now) {
+    this.contests = new ExpiringMap<Contest>(CROSS_PROCESS_STALENESS_MS, 10_000, now);
+    this.apiKeys = new ExpiringMap<ApiKeyRecord>(CROSS_PROCESS_STALENESS_MS, 1_000, now);
+    this.idByCode = new ExpiringMap<string>(Number.POSITIVE_INFINITY, 10_000, now);
+  }
 
   clear(): void {
     this.contests.clear();

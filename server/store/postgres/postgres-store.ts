@@ -35,6 +35,8 @@ export interface PostgresStoreOptions {
   onIdleError?: (error: Error) => void;
   /** Pooled connections (default 10). */
   maxConnections?: number;
+  /** The clock the read caches' ages are read on (default Date.now; tests pin it). */
+  now?: () => number;
 }
 
 /**
@@ -79,7 +81,7 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
   }
 
   const changes = new ChangeCounter();
-  const caches = new ReadCaches();
+  const caches = new ReadCaches(options.now);
   const repositories = (q: Queryable, scrubs = new ScrubRequests()): Repositories => ({
     contests: createContestsRepo(q, changes, caches),
     entries: createEntriesRepo(q, changes, caches),

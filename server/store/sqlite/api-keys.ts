@@ -1,5 +1,6 @@
 import type { Db } from '../../db/sqlite/open-database.js';
 import { hashesMatch, hashSecret } from '../../domain/secrets.js';
+import { ExpiringMap } from '../expiring-map.js';
 import { CROSS_PROCESS_STALENESS_MS, type ApiKeyListing, type ApiKeyRecord, type ApiKeysRepo } from '../repositories.js';
 import type { ApiKeyType } from '../types.js';
 
@@ -10,8 +11,8 @@ import type { ApiKeyType } from '../types.js';
  */
 const CACHE_MAX = 1_000;
 
-export function createApiKeysRepo(db: Db): ApiKeysRepo & { forgetCached(): void } {
-  const cache = new Map<string, { record: ApiKeyRecord; until: number }>();
+export function createApiKeysRepo(db: Db, now: () => number = Date.now): ApiKeysRepo & { forgetCached(): void } {
+  const cache = new ExpiringMap<ApiKeyRecord>(CROSS_PROCESS_STALENESS_MS, CACHE_MAX, now);
   const insert = db.prepare(`INSERT INTO api_keys (id, type, key_hash, key_prefix, label, created_at,
       contest_id) VALUES (?, ?, ?, ?, ?, ?, ?)`);
   const byHash = db.prepare<[string], ApiKeyRecord>(`SELECT id, type, key_hash AS keyHash,
@@ -38,15 +39,13 @@ export function createApiKeysRepo(db: Db): ApiKeysRepo & { forgetCached(): void 
     // Looked up by its hash, then the match confirmed in constant time.
     async find(key: string): Promise<ApiKeyRecord | undefined> {
       const hash = hashSecret(key);
-      let cached = cache.get(hash);
-      if (!cached || cached.until <= Date.now()) {
-        const record = byHash.get(hash);
+      let record = cache.get(hash);
+      if (!record) {
+        record = byHash.get(hash);
         if (!record) return undefined;
-        if (cache.size >= CACHE_MAX) cache.clear();
-        cached = { record, until: Date.now() + CROSS_PROCESS_STALENESS_MS };
-        cache.set(hash, cached);
+        cache.set(hash, record);
       }
-      return hashesMatch(hash, cached.record.keyHash) ? cached.record : undefined;
+      return hashesMatch(hash, record.keyHash) ? record : undefined;
     },
   };
 }

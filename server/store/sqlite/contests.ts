@@ -1,8 +1,12 @@
 import type { Db } from '../../db/sqlite/open-database.js';
 import type { ChangeCounter } from '../changes.js';
+import { ExpiringMap } from '../expiring-map.js';
 import { CROSS_PROCESS_STALENESS_MS, type ContestsRepo, type NewContest } from '../repositories.js';
 import type { Contest, ContestStats } from '../types.js';
 import { toContest, type ContestRow } from '../rows.js';
+
+/** Contests remembered at most; the least recently used goes first. */
+const CONTEST_CACHE_MAX = 10_000;
 
 const contestParams = (c: Omit<Contest, 'createdAt' | 'stripeConnected'>) => ({
   id: c.id,
@@ -34,8 +38,9 @@ export function createContestsRepo(
   db: Db,
   changes: ChangeCounter,
   contestChanges: ChangeCounter,
+  now: () => number = Date.now,
 ): ContestsRepo & { forgetCached(): void } {
-  const cache = new Map<string, { contest: Contest; until: number }>();
+  const cache = new ExpiringMap<Contest>(CROSS_PROCESS_STALENESS_MS, CONTEST_CACHE_MAX, now);
   const insert = db.prepare(`INSERT INTO contests (id, title, slug, description, status, mode,
       start_date, end_date, is_evergreen, advocate_points, friend_points, purchase_points_per_unit,
       require_email_confirmation, cookie_days, webhook_secret_hash, created_at, updated_at,
@@ -95,11 +100,11 @@ export function createContestsRepo(
     },
     async get(id: string): Promise<Contest | undefined> {
       const hit = cache.get(id);
-      if (hit && hit.until > Date.now()) return hit.contest;
+      if (hit) return hit;
       const row = byId.get(id);
       if (!row) return undefined;
       const contest = toContest(row);
-      cache.set(id, { contest, until: Date.now() + CROSS_PROCESS_STALENESS_MS });
+      cache.set(id, contest);
       return contest;
     },
     forgetCached(): void {

@@ -1,5 +1,6 @@
 import type { Db } from '../../db/sqlite/open-database.js';
 import type { ChangeCounter } from '../changes.js';
+import { ExpiringMap } from '../expiring-map.js';
 import type { EntriesRepo, EntryPatch, NewEntry } from '../repositories.js';
 import type { Entry } from '../types.js';
 import { ENTRY_COLUMNS, insertedEntry, toEntry, type EntryRow } from '../rows.js';
@@ -47,7 +48,7 @@ export function createEntriesRepo(db: Db, changes: ChangeCounter): EntriesRepo &
   // A code never changes once given, so code → entry id can be remembered (bounded). Visits, the
   // busiest write, need nothing else. 10,000 codes hold ~1.5 MB; at 50,000 the write thread's heap
   // was ~5 MB bigger at the end of the scale run, where visits spread over 1M codes miss anyway.
-  const idByCodeCache = new Map<string, string>();
+  const idByCodeCache = new ExpiringMap<string>(Number.POSITIVE_INFINITY, 10_000);
   const update = db.prepare(`UPDATE entries SET email = @email, email_normalized = @emailNormalized,
       name = @name, phone = @phone, email_confirmed = @emailConfirmed WHERE id = @id`);
   const disqualify = db.prepare(
@@ -113,7 +114,6 @@ export function createEntriesRepo(db: Db, changes: ChangeCounter): EntriesRepo &
       if (id === undefined) {
         id = idByCode.get(contestId, code);
         if (id === undefined) return undefined;
-        if (idByCodeCache.size >= 10_000) idByCodeCache.clear();
         idByCodeCache.set(key, id);
       }
       return id;

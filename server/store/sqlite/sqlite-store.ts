@@ -34,6 +34,8 @@ import { PRIMARY_KEYS } from '../rows.js';
 export interface SqliteStoreOptions extends OpenDatabaseOptions {
   /** Run the API's writes in a worker thread with its own connection (serve does; files only). */
   writeThread?: boolean;
+  /** The clock the read caches' ages are read on (default Date.now; tests pin it). */
+  now?: () => number;
 }
 
 /** The SQLite store, plus what only the SQLite write thread needs to see. */
@@ -52,12 +54,13 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
   const db = openDatabase(path, options);
   const changes = new ChangeCounter();
   const contestChanges = new ChangeCounter();
-  const contests = createContestsRepo(db, changes, contestChanges);
+  const now = options.now ?? Date.now;
+  const contests = createContestsRepo(db, changes, contestChanges, now);
   const entries = createEntriesRepo(db, changes);
   const ledger = createLedgerRepo(db, changes);
   const scrubs = new ScrubRequests();
   const visits = createVisitsRepo(db, scrubs);
-  const apiKeys = createApiKeysRepo(db);
+  const apiKeys = createApiKeysRepo(db, now);
   const repos: Repositories = {
     contests,
     entries,
