@@ -102,7 +102,7 @@ export function buildApp(options: AppOptions = {}) {
   const closeStore = options.store === undefined || options.closeStore === true;
   const store = options.store ?? createMemoryStore();
   const now = options.now ?? Date.now;
-  const metrics = options.metrics === true ? createMetrics(store) : options.metrics || undefined;
+  const metrics = options.metrics === true ? createMetrics(store, now) : options.metrics || undefined;
   // A write thread (SQLite files under serve) uses the real clock, not `now`.
   const openedWriter = store.openWriter(writeOpRunner(now), {
     onBatch: metrics?.observeBatch,

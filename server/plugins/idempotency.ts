@@ -21,7 +21,7 @@ const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const HEADER = 'idempotency-key';
 export const REPLAY_HEADER = 'idempotent-replayed';
 /** Stripe's limit. */
-const MAX_KEY_LENGTH = 255;
+export const MAX_KEY_LENGTH = 255;
 const PURGE_EVERY_MS = 60 * 60 * 1000;
 
 export const idempotencyMessages = {

@@ -10,7 +10,7 @@ import type { Writer } from '../store/writer.js';
  * The collector's Prometheus metrics, in a registry of its own (one per app: tests build many).
  * Names follow Prometheus conventions: base units (seconds, bytes), `_total` for counters.
  */
-export function createMetrics(store: Store) {
+export function createMetrics(store: Store, now: () => number = Date.now) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'refrocket_' });
   const requests = new Counter({
@@ -60,6 +60,16 @@ export function createMetrics(store: Store) {
     labelNames: ['state'] as const,
     registers: [registry],
   });
+  const webhooksPending = new Gauge({
+    name: 'refrocket_webhook_deliveries_pending',
+    help: 'Outbound webhook deliveries not yet sent to live endpoints (due or waiting for a retry)',
+    registers: [registry],
+  });
+  const webhookLag = new Gauge({
+    name: 'refrocket_webhook_delivery_lag_seconds',
+    help: 'How long the most overdue pending outbound webhook delivery has been due (0: none is due)',
+    registers: [registry],
+  });
   const engine = store.description.startsWith('postgres') ? 'postgres' : 'sqlite';
 
   return {
@@ -97,6 +107,10 @@ export function createMetrics(store: Store) {
           pool.set({ state: 'waiting' }, stats.pool.waiting);
           pool.set({ state: 'max' }, stats.pool.max);
         }
+        const at = now();
+        const backlog = await store.webhooks.backlog(at);
+        webhooksPending.set(backlog.pending);
+        webhookLag.set(backlog.oldestDueAt === null ? 0 : Math.max(0, at - backlog.oldestDueAt) / 1000);
       } catch {
         databaseUp.set({ engine }, 0);
       }

@@ -367,6 +367,14 @@ export interface WebhooksRepo {
   listDeliveries(endpointId: string, limit: number): Promise<WebhookDelivery[]>;
   /** Makes a delivery due now (a manual re-send); false when the delivery is not the endpoint's. */
   retryDelivery(endpointId: string, deliveryId: string, now: number): Promise<boolean>;
+  /** Deliveries still to send to live endpoints, and when the most overdue of them fell due. */
+  backlog(now: number): Promise<WebhookBacklog>;
+}
+
+export interface WebhookBacklog {
+  pending: number;
+  /** The earliest due time among pending deliveries already due; null when none is due. */
+  oldestDueAt: number | null;
 }
 
 /** What a fraud check compares a new entry against; stored per entry (see migration: entry_signals). */

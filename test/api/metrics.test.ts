@@ -25,7 +25,7 @@ const sample = (family: Family | undefined, labels: Record<string, string> = {})
   family?.metrics.find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v));
 
 forEachEngine((engine) => describe('GET /metrics', () => {
-  const t = useTestApp({ engine, metrics: true });
+  const t = useTestApp({ engine, metrics: true, webhooks: { deliver: false, allowPrivate: true } });
 
   it('counts requests by route and status, with latency histograms, write batches and the database', async () => {
     const fx = await seedV1(t());
@@ -54,6 +54,23 @@ forEachEngine((engine) => describe('GET /metrics', () => {
     if (engine === 'postgres') expect(Number(sample(pool, { state: 'max' })?.value)).toBeGreaterThan(0);
     else expect(pool?.metrics ?? []).toEqual([]);
     expect(after.has('refrocket_process_resident_memory_bytes')).toBe(true);
+  });
+
+  it('reports the outbound-webhook backlog: deliveries pending and how long the most overdue has been due', async () => {
+    const fx = await seedV1(t());
+    const empty = await scrape(t(), fx.privateKey);
+    expect(sample(empty.get('refrocket_webhook_deliveries_pending'))?.value).toBe('0');
+    expect(sample(empty.get('refrocket_webhook_delivery_lag_seconds'))?.value).toBe('0');
+    // The delivery loop is off in this app, so the deliveries stay pending.
+    const endpoint = await t().app.inject({ method: 'POST', url: '/api/v1/webhook-endpoints', headers: { 'x-api-key': fx.privateKey }, payload: { url: 'http://127.0.0.1:9/refrocket' } });
+    expect(endpoint.statusCode).toBe(201);
+    const signup = await t().app.inject({ method: 'POST', url: '/api/referral/track-signup', headers: { 'user-agent': BROWSER_UA }, payload: { email: 'friend@example.com', contestId: fx.contestId, referralCode: 'REF-XYZ789' } });
+    expect(signup.statusCode).toBe(200);
+    t().advance(90_000);
+    const backlog = await scrape(t(), fx.privateKey);
+    const pending = Number(sample(backlog.get('refrocket_webhook_deliveries_pending'))?.value);
+    expect(pending).toBeGreaterThanOrEqual(2); // entry.created and referral.converted, at least
+    expect(sample(backlog.get('refrocket_webhook_delivery_lag_seconds'))?.value).toBe('90');
   });
 
   it('needs a private key on the main port', async () => {

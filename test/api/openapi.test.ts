@@ -72,6 +72,17 @@ describe('OpenAPI description and /docs', () => {
     expect(doc.components.securitySchemes.apiKey).toEqual({ type: 'apiKey', in: 'header', name: 'x-api-key' });
   });
 
+  it('every write documents the optional Idempotency-Key header, and no read does', async () => {
+    const doc = (await t().app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const ref = { $ref: '#/components/parameters/IdempotencyKey' };
+    const operations = Object.values(doc.paths as Record<string, Record<string, { parameters?: unknown[] }>>).flatMap((ops) => Object.entries(ops));
+    const writes = operations.filter(([method]) => method !== 'get');
+    expect(writes.length).toBeGreaterThan(20);
+    for (const [, operation] of writes) expect(operation.parameters).toContainEqual(ref);
+    for (const [, operation] of operations.filter(([method]) => method === 'get')) expect(operation.parameters ?? []).not.toContainEqual(ref);
+    expect(doc.components.parameters.IdempotencyKey).toMatchObject({ in: 'header', name: 'Idempotency-Key', required: false, schema: { maxLength: 255 } });
+  });
+
   it('/docs serves the Swagger UI page', async () => {
     const res = await t().app.inject({ method: 'GET', url: '/docs/' });
     expect(res.statusCode).toBe(200);

@@ -52,6 +52,18 @@ export function createWebhooksRepo(q: Queryable): WebhooksRepo {
   const endpointValues = (e: WebhookEndpoint) => [e.id, e.url, e.description, storedEventTypes(e.events),
     e.disabled ? 1 : 0, e.disabledReason, e.failingSince, e.createdAt, e.updatedAt];
   return {
+    async backlog(now) {
+      // The partial index webhook_deliveries_due holds exactly the pending rows.
+      const row = await one<{ pending: string; oldest_due_at: string | null }>(q, {
+        name: 'rr_webhook_deliveries_backlog',
+        text: `SELECT count(*) AS pending,
+      min(CASE WHEN d.next_attempt_at <= $1 THEN d.next_attempt_at END) AS oldest_due_at
+    FROM webhook_deliveries d JOIN webhook_endpoints ep ON ep.id = d.endpoint_id
+    WHERE d.status = 'pending' AND ${LIVE_ENDPOINT}`,
+        values: [now],
+      });
+      return { pending: Number(row!.pending), oldestDueAt: row!.oldest_due_at === null ? null : Number(row!.oldest_due_at) };
+    },
     async emit(events: OutboxEvent[]) {
       if (events.length === 0) return;
       await q.write({

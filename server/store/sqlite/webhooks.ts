@@ -90,7 +90,17 @@ export function createWebhooksRepo(db: Db): WebhooksRepo {
     updatedAt: e.updatedAt,
   });
 
+  // The partial index webhook_deliveries_due holds exactly the pending rows.
+  const backlog = db.prepare<[number], { pending: number; oldest_due_at: number | null }>(`SELECT count(*) AS pending,
+      min(CASE WHEN d.next_attempt_at <= ? THEN d.next_attempt_at END) AS oldest_due_at
+    FROM webhook_deliveries d JOIN webhook_endpoints ep ON ep.id = d.endpoint_id
+    WHERE d.status = 'pending' AND ${LIVE_ENDPOINT}`);
+
   return {
+    async backlog(now) {
+      const row = backlog.get(now)!;
+      return { pending: row.pending, oldestDueAt: row.oldest_due_at };
+    },
     async emit(events: OutboxEvent[]) {
       for (const event of events) {
         if (insertEvent.run(event).changes > 0) insertDeliveries.run(event);
