@@ -35,6 +35,20 @@ export type TrackPurchaseInput = In<typeof p.trackPurchaseBody>;
 export type WebhookSignupInput = Omit<In<typeof p.webhookSignupBody>, 'secret'>;
 export type WebhookPurchaseInput = Omit<In<typeof p.webhookPurchaseBody>, 'secret'>;
 export type PurchaseResult = Out<typeof p.purchaseResponseSchema>;
+export type WebhookRefundInput = Omit<In<typeof p.webhookRefundBody>, 'secret'>;
+export type RefundResult = Out<typeof p.refundResponseSchema>;
+export type RefundPurchaseInput = In<typeof s.purchaseRefundBody>;
+export type PurchaseDetail = Out<typeof s.purchaseDetailSchema>;
+export type WebhookEndpoint = Out<typeof s.webhookEndpointSchema>;
+export type WebhookDelivery = Out<typeof s.webhookDeliverySchema>;
+export type CreateWebhookEndpointInput = In<typeof s.createWebhookEndpointBody>;
+export type UpdateWebhookEndpointInput = In<typeof s.updateWebhookEndpointBody>;
+export type Flag = Out<typeof s.flagSchema>;
+export type FlagQuery = In<typeof s.flagQuery>;
+export type EntryLedger = Out<typeof s.entryLedgerSchema>;
+export type ErasureReport = Out<typeof s.erasureReportSchema>;
+export type EntryAttribution = Out<typeof s.entryAttributionSchema>;
+export type PurchaseAttribution = Out<typeof s.purchaseAttributionSchema>;
 
 export interface RefrocketOptions {
   /** The collector's URL, e.g. https://refs.example.com */
@@ -130,6 +144,9 @@ export class Refrocket {
   webhookPurchase(contestId: string, body: WebhookPurchaseInput, o?: CallOptions) {
     return this.call<PurchaseResult>({ method: 'POST', path: `/api/webhooks/purchase/${enc(contestId)}`, body, auth: 'webhookSecret' }, o);
   }
+  webhookRefund(contestId: string, body: WebhookRefundInput, o?: CallOptions) {
+    return this.call<RefundResult>({ method: 'POST', path: `/api/webhooks/refund/${enc(contestId)}`, body, auth: 'webhookSecret' }, o);
+  }
 
   // REST API v1 (x-api-key).
   listContests(o?: CallOptions) {
@@ -186,6 +203,71 @@ export class Refrocket {
       path: `/api/v1/entries/${enc(entryId)}/bonus-actions/${enc(bonusActionId)}/complete`,
       auth: 'apiKey',
     }, o);
+  }
+
+  // Outbound webhook endpoints and their deliveries.
+  createWebhookEndpoint(body: CreateWebhookEndpointInput, o?: CallOptions) {
+    return this.call<Ok<typeof s.createdWebhookEndpointSchema>>({ method: 'POST', path: '/api/v1/webhook-endpoints', body, auth: 'apiKey' }, o);
+  }
+  listWebhookEndpoints(o?: CallOptions) {
+    return this.call<Ok<z.ZodArray<typeof s.webhookEndpointSchema>>>({ method: 'GET', path: '/api/v1/webhook-endpoints', auth: 'apiKey' }, o);
+  }
+  getWebhookEndpoint(endpointId: string, o?: CallOptions) {
+    return this.call<Ok<typeof s.webhookEndpointSchema>>({ method: 'GET', path: `/api/v1/webhook-endpoints/${enc(endpointId)}`, auth: 'apiKey' }, o);
+  }
+  updateWebhookEndpoint(endpointId: string, body: UpdateWebhookEndpointInput, o?: CallOptions) {
+    return this.call<Ok<typeof s.webhookEndpointSchema>>({ method: 'PUT', path: `/api/v1/webhook-endpoints/${enc(endpointId)}`, body, auth: 'apiKey' }, o);
+  }
+  deleteWebhookEndpoint(endpointId: string, o?: CallOptions) {
+    return this.call<Ok<typeof s.webhookEndpointDeletedSchema>>({ method: 'DELETE', path: `/api/v1/webhook-endpoints/${enc(endpointId)}`, auth: 'apiKey' }, o);
+  }
+  listWebhookDeliveries(endpointId: string, query: In<typeof s.webhookDeliveriesQuery> = {}, o?: CallOptions) {
+    return this.call<Ok<z.ZodArray<typeof s.webhookDeliverySchema>>>({
+      method: 'GET',
+      path: `/api/v1/webhook-endpoints/${enc(endpointId)}/deliveries`,
+      query,
+      auth: 'apiKey',
+    }, o);
+  }
+  retryWebhookDelivery(endpointId: string, deliveryId: string, o?: CallOptions) {
+    return this.call<Ok<typeof s.webhookDeliveryQueuedSchema>>({
+      method: 'POST',
+      path: `/api/v1/webhook-endpoints/${enc(endpointId)}/deliveries/${enc(deliveryId)}/retry`,
+      auth: 'apiKey',
+    }, o);
+  }
+
+  // Purchases by id: read, refund, explain.
+  getPurchase(purchaseId: string, o?: CallOptions) {
+    return this.call<Ok<typeof s.purchaseDetailSchema>>({ method: 'GET', path: `/api/v1/purchases/${enc(purchaseId)}`, auth: 'apiKey' }, o);
+  }
+  refundPurchase(purchaseId: string, body: RefundPurchaseInput = {}, o?: CallOptions) {
+    return this.call<RefundResult>({ method: 'POST', path: `/api/v1/purchases/${enc(purchaseId)}/refund`, body, auth: 'apiKey' }, o);
+  }
+  purchaseAttribution(purchaseId: string, o?: CallOptions) {
+    return this.call<Ok<typeof s.purchaseAttributionSchema>>({ method: 'GET', path: `/api/v1/purchases/${enc(purchaseId)}/attribution`, auth: 'apiKey' }, o);
+  }
+  entryAttribution(entryId: string, o?: CallOptions) {
+    return this.call<Ok<typeof s.entryAttributionSchema>>({ method: 'GET', path: `/api/v1/entries/${enc(entryId)}/attribution`, auth: 'apiKey' }, o);
+  }
+
+  // Fraud review.
+  listFlags(contestId: string, query: FlagQuery = {}, o?: CallOptions) {
+    return this.call<Out<typeof s.flagListResponse>>({ method: 'GET', path: `/api/v1/contests/${enc(contestId)}/flags`, query, auth: 'apiKey' }, o);
+  }
+  approveFlag(flagId: string, o?: CallOptions) {
+    return this.call<Ok<typeof s.flagSchema>>({ method: 'POST', path: `/api/v1/flags/${enc(flagId)}/approve`, auth: 'apiKey' }, o);
+  }
+  rejectFlag(flagId: string, body: In<typeof s.rejectFlagBody>, o?: CallOptions) {
+    return this.call<Ok<typeof s.flagSchema>>({ method: 'POST', path: `/api/v1/flags/${enc(flagId)}/reject`, body, auth: 'apiKey' }, o);
+  }
+  entryLedger(entryId: string, o?: CallOptions) {
+    return this.call<Ok<typeof s.entryLedgerSchema>>({ method: 'GET', path: `/api/v1/entries/${enc(entryId)}/ledger`, auth: 'apiKey' }, o);
+  }
+
+  /** Erase a person, by email, from every contest (a data-subject request); answers what was erased. */
+  erasePerson(body: In<typeof s.erasureBody>, o?: CallOptions) {
+    return this.call<Ok<typeof s.erasureReportSchema>>({ method: 'POST', path: '/api/v1/erasure', body, auth: 'apiKey' }, o);
   }
 
   /**

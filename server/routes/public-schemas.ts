@@ -99,6 +99,11 @@ export const refundBody = z.object({
   reason: z.string().trim().max(200).optional(),
 });
 
+export const webhookRefundBody = refundBody.extend({
+  orderId: f.orderId,
+  secret: z.string().max(200).optional().describe('The webhook secret, if not sent as a header'),
+});
+
 export const purchaseStatusEnum = z.enum(['paid', 'partially_refunded', 'refunded', 'disputed', 'superseded']);
 
 export const refundResponseSchema = z.object({

@@ -104,10 +104,7 @@ export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
       tags,
       summary: 'Refund a purchase (by orderId): reverses its points in proportion',
       params,
-      body: p.refundBody.extend({
-        orderId: f.orderId,
-        secret: z.string().max(200).optional().describe('The webhook secret, if not sent as a header'),
-      }),
+      body: p.webhookRefundBody,
       response: { 200: p.refundResponseSchema, 400: f.errorResponse, 401: f.errorResponse, 404: f.errorResponse },
     },
   }, async (request) => {

@@ -2,6 +2,7 @@ import type { ChangeCounter } from './changes.js';
 import type { WriteOpRunner, Writer, WriterEvents } from './writer.js';
 import type { ApiKeyType, Contest, ContestStats, Entry, LedgerReason, Purchase } from './types.js';
 import type { ExportKind } from './export-queries.js';
+import type { WebhookEventType } from '../domain/webhook-events.js';
 
 /**
  * The engine boundary. The rules (server/collector/) ask these interfaces what they need, by
@@ -275,16 +276,8 @@ export interface BonusActionsRepo {
   complete(entryId: string, action: BonusAction, points: number, now: number): Promise<void>;
 }
 
-export const WEBHOOK_EVENT_TYPES = [
-  'entry.created',
-  'referral.converted',
-  'purchase.created',
-  'purchase.refunded',
-  'points.changed',
-  'entry.disqualified',
-  'referral.flagged',
-] as const;
-export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+// Defined in domain/ so the route schemas (and the SDK's declarations) need not import the store.
+export { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../domain/webhook-events.js';
 
 /** An event in the outbox: written in the transaction of the change it describes. */
 export interface OutboxEvent {

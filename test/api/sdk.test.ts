@@ -3,8 +3,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Refrocket, RefrocketError, RefrocketNetworkError } from '../../sdk/index.js';
+import { startReceiver } from '../integrations/webhook-receiver.js';
 import { forEachEngine, useTestApp } from '../helpers/test-app.js';
-import { seedV1, type V1Fixture } from './v1-helpers.js';
+import { call, seedV1, type V1Fixture } from './v1-helpers.js';
 
 type Fault = 'ok' | '429' | 'drop-before' | 'drop-after';
 
@@ -146,6 +147,174 @@ forEachEngine((engine) => describe('refrocket/sdk against a running collector', 
     }
   });
 }));
+
+/** Outbound deliveries fast enough for a test (retries after 30 ms, polls every 10 ms); loopback allowed. */
+const fastWebhooks = { allowPrivate: true, retryScheduleMs: [30, 30, 30, 30], pollMs: 10, timeoutMs: 2_000 };
+
+forEachEngine((engine) => describe('refrocket/sdk: the methods for webhook endpoints, refunds, fraud review, erasure and attribution', () => {
+  const t = useTestApp({ engine, webhooks: fastWebhooks });
+  let fx: V1Fixture;
+  let proxy: Awaited<ReturnType<typeof faultyProxy>>;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  const client = () => new Refrocket({ baseUrl: proxy.url, apiKey: fx.privateKey, webhookSecret: fx.webhookSecret, retryDelayMs: 1 });
+  /** The same route's answer, asked directly (app.inject, no SDK). */
+  const direct = async (url: string) => (await call(t(), 'GET', url, fx.privateKey)).body;
+
+  beforeEach(async () => {
+    const baseUrl = await t().app.listen({ port: 0, host: '127.0.0.1' });
+    fx = await seedV1(t());
+    proxy = await faultyProxy(baseUrl);
+    receiver = await startReceiver();
+  });
+  afterEach(async () => {
+    await proxy.close();
+    await receiver.close();
+  });
+
+  it('webhook endpoints: create, list, get, update, deliveries, retry a delivery, delete', async () => {
+    const rr = client();
+    const created = await rr.createWebhookEndpoint({ url: `${receiver.url}/hooks`, events: ['entry.created'], description: 'crm' });
+    expect(created.data).toMatchObject({ url: `${receiver.url}/hooks`, events: ['entry.created'], description: 'crm', status: 'enabled' });
+    expect(created.data.secret).toMatch(/^whsec_/);
+    const endpointId = created.data.id;
+    const listed = await rr.listWebhookEndpoints();
+    expect(listed).toEqual(await direct('/api/v1/webhook-endpoints'));
+    expect(listed.data.map((e) => e.id)).toEqual([endpointId]);
+    expect(await rr.getWebhookEndpoint(endpointId)).toEqual(await direct(`/api/v1/webhook-endpoints/${endpointId}`));
+
+    await rr.createEntry(fx.contestId, { email: 'hooked@example.com' });
+    await receiver.waitFor(1);
+    await expect.poll(async () => (await rr.listWebhookDeliveries(endpointId)).data.map((d) => d.status)).toEqual(['succeeded']);
+    const deliveries = await rr.listWebhookDeliveries(endpointId, { limit: 5 });
+    expect(deliveries).toEqual(await direct(`/api/v1/webhook-endpoints/${endpointId}/deliveries?limit=5`));
+    const [delivery] = deliveries.data;
+    expect(delivery).toMatchObject({ eventId: receiver.received[0].id, eventType: 'entry.created', attempts: 1, lastResponseStatus: 204 });
+    expect(await rr.retryWebhookDelivery(endpointId, delivery.id)).toEqual({ success: true, data: { queued: true } });
+    await receiver.waitFor(2);
+    expect(receiver.received[1].id).toBe(receiver.received[0].id);
+
+    const disabled = await rr.updateWebhookEndpoint(endpointId, { disabled: true, description: null });
+    expect(disabled.data).toMatchObject({ id: endpointId, status: 'disabled', description: null });
+    expect(disabled).toEqual(await direct(`/api/v1/webhook-endpoints/${endpointId}`));
+    expect(await rr.deleteWebhookEndpoint(endpointId)).toEqual({ success: true, data: { deleted: true } });
+    const gone = await rr.getWebhookEndpoint(endpointId).catch((e) => e);
+    expect(gone).toBeInstanceOf(RefrocketError);
+    expect(gone).toMatchObject({ status: 404, message: (await call(t(), 'GET', `/api/v1/webhook-endpoints/${endpointId}`, fx.privateKey)).body.error });
+    expect((await rr.listWebhookEndpoints()).data).toEqual([]);
+  });
+
+  it('purchases by id: read, explain, refund (REST and webhook); a refund whose answer was lost reverses once', async () => {
+    const rr = client();
+    const { contestId, janeId } = fx;
+    const signup = await rr.trackSignup({ email: 'amy@example.com', contestId, referralCode: 'REF-XYZ789' });
+    const amyId = signup.data.entryId;
+    const bought = await rr.recordPurchase(contestId, { email: 'amy@example.com', orderId: 'o-refund', amount: 40 });
+    const purchaseId = bought.data.purchaseId;
+    expect(bought.data).toMatchObject({ advocateEntryId: janeId, advocatePointsAwarded: 40 });
+
+    const purchase = await rr.getPurchase(purchaseId);
+    expect(purchase).toEqual(await direct(`/api/v1/purchases/${purchaseId}`));
+    expect(purchase.data).toMatchObject({ orderId: 'o-refund', amount: 40, advocateEntryId: janeId, status: 'paid', refundedAmount: 0 });
+    const explained = await rr.purchaseAttribution(purchaseId);
+    expect(explained).toEqual(await direct(`/api/v1/purchases/${purchaseId}/attribution`));
+    expect(explained.data).toMatchObject({ purchaseId, referred: true, advocate: { id: janeId }, creditRule: 'referrer' });
+    const entryExplained = await rr.entryAttribution(amyId);
+    expect(entryExplained).toEqual(await direct(`/api/v1/entries/${amyId}/attribution`));
+    expect(entryExplained.data).toMatchObject({ entryId: amyId, referred: true, advocate: { id: janeId, referralCode: 'REF-XYZ789' } });
+
+    // The collector refunds on the first attempt, the answer is lost, the SDK retries with the
+    // same Idempotency-Key: the first answer comes back and a single reversal exists. (No
+    // refundId, so only the Idempotency-Key keeps the retry from refunding 10 more.)
+    proxy.faults.push('drop-after');
+    const refund = await rr.refundPurchase(purchaseId, { amount: 10, reason: 'damaged' });
+    expect(proxy.seen.filter((r) => r.url.endsWith('/refund'))).toHaveLength(2);
+    expect(new Set(proxy.seen.filter((r) => r.url.endsWith('/refund')).map((r) => r.idempotencyKey)).size).toBe(1);
+    // A quarter refunded: a quarter of the advocate's 40 points and of the purchaser's 40.
+    expect(refund.data).toMatchObject({ purchaseId, status: 'partially_refunded', amountRefunded: 10, refundedAmount: 10, pointsReversed: 20, alreadyProcessed: false });
+    expect(await t().rows('purchase_refunds')).toHaveLength(1);
+    for (const entryId of [janeId, amyId]) {
+      const reversals = (await t().store.ledger.forEntry(entryId)).filter((row) => row.reason === 'purchase_refunded');
+      expect(reversals.map((row) => row.delta)).toEqual([-10]);
+    }
+    expect((await rr.getPurchase(purchaseId)).data).toMatchObject({ refundedAmount: 10, pointsReversed: 20, status: 'partially_refunded' });
+
+    // The inbound webhook refund, by orderId, with the contest's secret; again with its refundId → no change.
+    await rr.webhookPurchase(contestId, { email: 'bo@example.com', orderId: 'o-hook', amount: 6, referralCode: 'REF-XYZ789' });
+    const hookRefund = await rr.webhookRefund(contestId, { orderId: 'o-hook', refundId: 're_1' });
+    expect(hookRefund.data).toMatchObject({ orderId: 'o-hook', refundId: expect.any(String), status: 'refunded', amountRefunded: 6, alreadyProcessed: false });
+    expect((await rr.webhookRefund(contestId, { orderId: 'o-hook', refundId: 're_1' })).data).toMatchObject({ status: 'refunded', amountRefunded: 0, alreadyProcessed: true });
+    const wrongSecret = await new Refrocket({ baseUrl: proxy.url, webhookSecret: 'nope' }).webhookRefund(contestId, { orderId: 'o-hook' }).catch((e) => e);
+    expect(wrongSecret).toMatchObject({ status: 401 });
+    await t().expectInvariants();
+  });
+
+  it('fraud review: list flags, approve, reject (a second decision is a typed 409), the ledger explained', async () => {
+    const rr = client();
+    const { contestId, janeId } = fx;
+    const held = await rr.trackSignup({ email: 'held@mailinator.com', contestId, referralCode: 'REF-XYZ789' });
+    t().advance(1000); // the queue is oldest first
+    const dropped = await rr.trackSignup({ email: 'dropped@mailinator.com', contestId, referralCode: 'REF-XYZ789' });
+    const flags = await rr.listFlags(contestId);
+    expect(flags).toEqual(await direct(`/api/v1/contests/${contestId}/flags`));
+    expect(flags.data.map((f) => [f.entry.id, f.reasons])).toEqual([[held.data.entryId, ['disposable_email']], [dropped.data.entryId, ['disposable_email']]]);
+    expect(flags.pagination).toEqual({ page: 1, limit: 20, total: 2, totalPages: 1 });
+    const [toApprove, toReject] = flags.data;
+
+    const approved = await rr.approveFlag(toApprove.id);
+    expect(approved.data).toMatchObject({ id: toApprove.id, status: 'approved', advocate: { id: janeId } });
+    const rejected = await rr.rejectFlag(toReject.id, { reason: 'throwaway address' });
+    expect(rejected.data).toMatchObject({ id: toReject.id, status: 'rejected', decisionReason: 'throwaway address' });
+    expect((await rr.listFlags(contestId, { status: 'approved' })).data.map((f) => f.id)).toEqual([toApprove.id]);
+    const refused = await rr.approveFlag(toReject.id).catch((e) => e);
+    expect(refused).toBeInstanceOf(RefrocketError);
+    expect(refused.status).toBe(409);
+    expect(refused.message).toBe((await call(t(), 'POST', `/api/v1/flags/${toReject.id}/approve`, fx.privateKey)).body.error);
+
+    const ledger = await rr.entryLedger(janeId);
+    expect(ledger).toEqual(await direct(`/api/v1/entries/${janeId}/ledger`));
+    expect(ledger.data.points).toBe((await t().store.entries.get(janeId))!.points);
+    expect(ledger.data.ledger.map((line) => [line.status, line.flagId])).toEqual(expect.arrayContaining([['released', toApprove.id], ['rejected', toReject.id]]));
+    await t().expectInvariants();
+  });
+
+  it('erasure: a person erased by email from every contest, with the report', async () => {
+    const rr = client();
+    const other = await rr.createContest({ title: 'Second contest' });
+    await rr.createEntry(other.data.id, { email: 'jane@example.com', name: 'Jane again' });
+    const report = await rr.erasePerson({ email: 'Jane@Example.com' });
+    expect(report.data).toMatchObject({ entries: 2, purchases: 0 });
+    expect([...report.data.contestIds].sort()).toEqual([fx.contestId, other.data.id].sort());
+    expect((await rr.getEntry(fx.janeId)).data).toMatchObject({ email: null, name: null });
+    const invalid = await rr.erasePerson({ email: 'not-an-email' }).catch((e) => e);
+    expect(invalid).toMatchObject({ status: 400 });
+    expect(invalid.message).toMatch(/email/);
+  });
+}));
+
+describe('coverage of the API', () => {
+  const t = useTestApp();
+
+  it('every documented route has an SDK method (except the health check and Stripe, which no backend calls)', async () => {
+    // Call every method with placeholder ids through a fetch that records and answers 200.
+    const called = new Set<string>();
+    const recording: typeof fetch = async (url, init) => {
+      const { pathname } = new URL(String(url));
+      called.add(`${init?.method} ${pathname.replace(/\/ID\d(?=\/|$)/g, '/{}')}`);
+      return new Response('{}', { status: 200 });
+    };
+    const rr = new Refrocket({ baseUrl: 'http://sdk.test', apiKey: 'k', fetch: recording });
+    const methods = Object.getOwnPropertyNames(Refrocket.prototype).filter((name) => !['constructor', 'call', 'backoff'].includes(name));
+    for (const name of methods) {
+      await (rr as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[name]('ID1', 'ID2', {});
+    }
+    const doc = (await t().app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, object> };
+    const documented = Object.entries(doc.paths)
+      .flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path.replace(/\{\w+\}/g, '{}')}`))
+      .filter((route) => route !== 'GET /healthz' && !route.startsWith('POST /api/integrations/stripe/'));
+    expect([...called].sort()).toEqual(documented.sort());
+    expect(methods).toHaveLength(called.size);
+  });
+});
 
 describe('the package export', () => {
   it('`refrocket/sdk` resolves to the built ESM bundle, which imports nothing', () => {

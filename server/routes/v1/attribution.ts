@@ -7,22 +7,6 @@ import * as s from './schemas.js';
 
 const tags = ['Attribution'];
 
-const explanationFields = {
-  referred: z.boolean().describe('Whether an advocate is credited'),
-  advocate: z
-    .object({ id: z.string(), referralCode: z.string(), name: z.string().nullable(), email: z.string().nullable() })
-    .nullable(),
-  codeSource: z
-    .enum(['body', 'server_cookie', 'script', 'typed', 'webhook', 'api'])
-    .nullable()
-    .describe('How the code arrived: in the request body from a backend (`body`), from the first-party cookie the collector set (`server_cookie`), from the browser script (`script`), typed by the visitor (`typed`), through a webhook or the REST API'),
-  visits: z.object({
-    first: z.string().nullable().describe("First visit through the advocate's code from the same visitor key"),
-    last: z.string().nullable(),
-    count: z.number().int(),
-  }),
-};
-
 function explanationView(e: AttributionExplanation) {
   return {
     referred: e.referred,
@@ -46,15 +30,7 @@ export const attributionRoutes: FastifyPluginAsyncZod = async (app) => {
       summary: 'Explain how an entry was referred',
       security: s.security,
       params: z.object({ entryId: f.contestId.describe('The entry id') }),
-      response: {
-        200: s.ok(z.object({
-          entryId: z.string(),
-          ...explanationFields,
-          signedUpAt: z.string(),
-          firstVisitToSignupMs: z.number().int().nullable(),
-        })),
-        ...s.errors,
-      },
+      response: { 200: s.ok(s.entryAttributionSchema), ...s.errors },
     },
   }, async (request) => {
     const { entry, explanation } = await explainEntry(collector, request.params.entryId);
@@ -76,20 +52,7 @@ export const attributionRoutes: FastifyPluginAsyncZod = async (app) => {
       summary: 'Explain which advocate a purchase credited, and why',
       security: s.security,
       params: z.object({ purchaseId: f.contestId.describe('The purchase id') }),
-      response: {
-        200: s.ok(z.object({
-          purchaseId: z.string(),
-          orderId: z.string(),
-          ...explanationFields,
-          creditRule: z
-            .enum(['code', 'cookie', 'referrer'])
-            .nullable()
-            .describe("Which rule chose the advocate: the code given, the rocket_ref cookie, or the purchaser's own referrer"),
-          purchasedAt: z.string(),
-          firstVisitToPurchaseMs: z.number().int().nullable(),
-        })),
-        ...s.errors,
-      },
+      response: { 200: s.ok(s.purchaseAttributionSchema), ...s.errors },
     },
   }, async (request) => {
     const { purchase, explanation } = await explainPurchase(collector, request.params.purchaseId);

@@ -43,7 +43,7 @@ export const flagRoutes: FastifyPluginAsyncZod = async (app) => {
       security: s.security,
       params: z.object({ contestId: f.contestId }),
       querystring: s.flagQuery,
-      response: { 200: s.ok(z.array(s.flagSchema)).extend({ pagination: s.paginationSchema }), ...s.errors },
+      response: { 200: s.flagListResponse, ...s.errors },
     },
   }, async (request) => {
     const { status, page, limit } = request.query;
@@ -78,7 +78,7 @@ export const flagRoutes: FastifyPluginAsyncZod = async (app) => {
       summary: 'Reject a flagged referral with a reason: its held points are dropped for good; again → no change',
       security: s.security,
       params: flagParams,
-      body: z.object({ reason: z.string().trim().min(1).max(f.limits.text).describe('Why, for the ledger') }),
+      body: s.rejectFlagBody,
       response: { 200: s.ok(s.flagSchema), ...errorsWithConflict },
     },
   }, async (request) =>
@@ -91,10 +91,7 @@ export const flagRoutes: FastifyPluginAsyncZod = async (app) => {
       summary: "An entry's points explained: released ledger rows, and points held, rejected or blocked by fraud checks",
       security: s.security,
       params: z.object({ entryId: f.contestId.describe('The entry id') }),
-      response: {
-        200: s.ok(z.object({ entryId: z.string(), points: z.number().int(), ledger: z.array(s.ledgerLineSchema) })),
-        ...s.errors,
-      },
+      response: { 200: s.ok(s.entryLedgerSchema), ...s.errors },
     },
   }, async (request) => {
     const { points, lines } = await entryLedger(collector, request.params.entryId);

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { WEBHOOK_EVENT_TYPES } from '../../domain/webhook-events.js';
 import * as f from '../../http/fields.js';
+import { purchaseStatusEnum, refundBody } from '../public-schemas.js';
 
 /** Wire shapes of /api/v1, written once and used for validation, serialization checks and OpenAPI. */
 
@@ -296,4 +298,100 @@ export const bonusActionCompletionSchema = z.object({
   pointsAwarded: z.number().int(),
   alreadyCompleted: z.boolean(),
   totalPoints: z.number().int(),
+});
+
+// Outbound webhook endpoints, purchases by id, fraud review, erasure and attribution: named for
+// the SDK like the section above.
+
+const webhookEventTypes = z.array(z.enum(WEBHOOK_EVENT_TYPES)).max(WEBHOOK_EVENT_TYPES.length);
+
+export const webhookEndpointSchema = z.object({
+  id: z.string(),
+  url: z.string(),
+  description: z.string().nullable(),
+  events: z.array(z.string()).describe('Subscribed event types; empty = all'),
+  status: z.enum(['enabled', 'disabled']),
+  disabledReason: z.string().nullable(),
+  failingSince: z.string().nullable(),
+  createdAt: z.string(),
+});
+export const createdWebhookEndpointSchema = webhookEndpointSchema.extend({ secret: z.string() });
+
+export const webhookDeliverySchema = z.object({
+  id: z.string(),
+  eventId: z.string().describe('The webhook-id header: the same on every retry'),
+  eventType: z.string(),
+  status: z.enum(['pending', 'succeeded', 'failed', 'cancelled']),
+  attempts: z.number().int(),
+  nextAttemptAt: z.string().nullable(),
+  lastResponseStatus: z.number().int().nullable(),
+  createdAt: z.string(),
+  attemptLog: z.array(z.object({
+    attemptedAt: z.string(),
+    durationMs: z.number().int(),
+    responseStatus: z.number().int().nullable(),
+    error: z.string().nullable(),
+    nextAttemptAt: z.string().nullable(),
+  })),
+});
+
+export const createWebhookEndpointBody = z.object({ url: z.string().trim().min(1).max(2000), events: webhookEventTypes.optional(), description: z.string().trim().max(500).nullish() });
+export const updateWebhookEndpointBody = z.object({ url: z.string().trim().min(1).max(2000), events: webhookEventTypes, description: z.string().trim().max(500).nullable(), disabled: z.boolean() }).partial();
+export const webhookDeliveriesQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(50) });
+export const webhookEndpointDeletedSchema = z.object({ deleted: z.literal(true) });
+export const webhookDeliveryQueuedSchema = z.object({ queued: z.literal(true) });
+
+export const purchaseDetailSchema = z.object({
+  id: z.string(), contestId: z.string(), orderId: z.string(), amount: z.number(), currency: z.string(),
+  source: z.string(), purchaserEntryId: z.string().nullable(), advocateEntryId: z.string().nullable(),
+  pointsAwarded: z.number().int(), purchaserPoints: z.number().int(), pointsReversed: z.number().int(),
+  refundedAmount: z.number(), status: purchaseStatusEnum, supersededBy: z.string().nullable(), createdAt: z.string(),
+});
+export const purchaseRefundBody = refundBody.extend({ orderId: z.string().max(200).optional().describe('Ignored here: the path names the purchase') });
+
+export const flagListResponse = ok(z.array(flagSchema)).extend({ pagination: paginationSchema });
+export const rejectFlagBody = z.object({ reason: z.string().trim().min(1).max(f.limits.text).describe('Why, for the ledger') });
+export const entryLedgerSchema = z.object({ entryId: z.string(), points: z.number().int(), ledger: z.array(ledgerLineSchema) });
+
+export const erasureBody = z.object({ email: f.email });
+export const erasureReportSchema = z.object({
+  entries: z.number().int().describe('Entries whose email, name and phone were blanked'),
+  contestIds: z.array(z.string()).describe('The contests of those entries'),
+  purchases: z.number().int().describe('Purchases whose email was blanked (also those without an entry)'),
+  visits: z.number().int().describe('Visits whose URL or referrer carried the email (blanked)'),
+  ledgerNotes: z.number().int().describe('Ledger notes that named the person (blanked; amounts stay)'),
+  disqualificationReasons: z.number().int().describe('Disqualification reasons that named the person (blanked)'),
+});
+
+const attributionExplanationFields = {
+  referred: z.boolean().describe('Whether an advocate is credited'),
+  advocate: z
+    .object({ id: z.string(), referralCode: z.string(), name: z.string().nullable(), email: z.string().nullable() })
+    .nullable(),
+  codeSource: z
+    .enum(['body', 'server_cookie', 'script', 'typed', 'webhook', 'api'])
+    .nullable()
+    .describe('How the code arrived: in the request body from a backend (`body`), from the first-party cookie the collector set (`server_cookie`), from the browser script (`script`), typed by the visitor (`typed`), through a webhook or the REST API'),
+  visits: z.object({
+    first: z.string().nullable().describe("First visit through the advocate's code from the same visitor key"),
+    last: z.string().nullable(),
+    count: z.number().int(),
+  }),
+};
+export const entryAttributionSchema = z.object({
+  entryId: z.string(),
+  ...attributionExplanationFields,
+  signedUpAt: z.string(),
+  firstVisitToSignupMs: z.number().int().nullable(),
+});
+export const purchaseAttributionSchema = z.object({
+  purchaseId: z.string(),
+  orderId: z.string(),
+  ...attributionExplanationFields,
+  creditRule: z
+    .enum(['code', 'cookie', 'referrer'])
+    .nullable()
+    .describe("Which rule chose the advocate: the code given, the rocket_ref cookie, or the purchaser's own referrer"),
+  purchasedAt: z.string(),
+  firstVisitToPurchaseMs: z.number().int().nullable(),
 });

@@ -5,42 +5,11 @@ import { ApiError, badRequest } from '../../domain/errors.js';
 import { toMajorUnits } from '../../domain/money.js';
 import { toIso, toIsoOrNull } from '../../http/views.js';
 import { checkWebhookUrl, ForbiddenUrlError } from '../../outbound/ssrf.js';
-import { WEBHOOK_EVENT_TYPES, type WebhookDelivery, type WebhookEndpoint } from '../../store/repositories.js';
-import { purchaseStatusEnum, refundBody, refundResponse, refundResponseSchema } from '../webhooks.js';
+import type { WebhookDelivery, WebhookEndpoint } from '../../store/repositories.js';
+import { refundResponse, refundResponseSchema } from '../webhooks.js';
 import * as s from './schemas.js';
 
 const endpointParams = z.object({ endpointId: z.string().min(1).max(64) });
-const eventTypes = z.array(z.enum(WEBHOOK_EVENT_TYPES)).max(WEBHOOK_EVENT_TYPES.length);
-
-const endpointSchema = z.object({
-  id: z.string(),
-  url: z.string(),
-  description: z.string().nullable(),
-  events: z.array(z.string()).describe('Subscribed event types; empty = all'),
-  status: z.enum(['enabled', 'disabled']),
-  disabledReason: z.string().nullable(),
-  failingSince: z.string().nullable(),
-  createdAt: z.string(),
-});
-
-const deliverySchema = z.object({
-  id: z.string(),
-  eventId: z.string().describe('The webhook-id header: the same on every retry'),
-  eventType: z.string(),
-  status: z.enum(['pending', 'succeeded', 'failed', 'cancelled']),
-  attempts: z.number().int(),
-  nextAttemptAt: z.string().nullable(),
-  lastResponseStatus: z.number().int().nullable(),
-  createdAt: z.string(),
-  attemptLog: z.array(z.object({
-    attemptedAt: z.string(),
-    durationMs: z.number().int(),
-    responseStatus: z.number().int().nullable(),
-    error: z.string().nullable(),
-    nextAttemptAt: z.string().nullable(),
-  })),
-});
-
 const endpointView = (e: WebhookEndpoint) => ({
   id: e.id,
   url: e.url,
@@ -94,8 +63,8 @@ export const webhookEndpointRoutes: FastifyPluginAsyncZod = async (app) => {
       tags,
       summary: 'Register an endpoint; the signing secret is shown only here',
       security: s.security,
-      body: z.object({ url: z.string().trim().min(1).max(2000), events: eventTypes.optional(), description: z.string().trim().max(500).nullish() }),
-      response: { 201: s.ok(endpointSchema.extend({ secret: z.string() })), ...s.errors },
+      body: s.createWebhookEndpointBody,
+      response: { 201: s.ok(s.createdWebhookEndpointSchema), ...s.errors },
     },
   }, async (request, reply) => {
     const url = await safeUrl(request.body.url);
@@ -105,12 +74,12 @@ export const webhookEndpointRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get('/webhook-endpoints', {
     config,
-    schema: { tags, summary: 'List endpoints', security: s.security, response: { 200: s.ok(z.array(endpointSchema)), ...s.errors } },
+    schema: { tags, summary: 'List endpoints', security: s.security, response: { 200: s.ok(z.array(s.webhookEndpointSchema)), ...s.errors } },
   }, async () => ({ success: true as const, data: (await collector.store.webhooks.listEndpoints()).map(endpointView) }));
 
   app.get('/webhook-endpoints/:endpointId', {
     config,
-    schema: { tags, summary: 'Get an endpoint', security: s.security, params: endpointParams, response: { 200: s.ok(endpointSchema), ...s.errors } },
+    schema: { tags, summary: 'Get an endpoint', security: s.security, params: endpointParams, response: { 200: s.ok(s.webhookEndpointSchema), ...s.errors } },
   }, async (request) => ({ success: true as const, data: endpointView(await requireWebhookEndpoint(collector, request.params.endpointId)) }));
 
   app.put('/webhook-endpoints/:endpointId', {
@@ -120,8 +89,8 @@ export const webhookEndpointRoutes: FastifyPluginAsyncZod = async (app) => {
       summary: 'Change events, URL or description, or disable / enable an endpoint',
       security: s.security,
       params: endpointParams,
-      body: z.object({ url: z.string().trim().min(1).max(2000), events: eventTypes, description: z.string().trim().max(500).nullable(), disabled: z.boolean() }).partial(),
-      response: { 200: s.ok(endpointSchema), ...s.errors },
+      body: s.updateWebhookEndpointBody,
+      response: { 200: s.ok(s.webhookEndpointSchema), ...s.errors },
     },
   }, async (request) => {
     const patch = { ...request.body, url: request.body.url === undefined ? undefined : await safeUrl(request.body.url) };
@@ -131,7 +100,7 @@ export const webhookEndpointRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.delete('/webhook-endpoints/:endpointId', {
     config,
-    schema: { tags, summary: 'Delete an endpoint (its pending deliveries are cancelled)', security: s.security, params: endpointParams, response: { 200: s.ok(z.object({ deleted: z.literal(true) })), ...s.errors } },
+    schema: { tags, summary: 'Delete an endpoint (its pending deliveries are cancelled)', security: s.security, params: endpointParams, response: { 200: s.ok(s.webhookEndpointDeletedSchema), ...s.errors } },
   }, async (request) => {
     await writes.run('deleteWebhookEndpoint', { id: request.params.endpointId });
     return { success: true as const, data: { deleted: true as const } };
@@ -144,8 +113,8 @@ export const webhookEndpointRoutes: FastifyPluginAsyncZod = async (app) => {
       summary: 'Recent deliveries with every attempt (status, duration, response code, next attempt)',
       security: s.security,
       params: endpointParams,
-      querystring: z.object({ limit: z.coerce.number().int().min(1).max(100).default(50) }),
-      response: { 200: s.ok(z.array(deliverySchema)), ...s.errors },
+      querystring: s.webhookDeliveriesQuery,
+      response: { 200: s.ok(z.array(s.webhookDeliverySchema)), ...s.errors },
     },
   }, async (request) => {
     await requireWebhookEndpoint(collector, request.params.endpointId);
@@ -160,7 +129,7 @@ export const webhookEndpointRoutes: FastifyPluginAsyncZod = async (app) => {
       summary: 'Send a delivery again now (same webhook-id)',
       security: s.security,
       params: endpointParams.extend({ deliveryId: z.string().min(1).max(200) }),
-      response: { 202: s.ok(z.object({ queued: z.literal(true) })), ...s.errors },
+      response: { 202: s.ok(s.webhookDeliveryQueuedSchema), ...s.errors },
     },
   }, async (request, reply) => {
     await writes.run('retryWebhookDelivery', { endpointId: request.params.endpointId, deliveryId: request.params.deliveryId });
@@ -174,15 +143,7 @@ export const webhookEndpointRoutes: FastifyPluginAsyncZod = async (app) => {
       summary: 'A purchase with its refund state',
       security: s.security,
       params: z.object({ purchaseId: z.string().min(1).max(64) }),
-      response: {
-        200: s.ok(z.object({
-          id: z.string(), contestId: z.string(), orderId: z.string(), amount: z.number(), currency: z.string(),
-          source: z.string(), purchaserEntryId: z.string().nullable(), advocateEntryId: z.string().nullable(),
-          pointsAwarded: z.number().int(), purchaserPoints: z.number().int(), pointsReversed: z.number().int(),
-          refundedAmount: z.number(), status: purchaseStatusEnum, supersededBy: z.string().nullable(), createdAt: z.string(),
-        })),
-        ...s.errors,
-      },
+      response: { 200: s.ok(s.purchaseDetailSchema), ...s.errors },
     },
   }, async (request) => {
     const p = await collector.store.purchases.get(request.params.purchaseId);
@@ -205,7 +166,7 @@ export const webhookEndpointRoutes: FastifyPluginAsyncZod = async (app) => {
       summary: 'Refund a purchase: reverses its points in proportion (idempotent on refundId)',
       security: s.security,
       params: z.object({ purchaseId: z.string().min(1).max(64) }),
-      body: refundBody.extend({ orderId: z.string().max(200).optional().describe('Ignored here: the path names the purchase') }),
+      body: s.purchaseRefundBody,
       response: { 200: refundResponseSchema, ...s.errors },
     },
   }, async (request) => {
