@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { ROOT } from './lib.mjs';
 import { CONTEST_ID, seedDatabase } from './seed.mjs';
 
-/** Runs the export in a child and returns its peak RSS (getrusage's maxRSS, at exit) and time. */
+/** Runs the export in a child and returns its peak RSS (its own VmHWM, at exit) and time. */
 function exportPeak(db, out) {
   return new Promise((resolve, reject) => {
     const started = Date.now();
