@@ -15,6 +15,7 @@ import { referralRoutes } from './routes/referral.js';
 import { trackerScriptRoutes } from './routes/tracker-script.js';
 import { v1Routes } from './routes/v1/index.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { adminApiRoutes } from './routes/admin.js';
 import { openApiPlugin } from './plugins/openapi.js';
 import { typedWrites, writeOpRunner } from './collector/write-ops.js';
 import type { Store } from './store/repositories.js';
@@ -114,6 +115,8 @@ export function buildApp(options: AppOptions = {}) {
     },
     { prefix: '/api' },
   );
+  // The operators' dashboard: its own API (sessions, no CORS) and its pages.
+  app.register(adminApiRoutes, { prefix: '/admin/api' });
 
   // A write thread boots once the routes are compiled (see store/sqlite/thread-writer.ts for why).
   app.addHook('onReady', async () => writer.start());

@@ -24,6 +24,25 @@ export interface ContestsRepo {
   webhookSecretHash(id: string): Promise<string | undefined>;
   setWebhookSecretHash(id: string, hash: string, now: number): Promise<void>;
   stats(id: string): Promise<ContestStats | undefined>;
+  /**
+   * The daily counters (kept by triggers) of days `fromDay`..`toDay` (whole days since the epoch,
+   * UTC) that have any; revenue per day and currency. Days without activity have no row.
+   */
+  daily(id: string, fromDay: number, toDay: number): Promise<{ days: DailyCounts[]; revenue: DailyRevenue[] }>;
+}
+
+export interface DailyCounts {
+  day: number;
+  visits: number;
+  signups: number;
+  referredSignups: number;
+  purchases: number;
+}
+
+export interface DailyRevenue {
+  day: number;
+  currency: string;
+  amountMinor: number;
 }
 
 export interface NewEntry {
@@ -71,6 +90,8 @@ export interface EntriesRepo {
   findIdByCode(contestId: string, code: string): Promise<string | undefined>;
   update(entry: Entry, patch: EntryPatch, emailNormalized: string | null): Promise<void>;
   disqualify(id: string, reason: string | null): Promise<void>;
+  /** Puts a disqualified entry back on the leaderboard (its reason is cleared). */
+  requalify(id: string): Promise<void>;
   /** Blanks email, name and phone; the row, its code and its points stay. */
   erase(id: string, now: number): Promise<void>;
   /** Oldest first; `search` matches email or name as a literal substring. */
@@ -126,6 +147,8 @@ export interface PurchasesRepo {
   findByOrder(contestId: string, orderId: string): Promise<Purchase | undefined>;
   /** Blanks the purchaser email on the entry's purchases, and on those made under its email before it existed. */
   erasePurchaserEmail(entry: { id: string; contestId: string }, emailNormalized: string | null): Promise<void>;
+  /** A contest's purchases in id order, a page at a time after id `after` (exports stream them). */
+  listForContest(contestId: string, after: string, limit: number): Promise<Array<Purchase & { email: string | null }>>;
 }
 
 export interface NewVisit {
@@ -198,6 +221,48 @@ export interface BonusActionsRepo {
   complete(entryId: string, action: BonusAction, points: number, now: number): Promise<void>;
 }
 
+/** Links to a participant's private page: only SHA-256 hashes of the tokens are stored. */
+export interface HubTokensRepo {
+  insert(tokenHash: string, entry: { id: string; contestId: string }, now: number): Promise<void>;
+  /** The live (not revoked) token with this hash. */
+  find(tokenHash: string): Promise<{ entryId: string; contestId: string } | undefined>;
+  /** Revokes every live token of the entry; returns how many. */
+  revokeForEntry(entryId: string, now: number): Promise<number>;
+}
+
+export interface Operator {
+  id: string;
+  email: string;
+  passwordHash: string;
+  createdAt: number;
+}
+
+export interface AuditRecord {
+  id: number;
+  operatorEmail: string;
+  action: string;
+  contestId: string | null;
+  entryId: string | null;
+  detail: string | null;
+  createdAt: number;
+}
+
+/** Dashboard operators, their sessions (by the SHA-256 of the cookie) and the audit log. */
+export interface OperatorsRepo {
+  insert(operator: Operator): Promise<boolean>;
+  findByEmail(email: string): Promise<Operator | undefined>;
+  list(): Promise<Array<Omit<Operator, 'passwordHash'>>>;
+  /** Deletes the operator and their sessions; false when no such operator. */
+  delete(email: string): Promise<boolean>;
+  insertSession(tokenHash: string, operatorId: string, now: number): Promise<void>;
+  session(tokenHash: string): Promise<{ operatorId: string; email: string; lastSeenAt: number } | undefined>;
+  touchSession(tokenHash: string, now: number): Promise<void>;
+  deleteSession(tokenHash: string): Promise<void>;
+  appendAudit(record: Omit<AuditRecord, 'id'>): Promise<void>;
+  /** Newest first; only a contest's rows when contestId is given; rows before id `before`. */
+  audit(opts: { contestId?: string; before?: number; limit: number }): Promise<AuditRecord[]>;
+}
+
 /** What the rules see: one set of repositories, on the store (reads) or inside a transaction. */
 export interface Repositories {
   contests: ContestsRepo;
@@ -207,6 +272,8 @@ export interface Repositories {
   visits: VisitsRepo;
   apiKeys: ApiKeysRepo;
   bonusActions: BonusActionsRepo;
+  hubTokens: HubTokensRepo;
+  operators: OperatorsRepo;
 }
 
 /**
@@ -227,6 +294,9 @@ export const TABLES = [
   'purchases',
   'bonus_actions',
   'bonus_completions',
+  'hub_tokens',
+  'operators',
+  'audit_log',
 ] as const;
 export type TableName = (typeof TABLES)[number];
 

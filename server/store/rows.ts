@@ -1,5 +1,5 @@
 import type { NewEntry, TableName } from './repositories.js';
-import type { Contest, ContestMode, ContestStatus, Entry, Purchase } from './types.js';
+import type { Contest, ContestMode, ContestStatus, Entry, PublicKeyContacts, Purchase } from './types.js';
 
 /**
  * Stored rows as both engines return them (same columns, same value shapes: flags 0/1, times as
@@ -70,6 +70,7 @@ export interface ContestRow {
   purchase_points_per_unit: number;
   require_email_confirmation: number;
   cookie_days: number;
+  public_key_contacts: PublicKeyContacts;
   created_at: number;
   updated_at: number;
 }
@@ -90,6 +91,7 @@ export const toContest = (row: ContestRow): Contest => ({
     purchasePointsPerUnit: row.purchase_points_per_unit,
     requireEmailConfirmation: row.require_email_confirmation === 1,
     cookieDays: row.cookie_days,
+    publicKeyContacts: row.public_key_contacts,
   },
   createdAt: row.created_at,
   updatedAt: row.updated_at,
@@ -130,4 +132,7 @@ export const PRIMARY_KEYS: Record<TableName, string[]> = {
   purchases: ['id'],
   bonus_actions: ['id'],
   bonus_completions: ['entry_id', 'bonus_action_id'],
+  hub_tokens: ['token_hash'],
+  operators: ['id'],
+  audit_log: ['id'],
 };

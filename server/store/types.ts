@@ -14,7 +14,11 @@ export interface ContestSettings {
   purchasePointsPerUnit: number;
   requireEmailConfirmation: boolean;
   cookieDays: number;
+  /** What public keys see of entrants: masked emails and no phones, or (hosted behaviour) everything. */
+  publicKeyContacts: PublicKeyContacts;
 }
+
+export type PublicKeyContacts = 'masked' | 'full';
 
 export const defaultContestSettings: ContestSettings = {
   advocatePoints: 10,
@@ -22,6 +26,7 @@ export const defaultContestSettings: ContestSettings = {
   purchasePointsPerUnit: 1,
   requireEmailConfirmation: false,
   cookieDays: 30,
+  publicKeyContacts: 'masked',
 };
 
 /** Times are epoch milliseconds inside the collector; ISO 8601 strings on the wire. */

@@ -150,6 +150,12 @@ async function seed(app: App, store: Store, clock: { now: number }): Promise<Fix
   await ok('POST', `/api/v1/entries/${cheater.id}/points`, { points: 40, reason: 'contest win' });
   await ok('POST', `/api/v1/entries/${cheater.id}/points`, { points: -12, reason: 'correction' });
   await ok('POST', `/api/v1/entries/${john.entryId}/points`, { points: -3, reason: 'spam penalty' });
+  // A participant page link, an operator and an audit row.
+  await ok('GET', `/api/v1/entries/${jane.id}/hub-link`);
+  await store.transaction(async (tx) => {
+    await tx.operators.insert({ id: 'op_1', email: 'ops@example.com', passwordHash: 'scrypt$1$1$1$AA==$AA==', createdAt: clock.now });
+    await tx.operators.appendAudit({ operatorEmail: 'ops@example.com', action: 'POST /api/v1/entries/:entryId/points', contestId: 'contest_a', entryId: john.entryId, detail: null, createdAt: clock.now });
+  });
 
   // Confirmed, disqualified with a reason, erased.
   await ok('PUT', `/api/v1/entries/${jane.id}`, { emailConfirmed: true });

@@ -34,6 +34,11 @@ describe('recycled PostgreSQL test databases', () => {
     });
     const bonus = await call(t(), 'POST', `/api/v1/entries/${fx.janeId}/bonus-actions/${fx.bonusActionId}/complete`, fx.publicKey);
     expect(bonus.status).toBe(200);
+    expect((await call(t(), 'GET', `/api/v1/entries/${fx.janeId}/hub-link`, fx.privateKey)).status).toBe(200);
+    await t().store.transaction(async (tx) => {
+      await tx.operators.insert({ id: 'op_1', email: 'ops@example.com', passwordHash: 'x', createdAt: 0 });
+      await tx.operators.appendAudit({ operatorEmail: 'ops@example.com', action: 'test', contestId: null, entryId: null, detail: null, createdAt: 0 });
+    });
     for (const table of TABLES) expect(await t().store.tables.count(table), table).toBeGreaterThan(0);
   });
 

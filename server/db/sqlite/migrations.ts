@@ -264,4 +264,105 @@ export const migrations: Migration[] = [
       CREATE UNIQUE INDEX points_ledger_once ON points_ledger (entry_id, reason, source_id);
     `,
   },
+  {
+    version: 10,
+    name: 'daily counters, public-key contact setting, hub tokens, operators, sessions, audit log',
+    // Daily counters kept by triggers, like contest_stats, so /analytics/daily reads one row per
+    // day (and currency) instead of scanning millions of visits. `day` is whole days since
+    // 1970-01-01 UTC. Rows already stored are counted once here.
+    sql: /* sql */ `
+      CREATE TABLE contest_daily (
+        contest_id TEXT NOT NULL,
+        day INTEGER NOT NULL,
+        visits INTEGER NOT NULL DEFAULT 0,
+        signups INTEGER NOT NULL DEFAULT 0,
+        referred_signups INTEGER NOT NULL DEFAULT 0,
+        purchases INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (contest_id, day)
+      ) STRICT, WITHOUT ROWID;
+      CREATE TABLE contest_daily_revenue (
+        contest_id TEXT NOT NULL,
+        day INTEGER NOT NULL,
+        currency TEXT NOT NULL,
+        amount_minor INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (contest_id, day, currency)
+      ) STRICT, WITHOUT ROWID;
+
+      INSERT INTO contest_daily (contest_id, day, visits, signups, referred_signups, purchases)
+      SELECT contest_id, day, sum(v), sum(s), sum(r), sum(p) FROM (
+        SELECT contest_id, created_at / 86400000 AS day, 1 AS v, 0 AS s, 0 AS r, 0 AS p FROM visits
+        UNION ALL SELECT contest_id, created_at / 86400000, 0, 1, referred_by IS NOT NULL, 0 FROM entries
+        UNION ALL SELECT contest_id, created_at / 86400000, 0, 0, 0, 1 FROM purchases
+      ) GROUP BY contest_id, day;
+      INSERT INTO contest_daily_revenue (contest_id, day, currency, amount_minor)
+      SELECT contest_id, created_at / 86400000, currency, sum(amount_minor) FROM purchases
+      GROUP BY contest_id, created_at / 86400000, currency;
+
+      CREATE TRIGGER contest_daily_visits AFTER INSERT ON visits BEGIN
+        INSERT INTO contest_daily (contest_id, day, visits) VALUES (NEW.contest_id, NEW.created_at / 86400000, 1)
+        ON CONFLICT (contest_id, day) DO UPDATE SET visits = visits + 1;
+      END;
+      CREATE TRIGGER contest_daily_entries AFTER INSERT ON entries BEGIN
+        INSERT INTO contest_daily (contest_id, day, signups, referred_signups)
+        VALUES (NEW.contest_id, NEW.created_at / 86400000, 1, NEW.referred_by IS NOT NULL)
+        ON CONFLICT (contest_id, day) DO UPDATE SET
+          signups = signups + 1, referred_signups = referred_signups + excluded.referred_signups;
+      END;
+      CREATE TRIGGER contest_daily_purchases AFTER INSERT ON purchases BEGIN
+        INSERT INTO contest_daily (contest_id, day, purchases) VALUES (NEW.contest_id, NEW.created_at / 86400000, 1)
+        ON CONFLICT (contest_id, day) DO UPDATE SET purchases = purchases + 1;
+        INSERT INTO contest_daily_revenue (contest_id, day, currency, amount_minor)
+        VALUES (NEW.contest_id, NEW.created_at / 86400000, NEW.currency, NEW.amount_minor)
+        ON CONFLICT (contest_id, day, currency) DO UPDATE SET amount_minor = amount_minor + excluded.amount_minor;
+      END;
+
+      -- What a public key may see of entrants' contacts: masked emails and no phones, unless the
+      -- operator restores the hosted service's behaviour ('full').
+      ALTER TABLE contests ADD COLUMN public_key_contacts TEXT NOT NULL DEFAULT 'masked'
+        CHECK (public_key_contacts IN ('masked', 'full'));
+
+      -- A participant's private page link (/c/:contestId/me/:token): only the token's SHA-256 is
+      -- kept; revoking sets revoked_at.
+      CREATE TABLE hub_tokens (
+        token_hash TEXT PRIMARY KEY,
+        entry_id TEXT NOT NULL REFERENCES entries(id),
+        contest_id TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+      ) STRICT;
+      CREATE INDEX hub_tokens_entry ON hub_tokens (entry_id);
+
+      -- Dashboard operators: scrypt password hashes; sessions by the SHA-256 of their cookie.
+      CREATE TABLE operators (
+        id TEXT PRIMARY KEY,
+        email TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE operator_sessions (
+        token_hash TEXT PRIMARY KEY,
+        operator_id TEXT NOT NULL REFERENCES operators(id) ON DELETE CASCADE,
+        created_at INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX operator_sessions_operator ON operator_sessions (operator_id);
+      -- Who did what, when: append-only; the operator's email is kept, so history outlives them.
+      CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        operator_email TEXT NOT NULL,
+        action TEXT NOT NULL,
+        contest_id TEXT,
+        entry_id TEXT,
+        detail TEXT,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX audit_log_contest ON audit_log (contest_id, id) WHERE contest_id IS NOT NULL;
+      CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN
+        SELECT RAISE(ABORT, 'audit_log is append-only');
+      END;
+      CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN
+        SELECT RAISE(ABORT, 'audit_log is append-only');
+      END;
+    `,
+  },
 ];

@@ -1,5 +1,5 @@
 import type { ChangeCounter } from '../changes.js';
-import type { ContestsRepo, NewContest } from '../repositories.js';
+import type { ContestsRepo, DailyCounts, DailyRevenue, NewContest } from '../repositories.js';
 import type { Contest, ContestStats } from '../types.js';
 import type { ReadCaches } from './caches.js';
 import { one, type Queryable } from './queryable.js';
@@ -7,7 +7,7 @@ import { toContest, type ContestRow } from '../rows.js';
 
 const CONTEST_COLUMNS = `id, title, slug, description, status, mode, start_date, end_date,
   is_evergreen, advocate_points, friend_points, purchase_points_per_unit,
-  require_email_confirmation, cookie_days, created_at, updated_at`;
+  require_email_confirmation, cookie_days, created_at, updated_at, public_key_contacts`;
 
 /** $1 … $15, in the column order of INSERT and UPDATE below. */
 const contestValues = (c: Omit<Contest, 'createdAt'>) => [
@@ -30,12 +30,13 @@ const contestValues = (c: Omit<Contest, 'createdAt'>) => [
 
 const INSERT = `INSERT INTO contests (id, title, slug, description, status, mode, start_date,
     end_date, is_evergreen, advocate_points, friend_points, purchase_points_per_unit,
-    require_email_confirmation, cookie_days, updated_at, webhook_secret_hash, created_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`;
+    require_email_confirmation, cookie_days, updated_at, webhook_secret_hash, created_at,
+    public_key_contacts)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`;
 const UPDATE = `UPDATE contests SET title = $2, slug = $3, description = $4, status = $5, mode = $6,
     start_date = $7, end_date = $8, is_evergreen = $9, advocate_points = $10, friend_points = $11,
     purchase_points_per_unit = $12, require_email_confirmation = $13, cookie_days = $14,
-    updated_at = $15
+    updated_at = $15, public_key_contacts = $16
   WHERE id = $1`;
 // One statement for the analytics counters (the sum of the contest's counter rows; see the
 // migrations); max(points) is an index lookup on entries_ranking.
@@ -45,6 +46,13 @@ const STATS = `SELECT sum(entries_count) AS "entriesCount", sum(confirmed_count)
     coalesce((SELECT max(points) FROM entries WHERE contest_id = $1), 0) AS "highestPoints"
   FROM contest_stats WHERE contest_id = $1 HAVING count(*) > 0`;
 
+// The daily counters' rows of each day summed over their shards (see the migrations).
+const DAILY = `SELECT day, sum(visits) AS visits, sum(signups) AS signups,
+    sum(referred_signups) AS "referredSignups", sum(purchases) AS purchases
+  FROM contest_daily WHERE contest_id = $1 AND day BETWEEN $2 AND $3 GROUP BY day`;
+const DAILY_REVENUE = `SELECT day, currency, sum(amount_minor) AS "amountMinor"
+  FROM contest_daily_revenue WHERE contest_id = $1 AND day BETWEEN $2 AND $3 GROUP BY day, currency`;
+
 /**
  * Contests are read on every tracking request and change rarely: reads are remembered (shared
  * caches, see ReadCaches), dropped when changed through this store — after the write, so a read
@@ -52,15 +60,28 @@ const STATS = `SELECT sum(entries_count) AS "entriesCount", sum(confirmed_count)
  */
 export function createContestsRepo(q: Queryable, changes: ChangeCounter, caches: ReadCaches): ContestsRepo {
   return {
+    async daily(id: string, fromDay: number, toDay: number) {
+      const values = [id, fromDay, toDay];
+      const [days, revenue] = await Promise.all([
+        q.rows<DailyCounts>({ name: 'rr_contests_daily', text: DAILY, values }),
+        q.rows<DailyRevenue>({ name: 'rr_contests_daily_revenue', text: DAILY_REVENUE, values }),
+      ]);
+      return { days, revenue };
+    },
     async insert(contest: NewContest, now: number): Promise<Contest> {
-      const values = [...contestValues({ ...contest, updatedAt: now }), contest.webhookSecretHash, now];
+      const values = [
+        ...contestValues({ ...contest, updatedAt: now }),
+        contest.webhookSecretHash,
+        now,
+        contest.settings.publicKeyContacts,
+      ];
       await q.write({ name: 'rr_contests_insert', text: INSERT, values });
       caches.contests.delete(contest.id);
       return { ...contest, createdAt: now, updatedAt: now };
     },
     async update(contest: Contest, now: number): Promise<Contest> {
       changes.bump();
-      const values = contestValues({ ...contest, updatedAt: now });
+      const values = [...contestValues({ ...contest, updatedAt: now }), contest.settings.publicKeyContacts];
       await q.write({ name: 'rr_contests_update', text: UPDATE, values });
       caches.contests.delete(contest.id);
       return { ...contest, updatedAt: now };

@@ -76,6 +76,11 @@ export function createEntriesRepo(q: Queryable, changes: ChangeCounter, caches: 
       const text = 'UPDATE entries SET disqualified = 1, disqualified_reason = $2 WHERE id = $1';
       await q.write({ name: 'rr_entries_disqualify', text, values: [id, reason] });
     },
+    async requalify(id: string): Promise<void> {
+      changes.bump();
+      const text = 'UPDATE entries SET disqualified = 0, disqualified_reason = NULL WHERE id = $1';
+      await q.write({ name: 'rr_entries_requalify', text, values: [id] });
+    },
     async erase(id: string, now: number): Promise<void> {
       changes.bump();
       const text = `UPDATE entries SET email = NULL, email_normalized = NULL, name = NULL,

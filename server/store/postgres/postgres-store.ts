@@ -12,6 +12,8 @@ import {
 } from '../repositories.js';
 import { createLocalWriter } from '../writer.js';
 import { createApiKeysRepo } from './api-keys.js';
+import { createHubTokensRepo } from './hub-tokens.js';
+import { createOperatorsRepo } from './operators.js';
 import { createBonusActionsRepo } from './bonus-actions.js';
 import { ReadCaches } from './caches.js';
 import { createContestsRepo } from './contests.js';
@@ -80,6 +82,8 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
     visits: createVisitsRepo(q, caches),
     apiKeys: createApiKeysRepo(q, caches),
     bonusActions: createBonusActionsRepo(q),
+    hubTokens: createHubTokensRepo(q),
+    operators: createOperatorsRepo(q),
   });
 
   /**

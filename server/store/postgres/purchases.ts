@@ -5,6 +5,11 @@ import { toPurchase, type PurchaseRow } from '../rows.js';
 
 export function createPurchasesRepo(q: Queryable): PurchasesRepo {
   return {
+    async listForContest(contestId: string, after: string, limit: number) {
+      const text = 'SELECT * FROM purchases WHERE contest_id = $1 AND id > $2 ORDER BY id LIMIT $3';
+      const rows = await q.rows<PurchaseRow & { email: string | null }>({ name: 'rr_purchases_page', text, values: [contestId, after, limit] });
+      return rows.map((row) => ({ ...toPurchase(row), email: row.email }));
+    },
     async insert(purchase: NewPurchase): Promise<Purchase> {
       await q.write({
         name: 'rr_purchases_insert',

@@ -32,6 +32,7 @@ export function createEntriesRepo(db: Db, changes: ChangeCounter): EntriesRepo &
   const idByCodeCache = new Map<string, string>();
   const update = db.prepare(`UPDATE entries SET email = @email, email_normalized = @emailNormalized,
       name = @name, phone = @phone, email_confirmed = @emailConfirmed WHERE id = @id`);
+  const requalify = db.prepare('UPDATE entries SET disqualified = 0, disqualified_reason = NULL WHERE id = ?');
   const disqualify = db.prepare(
     'UPDATE entries SET disqualified = 1, disqualified_reason = ? WHERE id = ?',
   );
@@ -107,6 +108,10 @@ export function createEntriesRepo(db: Db, changes: ChangeCounter): EntriesRepo &
     async disqualify(id: string, reason: string | null): Promise<void> {
       changes.bump();
       disqualify.run(reason, id);
+    },
+    async requalify(id: string): Promise<void> {
+      changes.bump();
+      requalify.run(id);
     },
     async erase(id: string, now: number): Promise<void> {
       changes.bump();

@@ -16,7 +16,14 @@ export function createPurchasesRepo(db: Db): PurchasesRepo {
   const erase = db.prepare(`UPDATE purchases SET email = NULL, email_normalized = NULL
     WHERE purchaser_entry_id = @entryId OR (contest_id = @contestId AND email_normalized = @emailNormalized)`);
 
+  const page = db.prepare<[string, string, number], PurchaseRow & { email: string | null }>(
+    'SELECT * FROM purchases WHERE contest_id = ? AND id > ? ORDER BY id LIMIT ?',
+  );
+
   return {
+    async listForContest(contestId: string, after: string, limit: number) {
+      return page.all(contestId, after, limit).map((row) => ({ ...toPurchase(row), email: row.email }));
+    },
     async insert(purchase: NewPurchase): Promise<Purchase> {
       insert.run(purchase);
       return purchase;
