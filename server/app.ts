@@ -16,6 +16,7 @@ import { trackerScriptRoutes } from './routes/tracker-script.js';
 import { v1Routes } from './routes/v1/index.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { adminApiRoutes } from './routes/admin.js';
+import { adminPageRoutes } from './routes/admin-pages.js';
 import { openApiPlugin } from './plugins/openapi.js';
 import { typedWrites, writeOpRunner } from './collector/write-ops.js';
 import type { Store } from './store/repositories.js';
@@ -117,6 +118,7 @@ export function buildApp(options: AppOptions = {}) {
   );
   // The operators' dashboard: its own API (sessions, no CORS) and its pages.
   app.register(adminApiRoutes, { prefix: '/admin/api' });
+  app.register(adminPageRoutes);
 
   // A write thread boots once the routes are compiled (see store/sqlite/thread-writer.ts for why).
   app.addHook('onReady', async () => writer.start());
