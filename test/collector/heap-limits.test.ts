@@ -27,7 +27,10 @@ describe('heap limits', () => {
       packages: 'external',
       outfile: fixture,
       // The collector serves this instead of building the browser script from sources.
-      define: { __REFROCKET_TRACKER__: JSON.stringify('/* not served here */') },
+      define: {
+        __REFROCKET_TRACKER__: JSON.stringify('/* not served here */'),
+        __REFROCKET_WEB__: JSON.stringify({ 'admin.fixture.js': '', 'admin.fixture.css': '' }),
+      },
       logLevel: 'warning',
     });
   });
