@@ -8,6 +8,7 @@ import { adjustPoints, disqualifyEntry, eraseEntry, requalifyEntry, updateEntry,
 import { createApiKey, revokeApiKey } from './api-keys.js';
 import type { ApiKeyType } from '../store/types.js';
 import { createHubToken, revokeHubTokens } from './hub.js';
+import { joinContest, type JoinInput } from './contest-pages.js';
 import { endSession, recordAudit, startSession, touchSession } from './operators.js';
 import { recordPurchase, type Crediting, type PurchaseInput } from './purchase.js';
 import { registerEntry, signup, type SignupInput } from './signup.js';
@@ -59,6 +60,8 @@ export const writeOps = {
     return { entryId: entry.id, contestId: entry.contestId, token };
   },
   revokeHubTokens: (ctx: CollectorContext, args: { entryId: string }) => revokeHubTokens(ctx, args.entryId),
+  /** The contest page's join form: a signup plus, for a new entry, its private-page token. */
+  joinContest: (ctx: CollectorContext, input: JoinInput) => joinContest(ctx, input),
   requalifyEntry: (ctx: CollectorContext, args: { entryId: string }) => requalifyEntry(ctx, args.entryId),
   rotateWebhookSecret: (ctx: CollectorContext, args: { contestId: string }) => rotateWebhookSecret(ctx, args.contestId),
   createApiKey: (ctx: CollectorContext, args: { type: ApiKeyType; label: string | null }) => createApiKey(ctx, args.type, args.label),

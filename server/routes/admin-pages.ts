@@ -1,7 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { contentTypeOf, PrecompressedFile } from '../http/precompressed.js';
 import { loadWebAssets } from '../web-assets.js';
-import { pickEncoding } from './tracker-script.js';
 
 /**
  * No inline script or style, nothing from another origin, never framed: a script injected into
@@ -18,23 +17,6 @@ export const ADMIN_CSP = [
   "form-action 'self'",
   "frame-ancestors 'none'",
 ].join('; ');
-
-interface Asset {
-  type: string;
-  bodies: Record<'br' | 'gzip' | 'identity', Buffer>;
-}
-
-/** Compressed once at start-up (brotli 11, gzip 9), like the tracker script. */
-function precompress(text: string, type: string): Asset {
-  return {
-    type,
-    bodies: {
-      identity: Buffer.from(text),
-      br: brotliCompressSync(text, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }),
-      gzip: gzipSync(text, { level: 9 }),
-    },
-  };
-}
 
 function pageHtml(script: string, stylesheet: string): string {
   return `<!doctype html>
@@ -59,31 +41,22 @@ function pageHtml(script: string, stylesheet: string): string {
  */
 export const adminPageRoutes: FastifyPluginAsync = async (app) => {
   const files = await loadWebAssets();
-  const names = Object.keys(files);
+  const names = Object.keys(files).filter((name) => name.startsWith('admin.'));
   const script = names.find((n) => n.endsWith('.js'))!;
   const stylesheet = names.find((n) => n.endsWith('.css'))!;
-  const assets = new Map<string, Asset>(names.map((name) => [name, precompress(files[name], name.endsWith('.js') ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8')]));
-  const page = precompress(pageHtml(script, stylesheet), 'text/html; charset=utf-8');
+  const assets = new Map(names.map((name) => [name, new PrecompressedFile(files[name], contentTypeOf(name))]));
+  const page = new PrecompressedFile(pageHtml(script, stylesheet), 'text/html; charset=utf-8');
 
-  const send = (reply: FastifyReply, asset: Asset, acceptEncoding: string | undefined) => {
-    const encoding = pickEncoding(acceptEncoding);
-    if (encoding !== 'identity') reply.header('content-encoding', encoding);
-    return reply
-      .header('content-type', asset.type)
-      .header('vary', 'accept-encoding')
-      .header('x-content-type-options', 'nosniff')
-      .header('content-security-policy', ADMIN_CSP)
-      .header('referrer-policy', 'same-origin')
-      .send(asset.bodies[encoding]);
-  };
+  const withPolicy = (reply: FastifyReply) =>
+    reply.header('content-security-policy', ADMIN_CSP).header('referrer-policy', 'same-origin');
 
   for (const url of ['/admin', '/admin/']) {
     app.get(url, { schema: { hide: true } }, async (request, reply) =>
-      send(reply.header('cache-control', 'no-cache').header('x-frame-options', 'DENY'), page, request.headers['accept-encoding']));
+      page.send(request, withPolicy(reply).header('cache-control', 'no-cache').header('x-frame-options', 'DENY')));
   }
   app.get<{ Params: { name: string } }>('/admin/assets/:name', { schema: { hide: true } }, async (request, reply) => {
     const asset = assets.get(request.params.name);
     if (!asset) return reply.code(404).send({ success: false, error: 'Not found' });
-    return send(reply.header('cache-control', 'public, max-age=31536000, immutable'), asset, request.headers['accept-encoding']);
+    return asset.send(request, withPolicy(reply).header('cache-control', 'public, max-age=31536000, immutable'));
   });
 };

@@ -98,6 +98,11 @@ export interface EntriesRepo {
   list(contestId: string, opts: { limit: number; offset: number; search?: string }): Promise<{ rows: Entry[]; total: number }>;
   /** Points desc, then earlier createdAt, then id; not disqualified; confirmed only if asked. */
   leaderboard(contestId: string, limit: number, confirmedOnly: boolean): Promise<Entry[]>;
+  /**
+   * The entry's rank in leaderboard() order (1 = first): one more than the ranked entries ahead
+   * of it. undefined when the leaderboard leaves it out (disqualified, or unconfirmed when asked).
+   */
+  rankOf(entry: Entry, confirmedOnly: boolean): Promise<number | undefined>;
 }
 
 export interface LedgerRow {

@@ -71,6 +71,9 @@ export interface ContestRow {
   require_email_confirmation: number;
   cookie_days: number;
   public_key_contacts: PublicKeyContacts;
+  referral_url: string | null;
+  public_pages: number;
+  leaderboard_frame_ancestors: string;
   created_at: number;
   updated_at: number;
 }
@@ -92,6 +95,9 @@ export const toContest = (row: ContestRow): Contest => ({
     requireEmailConfirmation: row.require_email_confirmation === 1,
     cookieDays: row.cookie_days,
     publicKeyContacts: row.public_key_contacts,
+    referralUrl: row.referral_url,
+    publicPages: row.public_pages === 1,
+    leaderboardFrameAncestors: row.leaderboard_frame_ancestors === '' ? [] : row.leaderboard_frame_ancestors.split(' '),
   },
   createdAt: row.created_at,
   updatedAt: row.updated_at,

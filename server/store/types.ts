@@ -16,6 +16,12 @@ export interface ContestSettings {
   cookieDays: number;
   /** What public keys see of entrants: masked emails and no phones, or (hosted behaviour) everything. */
   publicKeyContacts: PublicKeyContacts;
+  /** Where participants' links point (with ?ref=CODE); null: the contest page, /c/:contestId. */
+  referralUrl: string | null;
+  /** The participant pages (/c/:contestId, its private pages, its leaderboard); off: 404. */
+  publicPages: boolean;
+  /** Origins allowed to show /c/:contestId/leaderboard in a frame; none by default. */
+  leaderboardFrameAncestors: string[];
 }
 
 export type PublicKeyContacts = 'masked' | 'full';
@@ -27,6 +33,9 @@ export const defaultContestSettings: ContestSettings = {
   requireEmailConfirmation: false,
   cookieDays: 30,
   publicKeyContacts: 'masked',
+  referralUrl: null,
+  publicPages: true,
+  leaderboardFrameAncestors: [],
 };
 
 /** Times are epoch milliseconds inside the collector; ISO 8601 strings on the wire. */

@@ -439,8 +439,16 @@ const pagesAndDailyCounters = /* sql */ `
     FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
 `;
 
+/** Version 9: the participant pages' contest settings (see SQLite's migration 11). */
+const contestPageSettings = `
+  ALTER TABLE contests ADD COLUMN referral_url text COLLATE "C";
+  ALTER TABLE contests ADD COLUMN public_pages integer NOT NULL DEFAULT 1 CHECK (public_pages IN (0, 1));
+  ALTER TABLE contests ADD COLUMN leaderboard_frame_ancestors text COLLATE "C" NOT NULL DEFAULT '';
+`;
+
 export const migrations: Migration[] = [
   { version: 1, name: 'tables and indexes (as SQLite after its migration 4)', sql: tables },
   { version: 2, name: 'triggers holding the counters and the points ledger', sql: triggers },
   { version: 8, name: 'daily counters, public-key contact setting, hub tokens, operators, sessions, audit log', sql: pagesAndDailyCounters },
+  { version: 9, name: 'contest page settings: referral URL, public pages on/off, leaderboard frame ancestors', sql: contestPageSettings },
 ];

@@ -365,4 +365,17 @@ export const migrations: Migration[] = [
       END;
     `,
   },
+  {
+    version: 11,
+    name: 'contest page settings: referral URL, public pages on/off, leaderboard frame ancestors',
+    sql: `
+      -- The marketing page carrying the script, where participants' links point (?ref=CODE);
+      -- NULL: links point at the contest's own page, /c/:contestId.
+      ALTER TABLE contests ADD COLUMN referral_url TEXT;
+      -- 0 turns /c/:contestId, its private pages and its leaderboard off (404).
+      ALTER TABLE contests ADD COLUMN public_pages INTEGER NOT NULL DEFAULT 1 CHECK (public_pages IN (0, 1));
+      -- Origins allowed to frame /c/:contestId/leaderboard, space-separated ('' = none).
+      ALTER TABLE contests ADD COLUMN leaderboard_frame_ancestors TEXT NOT NULL DEFAULT '';
+    `,
+  },
 ];

@@ -30,6 +30,13 @@ export const settingsSchema = z.object({
   publicKeyContacts: z.enum(['masked', 'full']).describe(
     "What public keys see of entrants (leaderboard, entries, bonus actions): 'masked' (default) shows emails as j•••@example.com and no phones; 'full' restores the hosted service's behaviour",
   ),
+  referralUrl: z.string().nullable().describe(
+    "The marketing page that carries the script: participants' links are this URL with ?ref=CODE. null (default): the contest page, /c/:contestId",
+  ),
+  publicPages: z.boolean().describe('The participant pages /c/:contestId, /c/:contestId/me/:token and /c/:contestId/leaderboard (default true; false: 404)'),
+  leaderboardFrameAncestors: z.array(z.string()).describe(
+    'Origins allowed to show /c/:contestId/leaderboard in an <iframe> (CSP frame-ancestors), e.g. https://www.example.com or https://*.example.com; empty (default): none',
+  ),
 });
 
 export const bonusActionDefinitionSchema = z.object({
@@ -178,6 +185,20 @@ const settingsInput = z
     requireEmailConfirmation: z.boolean(),
     cookieDays: z.number().int().min(1).max(3650),
     publicKeyContacts: z.enum(['masked', 'full']),
+    referralUrl: z
+      .string()
+      .trim()
+      .max(f.limits.url)
+      .url()
+      .regex(/^https?:\/\//i, { error: 'must be an http or https URL' })
+      .nullable(),
+    publicPages: z.boolean(),
+    // Each becomes a CSP source: an origin, nothing that could end or extend the directive.
+    leaderboardFrameAncestors: z
+      .array(z.string().trim().regex(/^https?:\/\/(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:\d{1,5})?$/i, {
+        error: 'must be origins such as https://www.example.com or https://*.example.com',
+      }))
+      .max(20),
   })
   .partial();
 

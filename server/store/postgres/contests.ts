@@ -7,7 +7,8 @@ import { toContest, type ContestRow } from '../rows.js';
 
 const CONTEST_COLUMNS = `id, title, slug, description, status, mode, start_date, end_date,
   is_evergreen, advocate_points, friend_points, purchase_points_per_unit,
-  require_email_confirmation, cookie_days, created_at, updated_at, public_key_contacts`;
+  require_email_confirmation, cookie_days, created_at, updated_at, public_key_contacts,
+  referral_url, public_pages, leaderboard_frame_ancestors`;
 
 /** $1 … $15, in the column order of INSERT and UPDATE below. */
 const contestValues = (c: Omit<Contest, 'createdAt'>) => [
@@ -28,15 +29,23 @@ const contestValues = (c: Omit<Contest, 'createdAt'>) => [
   c.updatedAt,
 ];
 
+/** The participant pages' settings, after public_key_contacts in INSERT and UPDATE below. */
+const pageSettingValues = (c: Pick<Contest, 'settings'>) => [
+  c.settings.referralUrl,
+  c.settings.publicPages ? 1 : 0,
+  c.settings.leaderboardFrameAncestors.join(' '),
+];
+
 const INSERT = `INSERT INTO contests (id, title, slug, description, status, mode, start_date,
     end_date, is_evergreen, advocate_points, friend_points, purchase_points_per_unit,
     require_email_confirmation, cookie_days, updated_at, webhook_secret_hash, created_at,
-    public_key_contacts)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`;
+    public_key_contacts, referral_url, public_pages, leaderboard_frame_ancestors)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`;
 const UPDATE = `UPDATE contests SET title = $2, slug = $3, description = $4, status = $5, mode = $6,
     start_date = $7, end_date = $8, is_evergreen = $9, advocate_points = $10, friend_points = $11,
     purchase_points_per_unit = $12, require_email_confirmation = $13, cookie_days = $14,
-    updated_at = $15, public_key_contacts = $16
+    updated_at = $15, public_key_contacts = $16, referral_url = $17, public_pages = $18,
+    leaderboard_frame_ancestors = $19
   WHERE id = $1`;
 // One statement for the analytics counters (the sum of the contest's counter rows; see the
 // migrations); max(points) is an index lookup on entries_ranking.
@@ -74,6 +83,7 @@ export function createContestsRepo(q: Queryable, changes: ChangeCounter, caches:
         contest.webhookSecretHash,
         now,
         contest.settings.publicKeyContacts,
+        ...pageSettingValues(contest),
       ];
       await q.write({ name: 'rr_contests_insert', text: INSERT, values });
       caches.contests.delete(contest.id);
@@ -81,7 +91,7 @@ export function createContestsRepo(q: Queryable, changes: ChangeCounter, caches:
     },
     async update(contest: Contest, now: number): Promise<Contest> {
       changes.bump();
-      const values = [...contestValues({ ...contest, updatedAt: now }), contest.settings.publicKeyContacts];
+      const values = [...contestValues({ ...contest, updatedAt: now }), contest.settings.publicKeyContacts, ...pageSettingValues(contest)];
       await q.write({ name: 'rr_contests_update', text: UPDATE, values });
       caches.contests.delete(contest.id);
       return { ...contest, updatedAt: now };

@@ -116,5 +116,16 @@ export function createEntriesRepo(q: Queryable, changes: ChangeCounter, caches: 
       });
       return rows.map(toEntry);
     },
+    async rankOf(entry: Entry, confirmedOnly: boolean): Promise<number | undefined> {
+      if (entry.disqualified || (confirmedOnly && !entry.emailConfirmed)) return undefined;
+      const row = await one<{ ahead: string }>(q, {
+        name: 'rr_entries_rank_of',
+        text: `SELECT count(*) AS ahead FROM entries
+          WHERE contest_id = $1 AND disqualified = 0 AND email_confirmed >= $2
+            AND (points > $3 OR (points = $3 AND (created_at < $4 OR (created_at = $4 AND id < $5))))`,
+        values: [entry.contestId, confirmedOnly ? 1 : 0, entry.points, entry.createdAt, entry.id],
+      });
+      return Number(row!.ahead) + 1;
+    },
   };
 }

@@ -20,6 +20,9 @@ const contestParams = (c: Omit<Contest, 'createdAt'>) => ({
   require_email_confirmation: c.settings.requireEmailConfirmation ? 1 : 0,
   cookie_days: c.settings.cookieDays,
   public_key_contacts: c.settings.publicKeyContacts,
+  referral_url: c.settings.referralUrl,
+  public_pages: c.settings.publicPages ? 1 : 0,
+  leaderboard_frame_ancestors: c.settings.leaderboardFrameAncestors.join(' '),
   updated_at: c.updatedAt,
 });
 
@@ -37,16 +40,19 @@ export function createContestsRepo(
   const insert = db.prepare(`INSERT INTO contests (id, title, slug, description, status, mode,
       start_date, end_date, is_evergreen, advocate_points, friend_points, purchase_points_per_unit,
       require_email_confirmation, cookie_days, webhook_secret_hash, created_at, updated_at,
-      public_key_contacts)
+      public_key_contacts, referral_url, public_pages, leaderboard_frame_ancestors)
     VALUES (@id, @title, @slug, @description, @status, @mode, @start_date, @end_date, @is_evergreen,
       @advocate_points, @friend_points, @purchase_points_per_unit, @require_email_confirmation,
-      @cookie_days, @webhook_secret_hash, @created_at, @updated_at, @public_key_contacts)`);
+      @cookie_days, @webhook_secret_hash, @created_at, @updated_at, @public_key_contacts,
+      @referral_url, @public_pages, @leaderboard_frame_ancestors)`);
   const update = db.prepare(`UPDATE contests SET title = @title, slug = @slug,
       description = @description, status = @status, mode = @mode, start_date = @start_date,
       end_date = @end_date, is_evergreen = @is_evergreen, advocate_points = @advocate_points,
       friend_points = @friend_points, purchase_points_per_unit = @purchase_points_per_unit,
       require_email_confirmation = @require_email_confirmation, cookie_days = @cookie_days,
-      updated_at = @updated_at, public_key_contacts = @public_key_contacts
+      updated_at = @updated_at, public_key_contacts = @public_key_contacts,
+      referral_url = @referral_url, public_pages = @public_pages,
+      leaderboard_frame_ancestors = @leaderboard_frame_ancestors
     WHERE id = @id`);
   const byId = db.prepare<[string], ContestRow>('SELECT * FROM contests WHERE id = ?');
   const bySlug = db.prepare<[string], ContestRow>('SELECT * FROM contests WHERE slug = ?');

@@ -51,6 +51,10 @@ export function createEntriesRepo(db: Db, changes: ChangeCounter): EntriesRepo &
     FROM entries INDEXED BY entries_ranking
     WHERE contest_id = ? AND disqualified = 0 AND email_confirmed >= ?
     ORDER BY points DESC, created_at, id LIMIT ?`);
+  const aheadOf = db.prepare<[string, number, number, number, number, number, string], number>(`SELECT count(*)
+    FROM entries INDEXED BY entries_ranking
+    WHERE contest_id = ? AND disqualified = 0 AND email_confirmed >= ?
+      AND (points > ? OR (points = ? AND (created_at < ? OR (created_at = ? AND id < ?))))`).pluck();
 
   return {
     async insert(entry: NewEntry): Promise<Entry | undefined> {
@@ -133,6 +137,11 @@ export function createEntriesRepo(db: Db, changes: ChangeCounter): EntriesRepo &
     /** Points desc, then earlier joinedAt, then id: ranks 1..n follow this order exactly. */
     async leaderboard(contestId: string, limit: number, confirmedOnly: boolean): Promise<Entry[]> {
       return ranking.all(contestId, confirmedOnly ? 1 : 0, limit).map(toEntry);
+    },
+    async rankOf(entry: Entry, confirmedOnly: boolean): Promise<number | undefined> {
+      if (entry.disqualified || (confirmedOnly && !entry.emailConfirmed)) return undefined;
+      const { contestId, points, createdAt, id } = entry;
+      return aheadOf.get(contestId, confirmedOnly ? 1 : 0, points, points, createdAt, createdAt, id)! + 1;
     },
   };
 }
