@@ -46,6 +46,9 @@ forEachEngine((engine) => describe('REST API v1: documented examples', () => {
       requireEmailConfirmation: false,
       cookieDays: 30,
       publicKeyContacts: 'masked',
+      referralUrl: null,
+      publicPages: true,
+      leaderboardFrameAncestors: [],
     });
     expect(res.body.data.entriesCount).toBe(2);
   });
