@@ -1,4 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -11,7 +13,7 @@ import { CHROMIUM, describeBrowser } from './harness.js';
  * participant, an intruder with a forged cookie). Every page is checked with axe-core (no serious
  * or critical violation) and photographed at 375 and 1280 px into .tmp/screenshots/.
  */
-const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const LAUNCH_ARGS = ['--host-resolver-rules=MAP *.shop.test 127.0.0.1', '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const SHOTS = '.tmp/screenshots';
 const EMAIL = 'ops@example.com';
 const PASSWORD = 'a long operator password';
@@ -51,7 +53,7 @@ describeBrowser('operator dashboard (/admin) in Chromium', () => {
   }
 
   /** axe-core in the page (injected over CDP, so the page's CSP stays as served), then both screenshots. */
-  async function checkPage(page: Page, name: string) {
+  async function checkPage(page: Page, name: string, prefix = 'admin') {
     await page.evaluate(axeSource);
     const results = await page.evaluate(() => (window as any).axe.run(document, { resultTypes: ['violations'] }));
     const serious = results.violations
@@ -63,9 +65,92 @@ describeBrowser('operator dashboard (/admin) in Chromium', () => {
       // Readable at this width: nothing wider than the viewport but scrollable tables and the chart.
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       expect(overflow, `${name} at ${width} px overflows`).toBeLessThanOrEqual(0);
-      await page.screenshot({ path: `${SHOTS}/admin-${name}-${width}.png`, fullPage: true });
+      await page.screenshot({ path: `${SHOTS}/${prefix}-${name}-${width}.png`, fullPage: true });
     }
     await page.setViewportSize({ width: 1280, height: 900 });
+  }
+
+  /**
+   * The participant's side, in a second browser context: the contest page through a ?ref= link,
+   * the join form, the private page (link, share buttons, standing), an email that already joined,
+   * and the leaderboard framed by the customer's site, refreshing without a reload.
+   */
+  async function joinAsParticipant(contestId: string, advocateCode: string) {
+    const { context: visitor, page } = await newContext();
+    const visited = page.waitForResponse((r) => r.url().endsWith('/api/referral/track-visit'));
+    const opened = await page.goto(`${base}/c/${contestId}?ref=${advocateCode}`);
+    expect(opened!.headers()['content-security-policy']).not.toContain('unsafe-inline');
+    expect((await visited).status()).toBe(200);
+    await page.getByRole('heading', { name: 'Spring Launch' }).waitFor();
+    expect(await page.getByRole('heading', { name: 'How to earn points' }).isVisible()).toBe(true);
+    await checkPage(page, 'contest', 'participant');
+
+    // Keyboard only: tab into the form, type, press Enter.
+    await page.getByLabel('Email').focus();
+    await page.keyboard.type('friend@example.com');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('Friend');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(new RegExp(`/c/${contestId}/me/[A-Za-z0-9_-]{32}$`));
+    const privateUrl = page.url();
+    const friend = (await api('GET', `/api/v1/contests/${contestId}/entries?limit=100`)).data.find((e: { email: string }) => e.email === 'friend@example.com');
+    expect(friend.points, 'the friend points of a referred signup').toBe(5);
+    const link = `${base}/c/${contestId}?ref=${friend.referralCode}`;
+    expect(await page.getByLabel('Your personal link').inputValue()).toBe(link);
+    expect(await page.locator('#my-points').textContent()).toBe(String(friend.points));
+    expect(await page.locator('#my-rank').textContent()).toBe('#2');
+    expect(await page.locator('#my-referrals').textContent()).toBe('0');
+    for (const service of ['Share by email', 'Share on X', 'Share on WhatsApp', 'Share on LinkedIn']) {
+      expect(await page.getByRole('link', { name: service }).getAttribute('href')).toContain(encodeURIComponent(link));
+    }
+    await visitor.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+    await page.getByRole('button', { name: 'Copy link' }).click();
+    await page.getByRole('status').filter({ hasText: 'Link copied.' }).waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(link);
+    // Never another participant's email or code.
+    const text = await page.locator('body').innerText();
+    for (const other of ['jane@example.com', 'Jane Doe', advocateCode]) expect(text).not.toContain(other);
+    await checkPage(page, 'me', 'participant');
+
+    // Someone typing Jane's email learns nothing about her entry.
+    await page.goto(`${base}/c/${contestId}`);
+    await page.getByLabel('Email').fill('jane@example.com');
+    await page.getByRole('button', { name: 'Join the contest' }).click();
+    await page.locator('#join-status').filter({ hasText: 'already joined' }).waitFor();
+    expect(page.url()).toBe(`${base}/c/${contestId}`);
+    const answer = await page.locator('main').innerText();
+    expect(answer).not.toContain(advocateCode);
+    expect(answer).not.toMatch(/\/me\//);
+
+    // The customer's site frames the leaderboard (allowed by the contest's setting); a new
+    // participant appears without a reload, and no full email is ever shown.
+    const shop = await serveShop(`<!doctype html><html lang="en"><title>Shop</title><h1>Our contest</h1><iframe title="Leaderboard" width="360" height="400" src="${base}/c/${contestId}/leaderboard?refresh=2"></iframe>`);
+    const set = await api('PUT', `/api/v1/contests/${contestId}`, { settings: { leaderboardFrameAncestors: [shop.origin] } });
+    expect(set.data.settings.leaderboardFrameAncestors).toEqual([shop.origin]);
+    await page.goto(`${shop.origin}/`);
+    const board = page.frameLocator('iframe');
+    await board.locator('td', { hasText: 'Jane Doe' }).waitFor();
+    expect(await board.locator('tbody tr').count()).toBe(2);
+    await api('POST', `/api/v1/contests/${contestId}/entries`, { email: 'late@example.com' });
+    await board.locator('td', { hasText: 'l•••@example.com' }).waitFor();
+    expect(await board.locator('tbody tr').count()).toBe(3);
+    expect(await board.locator('body').innerText()).not.toMatch(/[a-z]+@example\.com/);
+    await page.goto(`${base}/c/${contestId}/leaderboard`);
+    await checkPage(page, 'leaderboard', 'participant');
+
+    // The private page still opens after all that; a tampered token does not.
+    expect((await page.goto(privateUrl))!.status()).toBe(200);
+    expect((await visitor.request.get(`${privateUrl.slice(0, -1)}${privateUrl.endsWith('A') ? 'B' : 'A'}`)).status()).toBe(404);
+    await visitor.close();
+    await shop.close();
+  }
+
+  /** The customer's site: another origin (www.shop.test, mapped to loopback) serving one page. */
+  async function serveShop(html: string) {
+    const server = createServer((_request, response) => response.writeHead(200, { 'content-type': 'text/html' }).end(html));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const origin = `http://www.shop.test:${(server.address() as AddressInfo).port}`;
+    return { origin, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
   }
 
   const api = async (method: string, path: string, body?: unknown) => {
@@ -103,14 +188,10 @@ describeBrowser('operator dashboard (/admin) in Chromium', () => {
     const contest = contests.data.find((c: { title: string }) => c.title === 'Spring Launch');
     expect((await api('GET', `/api/v1/contests/${contest.id}`)).data.settings.advocatePoints).toBe(20);
 
-    // A participant, in a context of their own, arrives through Jane's link and signs up.
+    // A participant, in a context of their own, opens Jane's link (the contest page, as the
+    // contest has no referralUrl) and joins with the form; their private page opens.
     const jane = await api('POST', `/api/v1/contests/${contest.id}/entries`, { email: 'jane@example.com', name: 'Jane Doe' });
-    const { context: visitor } = await newContext();
-    const visit = await visitor.request.post(`${base}/api/referral/track-visit`, { data: { contestId: contest.id, referralCode: jane.data.referralCode } });
-    expect(visit.status()).toBe(200);
-    const signup = await visitor.request.post(`${base}/api/referral/track-signup`, { data: { contestId: contest.id, referralCode: jane.data.referralCode, email: 'friend@example.com', name: 'Friend' } });
-    expect(signup.status()).toBe(200);
-    await visitor.close();
+    await joinAsParticipant(contest.id, jane.data.referralCode);
 
     // The operator sees the referral on the leaderboard and in the chart.
     await page.getByRole('link', { name: 'Spring Launch' }).click();
@@ -127,7 +208,7 @@ describeBrowser('operator dashboard (/admin) in Chromium', () => {
     expect(painted).toBeGreaterThan(100);
     const funnel = await page.locator('.funnel').textContent();
     expect(funnel).toContain('1 referral-link visits');
-    expect(funnel).toContain('2 signups, of which 1 referred (50.0%)');
+    expect(funnel).toContain('3 signups, of which 1 referred (33.3%)');
     await checkPage(page, 'contest');
 
     // Entry page: adjust points, disqualify, each with a reason; the API agrees.

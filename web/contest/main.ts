@@ -123,8 +123,23 @@ function setupLeaderboard(board: HTMLElement): void {
   setInterval(refresh, seconds * 1000);
 }
 
+/**
+ * Opened through a referral link (?ref=CODE, when the contest has no referralUrl of its own), the
+ * contest page is the landing page: it records the visit as the tracker script would, through the
+ * same public endpoint and rules (one visit per visitor and code a day).
+ */
+function recordReferralVisit(form: HTMLFormElement): void {
+  const referralCode = form.dataset.ref;
+  if (!referralCode) return;
+  const body = JSON.stringify({ referralCode, contestId: form.dataset.contestId, url: location.href, referrer: document.referrer || null });
+  fetch('/api/referral/track-visit', { method: 'POST', headers: { 'content-type': 'text/plain' }, body, keepalive: true }).catch(() => {});
+}
+
 const form = document.querySelector<HTMLFormElement>('#join-form');
-if (form) setupJoinForm(form);
+if (form) {
+  setupJoinForm(form);
+  recordReferralVisit(form);
+}
 const copy = document.querySelector<HTMLButtonElement>('#copy-link');
 if (copy) setupCopyButton(copy);
 const board = document.querySelector<HTMLElement>('[data-refresh-url]');
