@@ -83,6 +83,7 @@ describeBrowser('operator dashboard (/admin) in Chromium', () => {
     expect((await visited).status()).toBe(200);
     await page.getByRole('heading', { name: 'Spring Launch' }).waitFor();
     expect(await page.getByRole('heading', { name: 'How to earn points' }).isVisible()).toBe(true);
+    expect(await page.locator('main').innerText()).toContain('Follow us on X: 3 points');
     await checkPage(page, 'contest', 'participant');
 
     // Keyboard only: tab into the form, type, press Enter.
@@ -191,6 +192,7 @@ describeBrowser('operator dashboard (/admin) in Chromium', () => {
     // A participant, in a context of their own, opens Jane's link (the contest page, as the
     // contest has no referralUrl) and joins with the form; their private page opens.
     const jane = await api('POST', `/api/v1/contests/${contest.id}/entries`, { email: 'jane@example.com', name: 'Jane Doe' });
+    await api('PUT', `/api/v1/contests/${contest.id}`, { bonusActions: [{ action: 'follow_x', description: 'Follow us on X', points: 3 }] });
     await joinAsParticipant(contest.id, jane.data.referralCode);
 
     // The operator sees the referral on the leaderboard and in the chart.
@@ -235,6 +237,16 @@ describeBrowser('operator dashboard (/admin) in Chromium', () => {
       const line = lines.find((l) => l.startsWith(`${e.id},`))!;
       expect(line.split(',')[5], e.email).toBe(String(e.points));
     }
+
+    // The operator turns the contest's public pages off with the edit form: they answer 404.
+    await page.goto(`${base}/admin#/contests/${encodeURIComponent(contest.id)}`);
+    await page.getByRole('link', { name: 'Contest page' }).waitFor();
+    await page.getByLabel('Public contest pages').uncheck();
+    await page.getByRole('button', { name: 'Save contest' }).click();
+    await expect.poll(async () => (await api('GET', `/api/v1/contests/${contest.id}`)).data.settings.publicPages).toBe(false);
+    expect((await page.request.get(`${base}/c/${contest.id}`)).status()).toBe(404);
+    expect((await page.request.get(`${base}/c/${contest.id}/leaderboard`)).status()).toBe(404);
+    await expect.poll(() => page.getByRole('link', { name: 'Contest page' }).count()).toBe(0);
 
     // Keys and audit pages.
     await page.getByRole('link', { name: 'API keys' }).click();

@@ -28,11 +28,11 @@ const when = (iso: string | null) => (iso ? iso.replace('T', ' ').slice(0, 16) :
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** A labelled input: every input has a label, errors sit next to their form. */
-function Field(props: { label: string; name: string; type?: string; value?: string | number; required?: boolean; min?: number; autocomplete?: string }) {
+function Field(props: { label: string; name: string; type?: string; value?: string | number; required?: boolean; min?: number; autocomplete?: string; checked?: boolean }) {
   const id = `f-${props.name}`;
-  return h('div', { class: 'field' },
+  return h('div', { class: props.type === 'checkbox' ? 'field check' : 'field' },
     h('label', { for: id }, props.label),
-    h('input', { id, name: props.name, type: props.type ?? 'text', value: props.value, required: props.required, min: props.min, autocomplete: props.autocomplete }),
+    h('input', { id, name: props.name, type: props.type ?? 'text', value: props.value, required: props.required, min: props.min, autocomplete: props.autocomplete, checked: props.checked }),
   );
 }
 
@@ -89,7 +89,14 @@ function ContestForm(props: { contest?: any; onSaved: (contest: any) => void }) 
         status: v.status,
         startDate: v.startDate ? `${v.startDate}T00:00:00.000Z` : null,
         endDate: v.endDate ? `${v.endDate}T23:59:59.999Z` : null,
-        settings: { advocatePoints: Number(v.advocatePoints), friendPoints: Number(v.friendPoints), purchasePointsPerUnit: Number(v.purchasePointsPerUnit) },
+        settings: {
+          advocatePoints: Number(v.advocatePoints),
+          friendPoints: Number(v.friendPoints),
+          purchasePointsPerUnit: Number(v.purchasePointsPerUnit),
+          referralUrl: v.referralUrl.trim() || null,
+          publicPages: v.publicPages === 'on',
+          leaderboardFrameAncestors: v.leaderboardFrameAncestors.split(/\s+/).filter(Boolean),
+        },
       };
       try {
         const res = c ? await api('PUT', `/api/v1/contests/${encodeURIComponent(c.id)}`, body) : await api('POST', '/api/v1/contests', body);
@@ -112,6 +119,9 @@ function ContestForm(props: { contest?: any; onSaved: (contest: any) => void }) 
     h(Field, { label: 'Points per referral (advocate)', name: 'advocatePoints', type: 'number', min: 0, value: s.advocatePoints ?? 10 }),
     h(Field, { label: 'Points for the referred friend', name: 'friendPoints', type: 'number', min: 0, value: s.friendPoints ?? 5 }),
     h(Field, { label: 'Points per currency unit spent', name: 'purchasePointsPerUnit', type: 'number', min: 0, value: s.purchasePointsPerUnit ?? 1 }),
+    h(Field, { label: "Referral URL (your page with the script; empty: the contest's page)", name: 'referralUrl', type: 'url', value: s.referralUrl ?? '' }),
+    h(Field, { label: 'Sites that may embed the leaderboard (origins, space-separated)', name: 'leaderboardFrameAncestors', value: (s.leaderboardFrameAncestors ?? []).join(' ') }),
+    h(Field, { label: 'Public contest pages', name: 'publicPages', type: 'checkbox', checked: s.publicPages ?? true }),
     h(FormError, { error }),
     h('button', { type: 'submit' }, c ? 'Save contest' : 'Create contest')));
 }
@@ -219,6 +229,9 @@ function ContestPage(props: { id: string }) {
   return h('section', null,
     h('h1', null, c.title),
     h('p', null, `Status: ${c.status} · ${when(c.startDate)} → ${when(c.endDate)} · id `, h('code', null, c.id)),
+    c.settings.publicPages && h('p', { class: 'actions' },
+      h('a', { href: `/c/${encodeURIComponent(c.id)}` }, 'Contest page'),
+      h('a', { href: `/c/${encodeURIComponent(c.id)}/leaderboard` }, 'Public leaderboard')),
     h('p', { class: 'actions' },
       h('a', { href: `${base}/export/entries.csv`, download: '' }, 'Export entries (CSV)'),
       h('a', { href: `${base}/export/purchases.csv`, download: '' }, 'Export purchases (CSV)'),
