@@ -29,7 +29,7 @@ describe('heap limits', () => {
       // The collector serves this instead of building the browser script from sources.
       define: {
         __REFROCKET_TRACKER__: JSON.stringify('/* not served here */'),
-        __REFROCKET_WEB__: JSON.stringify({ 'admin.fixture.js': '', 'admin.fixture.css': '' }),
+        __REFROCKET_WEB__: JSON.stringify({ 'admin.fixture.js': '', 'admin.fixture.css': '', 'contest.fixture.js': '', 'contest.fixture.css': '' }),
       },
       logLevel: 'warning',
     });

@@ -300,6 +300,17 @@ describe('CLI (the built bin, as npx runs it)', () => {
       expect(asset.headers.get('content-encoding')).toBe('br');
       expect(await asset.text()).toContain('/api/contest-pages/join');
       expect((await fetch(`${base}/c/clx1abc123/leaderboard`)).status).toBe(200);
+      // Joining runs on the write thread (a file database): the answer crosses it as plain data.
+      const joined = await fetch(`${base}/api/contest-pages/join`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ contestId: 'clx1abc123', email: 'platform-join@example.com', name: 'Pat', referralCode: 'REF-XYZ789' }),
+      });
+      const { data } = await joined.json();
+      expect(data.status).toBe('joined');
+      const me = await (await fetch(data.privateUrl)).text();
+      expect(me).toMatch(/id="my-points">\d+<\/dd>/);
+      expect(me).toContain('Hi Pat!');
     });
   });
 });
