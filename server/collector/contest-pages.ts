@@ -1,12 +1,12 @@
 import { isContestRunning } from '../domain/contest-rules.js';
 import { maskEmail } from '../domain/email.js';
-import { badRequest, messages, notFound } from '../domain/errors.js';
+import { messages, notFound } from '../domain/errors.js';
 import { newSecret } from '../domain/ids.js';
 import { hashSecret } from '../domain/secrets.js';
 import type { Contest, Entry } from '../store/types.js';
 import type { CollectorContext } from './context.js';
 import { entryForHubToken, hubPath } from './hub.js';
-import { registerEntry, type SignupOutcome } from './signup.js';
+import { signup, type SignupOutcome } from './signup.js';
 
 /**
  * The participant pages' rules: the public contest page (/c/:contestId), its join form, the
@@ -58,13 +58,13 @@ export type JoinResult =
   | { status: 'already_joined' };
 
 /**
- * Joins through the same rules as track-signup (a running contest, one entry per email, points to
- * the referrer once) and, for a new entry, makes its private-page token in the same transaction.
+ * Joins through track-signup's rules (a running contest, one entry per email, points to the
+ * referrer once) and, for a new entry, makes its private-page token in the same transaction.
  */
 export async function joinContest(ctx: CollectorContext, input: JoinInput): Promise<JoinResult> {
   const contest = await publicContest(ctx, input.contestId);
-  if (!isContestRunning(contest, ctx.now())) throw badRequest(messages.contestNotActive);
-  const result = await registerEntry(ctx, contest, input);
+  // signup() itself, not a copy: whatever track-signup checks, the join form checks too.
+  const result = await signup(ctx, { ...input, contestId: contest.id });
   if (result.alreadyExists) return { status: 'already_joined' };
   const token = newSecret('', 24);
   await ctx.store.hubTokens.insert(hashSecret(token), result.entry, ctx.now());

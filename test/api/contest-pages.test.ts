@@ -101,6 +101,20 @@ forEachEngine((engine) => describe('participant pages: /c/:contestId, /me/:token
     expect({ counts: await t().counts(), ledger: await ledger(t()) }).toEqual(before);
   });
 
+  it('the same email joining several times at once makes one entry, one token and one award', async () => {
+    const fx = await seedV1(t());
+    const answers = await Promise.all(Array.from({ length: 6 }, () =>
+      join(t(), { contestId: fx.contestId, email: 'race@example.com', referralCode: 'REF-XYZ789' })));
+    expect(answers.map((a) => a.body.data.status).sort()).toEqual(['already_joined', 'already_joined', 'already_joined', 'already_joined', 'already_joined', 'joined']);
+    const race = (await t().rows('entries')).filter((r) => r.email === 'race@example.com');
+    expect(race).toHaveLength(1);
+    expect((await t().rows('hub_tokens')).map((r) => r.entry_id)).toEqual([race[0].id]);
+    expect(await ledger(t())).toEqual([
+      { entry: race[0].id, delta: 5, reason: 'referral_friend' },
+      { entry: fx.janeId, delta: 10, reason: 'referral_advocate' },
+    ]);
+  });
+
   it('a bad join is refused naming the field, a contest not running refuses joins, and nothing is stored', async () => {
     const fx = await seedV1(t());
     const before = await t().counts();
