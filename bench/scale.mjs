@@ -112,6 +112,10 @@ export async function runScale() {
     const reads = {
       'leaderboard top-100': await latencySeries(`${v1}/leaderboard?limit=100`, { n: SAMPLES, headers: key }),
       analytics: await latencySeries(`${v1}/analytics`, { n: SAMPLES, headers: key }),
+      // 90 days ending today: read from the daily counters, one row per day whatever the traffic.
+      'analytics/daily 90 days': await latencySeries(
+        `${v1}/analytics/daily?from=${new Date(Date.now() - 89 * 86_400_000).toISOString().slice(0, 10)}&to=${new Date().toISOString().slice(0, 10)}`,
+        { n: SAMPLES, headers: key }),
       'validate-code': await latencySeries(
         `${collector.url}/api/referral/validate-code?code=${codeFor(123_457)}&contestId=${CONTEST_ID}`, { n: SAMPLES }),
     };
@@ -199,6 +203,7 @@ export async function runScale() {
     const targets = [
       readTarget('leaderboard top-100', 5),
       readTarget('analytics', 50),
+      readTarget('analytics/daily 90 days', 50),
       target('collector RSS at end of scale run', rss.endMb, 150, rss.endMb <= 150, ' MB'),
       target('start-up on the scale DB (median of 3)', startup.medianMs, 300, startup.medianMs <= 300, ' ms'),
       target('entry search "zzz1" p99 ≤ 20 ms', searches['search "zzz1" (no match)'].p99, 20, searches['search "zzz1" (no match)'].p99 <= 20, ' ms'),

@@ -18,9 +18,11 @@ if (!existsSync(file)) {
 }
 // V8 rejects a code cache made under other V8 flags. The collector sets its heap limits
 // (server/heap-limits.ts) before the cache is written, so they are set here too, before compiling.
-for (const flag of JSON.parse(readFileSync(new URL('../server/heap-limits.json', import.meta.url), 'utf8'))) {
-  v8.setFlagsFromString(flag);
-}
+const heapFlags = JSON.parse(readFileSync(new URL('../server/heap-limits.json', import.meta.url), 'utf8'));
+const setHeapFlags = () => {
+  for (const flag of heapFlags) v8.setFlagsFromString(flag);
+};
+setHeapFlags();
 const cacheFile = `${file}.cache`;
 let cachedData;
 try {
@@ -36,6 +38,9 @@ if (!cachedData || script.cachedDataRejected) {
     written = true;
     try {
       const temp = `${cacheFile}.${process.pid}`;
+      // A worker isolate starting (the write thread) resets one of the flags until the collector
+      // sets it again; a cache made in between would carry other flags and be rejected next time.
+      setHeapFlags();
       writeFileSync(temp, script.createCachedData());
       renameSync(temp, cacheFile);
     } catch {

@@ -2,6 +2,7 @@
 // collector, CLI, browser script, migrations, the better-sqlite3 addon and the Swagger UI files.
 // Run by build.mjs; standalone: `node scripts/build-sea.mjs` (builds the browser script too).
 import { build } from 'esbuild';
+import { buildWeb } from './build-web.mjs';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -94,18 +95,20 @@ async function quietly(fn) {
  * Builds the single executable at `outfile` (default dist/refrocket), with intermediate files in a
  * fresh .tmp/sea-* directory (removed afterwards). Returns { outfile, bytes, ms }.
  */
-export async function buildSea({ trackerScript, outfile = join(root, 'dist', 'refrocket'), entry = join(root, 'server', 'sea-main.ts') }) {
+export async function buildSea({ trackerScript, webFiles, outfile = join(root, 'dist', 'refrocket'), entry = join(root, 'server', 'sea-main.ts') }) {
   const started = Date.now();
+  // The dashboard's files are embedded in the bundle (server/web-assets.ts), as in dist/cli.cjs.
+  webFiles ??= (await buildWeb({ write: false })).files;
   mkdirSync(join(root, '.tmp'), { recursive: true });
   const work = mkdtempSync(join(root, '.tmp', 'sea-'));
   try {
-    return await buildIn(work, { trackerScript, outfile, entry, started });
+    return await buildIn(work, { trackerScript, webFiles, outfile, entry, started });
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
 }
 
-async function buildIn(work, { trackerScript, outfile, entry, started }) {
+async function buildIn(work, { trackerScript, webFiles, outfile, entry, started }) {
   const assets = collectAssets();
   const files = Object.fromEntries(Object.entries(assets).map(([key, file]) => [key, sha256(readFileSync(file))]));
   const id = `${packageVersion}-${sha256(JSON.stringify(files)).slice(0, 12)}`;
@@ -123,6 +126,7 @@ async function buildIn(work, { trackerScript, outfile, entry, started }) {
       __REFROCKET_TRACKER__: JSON.stringify(trackerScript),
       __REFROCKET_VERSION__: JSON.stringify(packageVersion),
       __REFROCKET_SEA_MANIFEST__: JSON.stringify({ id, files }),
+      __REFROCKET_WEB__: JSON.stringify(webFiles),
       // Only in the unbundled fallback of server/tracker-asset.ts, dead once the script is defined.
       'import.meta.url': JSON.stringify('file:///refrocket/sea'),
     },

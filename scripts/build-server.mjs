@@ -1,4 +1,5 @@
 import { build } from 'esbuild';
+import { buildWeb } from './build-web.mjs';
 import { readFileSync } from 'node:fs';
 
 const root = new URL('..', import.meta.url);
@@ -12,16 +13,17 @@ export const packageVersion = JSON.parse(readFileSync(new URL('package.json', ro
  * package directory). CommonJS, so bin/refrocket.mjs can compile it through vm.Script with V8's
  * code cache.
  */
-export async function buildServer({ trackerScript }) {
+export async function buildServer({ trackerScript, webFiles }) {
+  webFiles ??= (await buildWeb({ write: false })).files;
   await Promise.all([
-    buildCli({ trackerScript }),
+    buildCli({ trackerScript, webFiles }),
     buildWorker('server/store/sqlite/worker.ts', 'dist/write-worker.cjs'),
     buildWorker('server/store/sqlite/checkpointer.ts', 'dist/checkpointer.cjs'),
     buildWorker('server/store/sqlite/read-worker.ts', 'dist/read-worker.cjs'),
   ]);
 }
 
-async function buildCli({ trackerScript }) {
+async function buildCli({ trackerScript, webFiles }) {
   await build({
     entryPoints: [new URL('server/main.ts', root).pathname],
     outfile: new URL('dist/cli.cjs', root).pathname,
@@ -37,6 +39,8 @@ async function buildCli({ trackerScript }) {
     define: {
       __REFROCKET_TRACKER__: JSON.stringify(trackerScript),
       __REFROCKET_VERSION__: JSON.stringify(packageVersion),
+      // The dashboard's files (scripts/build-web.mjs), embedded like the tracker script.
+      __REFROCKET_WEB__: JSON.stringify(webFiles),
     },
     logLevel: 'warning',
     // server/tracker-asset.ts's from-sources fallback uses import.meta.url; the bundle defines

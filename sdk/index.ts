@@ -21,6 +21,9 @@ export type Entry = Out<typeof s.entrySchema>;
 export type EntryDetail = Out<typeof s.entryDetailSchema>;
 export type LeaderboardRow = Out<typeof s.leaderboardRowSchema>;
 export type Analytics = Out<typeof s.analyticsSchema>;
+export type DailyAnalytics = Out<typeof s.dailyPointSchema>;
+export type DailyQuery = In<typeof s.dailyQuery>;
+export type HubLink = Out<typeof s.hubLinkSchema>;
 export type EntryBonusActions = Out<typeof s.entryBonusActionsSchema>;
 export type CreateContestInput = In<typeof s.createContestBody>;
 export type UpdateContestInput = In<typeof s.updateContestBody>;
@@ -173,6 +176,9 @@ export class Refrocket {
   analytics(contestId: string, o?: CallOptions) {
     return this.call<Ok<typeof s.analyticsSchema>>({ method: 'GET', path: `/api/v1/contests/${enc(contestId)}/analytics`, auth: 'apiKey' }, o);
   }
+  dailyAnalytics(contestId: string, query: DailyQuery = {}, o?: CallOptions) {
+    return this.call<Ok<z.ZodArray<typeof s.dailyPointSchema>>>({ method: 'GET', path: `/api/v1/contests/${enc(contestId)}/analytics/daily`, query, auth: 'apiKey' }, o);
+  }
   recordPurchase(contestId: string, body: RecordPurchaseInput, o?: CallOptions) {
     return this.call<PurchaseResult>({ method: 'POST', path: `/api/v1/contests/${enc(contestId)}/purchases`, body, auth: 'apiKey' }, o);
   }
@@ -184,6 +190,13 @@ export class Refrocket {
   }
   eraseEntry(entryId: string, o?: CallOptions) {
     return this.call<Ok<typeof s.entryDetailSchema>>({ method: 'DELETE', path: `/api/v1/entries/${enc(entryId)}`, auth: 'apiKey' }, o);
+  }
+  /** A new link to the participant's private page (each call makes a new token). */
+  hubLink(entryId: string, o?: CallOptions) {
+    return this.call<Ok<typeof s.hubLinkSchema>>({ method: 'GET', path: `/api/v1/entries/${enc(entryId)}/hub-link`, auth: 'apiKey' }, o);
+  }
+  revokeHubLinks(entryId: string, o?: CallOptions) {
+    return this.call<Ok<typeof s.hubLinksRevokedSchema>>({ method: 'DELETE', path: `/api/v1/entries/${enc(entryId)}/hub-link`, auth: 'apiKey' }, o);
   }
   disqualifyEntry(entryId: string, body: In<typeof s.disqualifyBody> = {}, o?: CallOptions) {
     return this.call<Ok<typeof s.entryDetailSchema>>({ method: 'POST', path: `/api/v1/entries/${enc(entryId)}/disqualify`, body, auth: 'apiKey' }, o);

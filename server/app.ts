@@ -21,6 +21,9 @@ import { v1Routes } from './routes/v1/index.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { stripeRoutes } from './routes/stripe.js';
 import { startDeliveryLoop, type DeliveryLoop, type DeliveryOptions } from './outbound/delivery-loop.js';
+import { adminApiRoutes } from './routes/admin.js';
+import { adminPageRoutes } from './routes/admin-pages.js';
+import { contestPageApiRoutes, contestPageRoutes } from './routes/contest-pages.js';
 import { openApiPlugin } from './plugins/openapi.js';
 import { typedWrites, writeOpRunner } from './collector/write-ops.js';
 import type { Store } from './store/repositories.js';
@@ -156,9 +159,15 @@ export function buildApp(options: AppOptions = {}) {
       await api.register(webhookRoutes, { prefix: '/webhooks' });
       await api.register(v1Routes, { prefix: '/v1' });
       await api.register(stripeRoutes, { prefix: '/integrations' });
+      await api.register(contestPageApiRoutes, { prefix: '/contest-pages' });
     },
     { prefix: '/api' },
   );
+  // The operators' dashboard: its own API (sessions, no CORS) and its pages.
+  app.register(adminApiRoutes, { prefix: '/admin/api' });
+  app.register(adminPageRoutes);
+  // The participants' pages: /c/:contestId, its private pages and its leaderboard.
+  app.register(contestPageRoutes);
 
   // A write thread boots once the routes are compiled (see store/sqlite/thread-writer.ts for why).
   app.addHook('onReady', async () => writer.start());

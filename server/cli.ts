@@ -4,6 +4,8 @@ import { createApiKey, listApiKeys, revokeApiKey } from './collector/api-keys.js
 import { createContest, rotateWebhookSecret, setStripeWebhookSecret } from './collector/contests.js';
 import type { CollectorContext } from './collector/context.js';
 import { createEntryAsAdmin } from './collector/entries.js';
+import { addOperator, newOperator } from './collector/operators.js';
+import { normalizeEmail } from './domain/email.js';
 import { z } from 'zod';
 import { ConfigError, parseServerConfig } from './config.js';
 import * as f from './http/fields.js';
@@ -57,6 +59,12 @@ async function withStore<T>(target: string, storeOptions: StoreOptions, fn: (sto
   } finally {
     await store.close();
   }
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Runs a CLI command's rules in one transaction. */
@@ -211,6 +219,40 @@ export function buildCli(storeOptions: StoreOptions = {}): Command {
       const revoked = await withCollector(opts.db, storeOptions, (ctx) => revokeApiKey(ctx, opts.key));
       if (!revoked) throw new ApiError(404, 'no live API key matches --key');
       print({ revoked: true });
+    });
+
+  const admins = program.command('admins').description('manage dashboard operators (/admin)');
+  admins
+    .command('create')
+    .description('create an operator; the password (12+ characters) is stored as a scrypt hash')
+    .requiredOption('--email <email>', 'the operator\'s email, used to sign in')
+    .option('--password <password>', 'the password (visible in the process list: prefer --password-stdin)')
+    .option('--password-stdin', 'read the password from standard input')
+    .addOption(dbOption())
+    .action(async (opts) => {
+      const password = opts.passwordStdin ? (await readStdin()).replace(/\r?\n$/, '') : opts.password;
+      if (typeof password !== 'string') throw new ApiError(400, 'give --password or --password-stdin');
+      const operator = await newOperator(opts.email, password, Date.now());
+      const created = await withCollector(opts.db, storeOptions, (ctx) => addOperator(ctx, operator));
+      print({ email: created.email, createdAt: new Date(created.createdAt).toISOString() });
+    });
+  admins
+    .command('list')
+    .description('list operators (emails; never passwords)')
+    .addOption(dbOption())
+    .action(async (opts) => {
+      const listing = await withCollector(opts.db, storeOptions, (ctx) => ctx.store.operators.list());
+      print(listing.map((o) => ({ email: o.email, createdAt: new Date(o.createdAt).toISOString() })));
+    });
+  admins
+    .command('delete')
+    .description('delete an operator and end their sessions (the audit log keeps their email)')
+    .requiredOption('--email <email>', 'the operator\'s email')
+    .addOption(dbOption())
+    .action(async (opts) => {
+      const deleted = await withCollector(opts.db, storeOptions, (ctx) => ctx.store.operators.delete(normalizeEmail(opts.email)));
+      if (!deleted) throw new ApiError(404, 'no operator with that --email');
+      print({ deleted: true });
     });
 
   program

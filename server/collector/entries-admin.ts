@@ -79,6 +79,13 @@ export async function disqualifyEntry(ctx: CollectorContext, entryId: string, re
   return requireEntry(ctx, entryId);
 }
 
+/** Back on the leaderboard; the reason is the caller's to record (the audit log does). */
+export async function requalifyEntry(ctx: CollectorContext, entryId: string): Promise<Entry> {
+  const entry = await requireEntry(ctx, entryId);
+  if (entry.disqualified) await ctx.store.entries.requalify(entryId);
+  return requireEntry(ctx, entryId);
+}
+
 /** A manual adjustment is one ledger row like any other award. */
 export async function adjustPoints(ctx: CollectorContext, entryId: string, points: number, reason: string) {
   const entry = await requireEntry(ctx, entryId);

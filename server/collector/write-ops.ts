@@ -3,9 +3,8 @@ import { toMinorUnits } from '../domain/money.js';
 import type { Repositories } from '../store/repositories.js';
 import type { Writer, WriteOpRunner } from '../store/writer.js';
 import { checkBonusActions, completeBonusAction, configureBonusActions, type BonusActionInput } from './bonus-actions.js';
-import { contestDetail, createContest, updateContest, type ContestInput } from './contests.js';
+import { contestDetail, createContest, rotateWebhookSecret, updateContest, type ContestInput } from './contests.js';
 import { requireContest, type CollectorContext } from './context.js';
-import { adjustPoints, disqualifyEntry, eraseEntry, updateEntry, type EntryUpdate } from './entries-admin.js';
 import { erasePerson } from './erasure.js';
 import { approveFlag, rejectFlag } from './fraud-review.js';
 import {
@@ -14,6 +13,12 @@ import {
   releaseIdempotencyKey,
   reserveIdempotencyKey,
 } from './idempotency.js';
+import { adjustPoints, disqualifyEntry, eraseEntry, requalifyEntry, updateEntry, type EntryUpdate } from './entries-admin.js';
+import { createApiKey, revokeApiKey } from './api-keys.js';
+import type { ApiKeyType } from '../store/types.js';
+import { createHubToken, revokeHubTokens } from './hub.js';
+import { joinContest, type JoinInput } from './contest-pages.js';
+import { endSession, recordAudit, startSession, touchSession } from './operators.js';
 import { recordPurchase, type Crediting, type PurchaseInput } from './purchase.js';
 import { registerEntry, signup, type SignupInput } from './signup.js';
 import { trackVisit, type VisitInput } from './visit.js';
@@ -92,6 +97,30 @@ export const writeOps = {
   completeIdempotencyKey,
   releaseIdempotencyKey,
   purgeIdempotencyKeys,
+  async createHubToken(ctx: CollectorContext, args: { entryId: string }) {
+    const { entry, token } = await createHubToken(ctx, args.entryId);
+    return { entryId: entry.id, contestId: entry.contestId, token };
+  },
+  revokeHubTokens: (ctx: CollectorContext, args: { entryId: string }) => revokeHubTokens(ctx, args.entryId),
+  /** The contest page's join form: a signup plus, for a new entry, its private-page token. */
+  joinContest: (ctx: CollectorContext, input: JoinInput) => joinContest(ctx, input),
+  requalifyEntry: (ctx: CollectorContext, args: { entryId: string }) => requalifyEntry(ctx, args.entryId),
+  rotateWebhookSecret: (ctx: CollectorContext, args: { contestId: string }) => rotateWebhookSecret(ctx, args.contestId),
+  createApiKey: (ctx: CollectorContext, args: { type: ApiKeyType; label: string | null }) => createApiKey(ctx, args.type, args.label),
+  revokeApiKey: (ctx: CollectorContext, args: { id: string }) => revokeApiKey(ctx, args.id),
+  startSession: (ctx: CollectorContext, args: { operatorId: string }) => startSession(ctx, args.operatorId),
+  async touchSession(ctx: CollectorContext, args: { token: string }) {
+    await touchSession(ctx, args.token);
+    return true;
+  },
+  async endSession(ctx: CollectorContext, args: { token: string }) {
+    await endSession(ctx, args.token);
+    return true;
+  },
+  async recordAudit(ctx: CollectorContext, args: Parameters<typeof recordAudit>[1]) {
+    await recordAudit(ctx, args);
+    return true;
+  },
 } satisfies Record<string, (ctx: CollectorContext, args: never) => Promise<unknown>>;
 
 export type WriteOps = typeof writeOps;

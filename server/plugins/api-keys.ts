@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import { findApiKey } from '../collector/api-keys.js';
 import { forbidden, messages, unauthorized } from '../domain/errors.js';
 import type { ApiKeyType } from '../store/types.js';
+import { addAuditHook, operatorFromSession, refuseCrossSite, sessionToken } from './operator-session.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -32,6 +33,16 @@ export const apiKeyAuthPlugin = fp(
       const header = request.headers['x-api-key'];
       const query = (request.query as { apiKey?: unknown }).apiKey;
       const key = typeof header === 'string' && header ? header : typeof query === 'string' ? query : undefined;
+      // No key: the dashboard calls this API with an operator's session, which acts as a private key.
+      if (key === undefined && sessionToken(request)) {
+        const operator = await operatorFromSession(app, request);
+        if (operator) {
+          refuseCrossSite(request);
+          request.operator = operator;
+          request.apiKeyType = 'private';
+          return;
+        }
+      }
       const record = await findApiKey(app.collector, key);
       if (!record) throw unauthorized(messages.invalidApiKey);
       if (request.routeOptions.config.access === 'private' && record.type !== 'private') {
@@ -55,6 +66,7 @@ export const apiKeyAuthPlugin = fp(
         if (entry && entry.contestId !== scope) throw forbidden(messages.keyScopedToOtherContest);
       }
     });
+    addAuditHook(app);
   },
   { name: 'refrocket-api-keys', dependencies: ['refrocket-services'] },
 );

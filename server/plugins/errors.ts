@@ -63,9 +63,11 @@ export const errorHandlerPlugin = fp(
 
     // The last line of defence for the envelope: an error answered by a plugin in its own words
     // (@fastify/cors answers a preflight without Access-Control-Request-Method with plain text)
-    // still reaches the client as {"success": false, "error"}.
+    // still reaches the client as {"success": false, "error"}. HTML is left alone: only pages
+    // answer it (the participant pages' own "Page not found"), never the API.
     app.addHook('onSend', async (_request, reply, payload) => {
-      if (reply.statusCode < 400 || String(reply.getHeader('content-type') ?? '').startsWith('application/json')) return payload;
+      const type = String(reply.getHeader('content-type') ?? '');
+      if (reply.statusCode < 400 || type.startsWith('application/json') || type.startsWith('text/html')) return payload;
       const text = typeof payload === 'string' && payload.length > 0 && payload.length < 200 ? payload : undefined;
       reply.header('content-type', 'application/json; charset=utf-8');
       reply.removeHeader('content-length');

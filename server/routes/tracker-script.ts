@@ -11,7 +11,7 @@ export interface TrackerScriptOptions {
 /** The tag's URL carries no version, so caches revalidate hourly (cheap: ETag → 304). */
 export const TRACKER_CACHE_CONTROL = 'public, max-age=3600, stale-while-revalidate=86400';
 
-type Encoding = 'br' | 'gzip' | 'identity';
+export type Encoding = 'br' | 'gzip' | 'identity';
 
 /** The best encoding the client accepts (q > 0), brotli first. */
 export function pickEncoding(acceptEncoding: string | undefined): Encoding {

@@ -29,6 +29,25 @@ export interface ContestsRepo {
   /** The contest's Stripe webhook signing secret: null when not connected, undefined when no contest. */
   stripeWebhookSecret(id: string): Promise<string | null | undefined>;
   setStripeWebhookSecret(id: string, secret: string | null, now: number): Promise<void>;
+  /**
+   * The daily counters (kept by triggers) of days `fromDay`..`toDay` (whole days since the epoch,
+   * UTC) that have any; revenue per day and currency. Days without activity have no row.
+   */
+  daily(id: string, fromDay: number, toDay: number): Promise<{ days: DailyCounts[]; revenue: DailyRevenue[] }>;
+}
+
+export interface DailyCounts {
+  day: number;
+  visits: number;
+  signups: number;
+  referredSignups: number;
+  purchases: number;
+}
+
+export interface DailyRevenue {
+  day: number;
+  currency: string;
+  amountMinor: number;
 }
 
 export interface NewEntry {
@@ -78,12 +97,19 @@ export interface EntriesRepo {
   disqualify(id: string, reason: string | null): Promise<void>;
   /** Records the referrer of an entry that has none yet (an approved, held referral). */
   setReferrer(id: string, referredBy: string): Promise<void>;
+  /** Puts a disqualified entry back on the leaderboard (its reason is cleared). */
+  requalify(id: string): Promise<void>;
   /** Blanks email, name and phone; the row, its code and its points stay. */
   erase(id: string, now: number): Promise<void>;
   /** Oldest first; `search` matches email or name as a literal substring. */
   list(contestId: string, opts: { limit: number; offset: number; search?: string }): Promise<{ rows: Entry[]; total: number }>;
   /** Points desc, then earlier createdAt, then id; not disqualified; confirmed only if asked. */
   leaderboard(contestId: string, limit: number, confirmedOnly: boolean): Promise<Entry[]>;
+  /**
+   * The entry's rank in leaderboard() order (1 = first): one more than the ranked entries ahead
+   * of it. undefined when the leaderboard leaves it out (disqualified, or unconfirmed when asked).
+   */
+  rankOf(entry: Entry, confirmedOnly: boolean): Promise<number | undefined>;
 }
 
 export interface LedgerRow {
@@ -168,6 +194,8 @@ export interface PurchasesRepo {
   markStripeEvent(contestId: string, eventId: string, type: string, now: number): Promise<boolean>;
   /** Blanks the purchaser email on the entry's purchases, and on those made under its email before it existed. */
   erasePurchaserEmail(entry: { id: string; contestId: string }, emailNormalized: string | null): Promise<void>;
+  /** A contest's purchases in id order, a page at a time after id `after` (exports stream them). */
+  listForContest(contestId: string, after: string, limit: number): Promise<Array<Purchase & { email: string | null }>>;
 }
 
 export interface NewVisit {
@@ -489,6 +517,48 @@ export interface IdempotencyRepo {
   purge(before: number): Promise<number>;
 }
 
+/** Links to a participant's private page: only SHA-256 hashes of the tokens are stored. */
+export interface HubTokensRepo {
+  insert(tokenHash: string, entry: { id: string; contestId: string }, now: number): Promise<void>;
+  /** The live (not revoked) token with this hash. */
+  find(tokenHash: string): Promise<{ entryId: string; contestId: string } | undefined>;
+  /** Revokes every live token of the entry; returns how many. */
+  revokeForEntry(entryId: string, now: number): Promise<number>;
+}
+
+export interface Operator {
+  id: string;
+  email: string;
+  passwordHash: string;
+  createdAt: number;
+}
+
+export interface AuditRecord {
+  id: number;
+  operatorEmail: string;
+  action: string;
+  contestId: string | null;
+  entryId: string | null;
+  detail: string | null;
+  createdAt: number;
+}
+
+/** Dashboard operators, their sessions (by the SHA-256 of the cookie) and the audit log. */
+export interface OperatorsRepo {
+  insert(operator: Operator): Promise<boolean>;
+  findByEmail(email: string): Promise<Operator | undefined>;
+  list(): Promise<Array<Omit<Operator, 'passwordHash'>>>;
+  /** Deletes the operator and their sessions; false when no such operator. */
+  delete(email: string): Promise<boolean>;
+  insertSession(tokenHash: string, operatorId: string, now: number): Promise<void>;
+  session(tokenHash: string): Promise<{ operatorId: string; email: string; lastSeenAt: number } | undefined>;
+  touchSession(tokenHash: string, now: number): Promise<void>;
+  deleteSession(tokenHash: string): Promise<void>;
+  appendAudit(record: Omit<AuditRecord, 'id'>): Promise<void>;
+  /** Newest first; only a contest's rows when contestId is given; rows before id `before`. */
+  audit(opts: { contestId?: string; before?: number; limit: number }): Promise<AuditRecord[]>;
+}
+
 /** What the rules see: one set of repositories, on the store (reads) or inside a transaction. */
 export interface Repositories {
   contests: ContestsRepo;
@@ -503,6 +573,8 @@ export interface Repositories {
   fraud: FraudRepo;
   attributions: AttributionsRepo;
   idempotency: IdempotencyRepo;
+  hubTokens: HubTokensRepo;
+  operators: OperatorsRepo;
 }
 
 /**
@@ -532,6 +604,9 @@ export const TABLES = [
   'entry_signals',
   'referral_flags',
   'attributions',
+  'hub_tokens',
+  'operators',
+  'audit_log',
 ] as const;
 export type TableName = (typeof TABLES)[number];
 

@@ -1,6 +1,6 @@
 import { parseFraudSettings } from '../domain/fraud-settings.js';
 import type { Attribution, NewEntry, NewPurchase, PurchaseRefund, ReferralFlag, TableName, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEventType } from './repositories.js';
-import type { BrowserPurchases, Contest, ContestMode, ContestStatus, Entry, Purchase, PurchaseSource, PurchaseStatus } from './types.js';
+import type { BrowserPurchases, Contest, ContestMode, ContestStatus, Entry, PublicKeyContacts, Purchase, PurchaseSource, PurchaseStatus } from './types.js';
 
 /**
  * Stored rows as both engines return them (same columns, same value shapes: flags 0/1, times as
@@ -72,6 +72,10 @@ export interface ContestRow {
   require_email_confirmation: number;
   cookie_days: number;
   fraud_settings: string | null;
+  public_key_contacts: PublicKeyContacts;
+  referral_url: string | null;
+  public_pages: number;
+  leaderboard_frame_ancestors: string;
   created_at: number;
   updated_at: number;
   stripe_webhook_secret: string | null;
@@ -98,6 +102,10 @@ export const toContest = (row: ContestRow): Contest => ({
     recurringPurchases: row.recurring_purchases === 1,
     browserPurchases: row.browser_purchases,
     fraud: parseFraudSettings(row.fraud_settings),
+    publicKeyContacts: row.public_key_contacts,
+    referralUrl: row.referral_url,
+    publicPages: row.public_pages === 1,
+    leaderboardFrameAncestors: row.leaderboard_frame_ancestors === '' ? [] : row.leaderboard_frame_ancestors.split(' '),
   },
   stripeConnected: row.stripe_webhook_secret !== null,
   createdAt: row.created_at,
@@ -172,6 +180,9 @@ export const PRIMARY_KEYS: Record<TableName, string[]> = {
   webhook_events: ['id'],
   webhook_deliveries: ['id'],
   webhook_attempts: ['id'],
+  hub_tokens: ['token_hash'],
+  operators: ['id'],
+  audit_log: ['id'],
 };
 
 export interface PurchaseRefundRow {

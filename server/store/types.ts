@@ -25,9 +25,19 @@ export interface ContestSettings {
   browserPurchases: BrowserPurchases;
   /** Fraud checks and what a flagged referral does (see domain/fraud-settings.ts). */
   fraud: FraudSettings;
+  /** What public keys see of entrants: masked emails and no phones, or (hosted behaviour) everything. */
+  publicKeyContacts: PublicKeyContacts;
+  /** Where participants' links point (with ?ref=CODE); null: the contest page, /c/:contestId. */
+  referralUrl: string | null;
+  /** The participant pages (/c/:contestId, its private pages, its leaderboard); off: 404. */
+  publicPages: boolean;
+  /** Origins allowed to show /c/:contestId/leaderboard in a frame; none by default. */
+  leaderboardFrameAncestors: string[];
 }
 
 export type BrowserPurchases = 'record' | 'ignore';
+
+export type PublicKeyContacts = 'masked' | 'full';
 
 export const defaultContestSettings: ContestSettings = {
   advocatePoints: 10,
@@ -38,6 +48,10 @@ export const defaultContestSettings: ContestSettings = {
   recurringPurchases: false,
   browserPurchases: 'record',
   fraud: defaultFraudSettings,
+  publicKeyContacts: 'masked',
+  referralUrl: null,
+  publicPages: true,
+  leaderboardFrameAncestors: [],
 };
 
 /** Times are epoch milliseconds inside the collector; ISO 8601 strings on the wire. */

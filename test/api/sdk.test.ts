@@ -87,6 +87,13 @@ forEachEngine((engine) => describe('refrocket/sdk against a running collector', 
     expect(entry.data.alreadyExists).toBe(false);
     expect((await rr.leaderboard(contestId, { limit: 1 })).data[0].id).toBe(janeId);
     expect((await rr.analytics(contestId)).data.totalEntries).toBe(5);
+    const days = (await rr.dailyAnalytics(contestId, { from: '2026-01-14', to: '2026-01-15' })).data;
+    expect(days.map((d) => d.date)).toEqual(['2026-01-14', '2026-01-15']);
+    expect(days[0].signups + days[1].signups).toBe(5); // what analytics counts as totalEntries
+    const link = (await rr.hubLink(janeId)).data;
+    expect(link).toMatchObject({ entryId: janeId, contestId });
+    expect(link.url).toMatch(new RegExp(`/c/${contestId}/me/[A-Za-z0-9_-]{20,}$`));
+    expect((await rr.revokeHubLinks(janeId)).data).toEqual({ entryId: janeId, revoked: 1 });
     expect((await rr.recordPurchase(contestId, { email: 'jane@example.com', orderId: 'o-3', amount: 2 })).data.pointsAwarded).toBe(2);
     expect((await rr.getEntry(janeId)).data.referralsCount).toBe(1);
     expect((await rr.updateEntry(entry.data.id, { name: 'Cyrus' })).data.name).toBe('Cyrus');

@@ -45,17 +45,23 @@ forEachEngine((engine) => describe('REST API v1: documented examples', () => {
       purchasePointsPerUnit: 1,
       requireEmailConfirmation: false,
       cookieDays: 30,
-      // refrocket extensions (issue 16 / 20)
+      // refrocket extensions (issues 15, 16, 20)
       recurringPurchases: false,
       browserPurchases: 'record',
+      publicKeyContacts: 'masked',
+      referralUrl: null,
+      publicPages: true,
+      leaderboardFrameAncestors: [],
     });
     expect(res.body.data.stripeConnected).toBe(false);
     expect(res.body.data.entriesCount).toBe(2);
   });
 
+  // The documented answers carry full emails and phones: a private key's view. Public keys get
+  // them masked (test/api/public-key-contacts.test.ts).
   it('GET /contests/:id/entries?page=1&limit=10 returns entries and pagination', async () => {
     const fx = await seedV1(t());
-    const res = await call(t(), 'GET', `/api/v1/contests/${fx.contestId}/entries?page=1&limit=10`, fx.publicKey);
+    const res = await call(t(), 'GET', `/api/v1/contests/${fx.contestId}/entries?page=1&limit=10`, fx.privateKey);
     expect(res.body).toEqual({
       success: true,
       data: [
@@ -79,7 +85,7 @@ forEachEngine((engine) => describe('REST API v1: documented examples', () => {
   it('GET /contests/:id/leaderboard?limit=10: rank, referralsCount, joinedAt', async () => {
     const fx = await seedV1(t());
     await call(t(), 'POST', `/api/v1/entries/${fx.johnId}/points`, fx.privateKey, { points: 85, reason: 'import' });
-    const res = await call(t(), 'GET', `/api/v1/contests/${fx.contestId}/leaderboard?limit=10`, fx.publicKey);
+    const res = await call(t(), 'GET', `/api/v1/contests/${fx.contestId}/leaderboard?limit=10`, fx.privateKey);
     expect(res.body).toEqual({
       success: true,
       data: [
@@ -108,7 +114,7 @@ forEachEngine((engine) => describe('REST API v1: documented examples', () => {
   it('GET /entries/:id/bonus-actions and the email lookup return the documented shape', async () => {
     const fx = await seedV1(t());
     await call(t(), 'POST', `/api/v1/entries/${fx.janeId}/bonus-actions/${fx.bonusActionId}/complete`, fx.publicKey);
-    const byId = await call(t(), 'GET', `/api/v1/entries/${fx.janeId}/bonus-actions`, fx.publicKey);
+    const byId = await call(t(), 'GET', `/api/v1/entries/${fx.janeId}/bonus-actions`, fx.privateKey);
     expect(byId.body).toEqual({
       success: true,
       data: {
@@ -124,7 +130,7 @@ forEachEngine((engine) => describe('REST API v1: documented examples', () => {
         ],
       },
     });
-    const lookup = await call(t(), 'GET', `/api/v1/entries/lookup/bonus-actions?email=jane@example.com&contestId=${fx.contestId}`, fx.publicKey);
+    const lookup = await call(t(), 'GET', `/api/v1/entries/lookup/bonus-actions?email=jane@example.com&contestId=${fx.contestId}`, fx.privateKey);
     expect(lookup.body).toEqual(byId.body);
   });
 

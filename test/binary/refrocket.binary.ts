@@ -198,6 +198,7 @@ describe('dist/refrocket, alone in an empty directory without node', () => {
 
     const docs = await fetch(`${base}/docs`);
     expect(docs.status).toBe(200);
+
     expect(docs.headers.get('content-type')).toMatch(/^text\/html/);
     const docsHtml = await docs.text();
     // The Swagger UI files come from the executable's assets, unpacked on start-up.
@@ -223,6 +224,27 @@ describe('dist/refrocket, alone in an empty directory without node', () => {
     } finally {
       copy.close();
     }
+  });
+
+  it('the dashboard ships inside the executable: admins create, /admin and its hashed script, sign-in', async () => {
+    const base = await startServer('--db', './data.db', '--rate-limit', 'off');
+    expect(await runJson('admins', 'create', '--email', 'ops@example.com', '--password', 'binary test password', '--db', './data.db'))
+      .toMatchObject({ email: 'ops@example.com' });
+    const adminPage = await (await fetch(`${base}/admin`)).text();
+    const scriptPath = /src="(\/admin\/assets\/admin\.[\w-]+\.js)"/.exec(adminPage)?.[1];
+    expect(scriptPath).toBeDefined();
+    const adminScript = await fetch(`${base}${scriptPath}`);
+    expect(adminScript.status).toBe(200);
+    expect(adminScript.headers.get('content-type')).toMatch(/^text\/javascript/);
+    const signIn = await fetch(`${base}/admin/api/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: base },
+      body: JSON.stringify({ email: 'ops@example.com', password: 'binary test password' }),
+    });
+    expect(signIn.status).toBe(200);
+    const cookie = signIn.headers.get('set-cookie')!.split(';')[0];
+    expect((await (await fetch(`${base}/admin/api/me`, { headers: { cookie } })).json()).data.email).toBe('ops@example.com');
+    expect(await stopServer()).toBe(0);
   });
 });
 

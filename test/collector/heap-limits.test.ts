@@ -32,7 +32,10 @@ describe('heap limits', () => {
       entryNames: 'fixture',
       outExtension: { '.js': '.mjs' },
       // The collector serves this instead of building the browser script from sources.
-      define: { __REFROCKET_TRACKER__: JSON.stringify('/* not served here */') },
+      define: {
+        __REFROCKET_TRACKER__: JSON.stringify('/* not served here */'),
+        __REFROCKET_WEB__: JSON.stringify({ 'admin.fixture.js': '', 'admin.fixture.css': '', 'contest.fixture.js': '', 'contest.fixture.css': '' }),
+      },
       logLevel: 'warning',
     });
   });

@@ -324,4 +324,31 @@ describe('CLI (the built bin, as npx runs it)', () => {
       expect(await res.json()).toMatchObject({ valid: true, referrerName: 'Jane Doe' });
     });
   });
+
+  it('the built bundle serves the participant pages and their hashed script (embedded, not built at start-up)', async () => {
+    await whileServing('bin/refrocket.mjs', [], { PORT: '0', HOST: '127.0.0.1', REFROCKET_DB: db }, async (port) => {
+      const base = `http://127.0.0.1:${port}`;
+      const page = await fetch(`${base}/c/clx1abc123?ref=REF-XYZ789`);
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      expect(html).toContain('data-ref="REF-XYZ789"');
+      const script = /src="(\/c\/assets\/contest\.[\w-]+\.js)"/.exec(html)![1];
+      const asset = await fetch(`${base}${script}`, { headers: { 'accept-encoding': 'br' } });
+      expect(asset.status).toBe(200);
+      expect(asset.headers.get('content-encoding')).toBe('br');
+      expect(await asset.text()).toContain('/api/contest-pages/join');
+      expect((await fetch(`${base}/c/clx1abc123/leaderboard`)).status).toBe(200);
+      // Joining runs on the write thread (a file database): the answer crosses it as plain data.
+      const joined = await fetch(`${base}/api/contest-pages/join`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ contestId: 'clx1abc123', email: 'platform-join@example.com', name: 'Pat', referralCode: 'REF-XYZ789' }),
+      });
+      const { data } = await joined.json();
+      expect(data.status).toBe('joined');
+      const me = await (await fetch(data.privateUrl)).text();
+      expect(me).toMatch(/id="my-points">\d+<\/dd>/);
+      expect(me).toContain('Hi Pat!');
+    });
+  });
 });

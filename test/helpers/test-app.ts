@@ -73,7 +73,7 @@ export interface TestApp {
   expectInvariants(): Promise<void>;
 }
 
-const TRACKED_TABLES: TableName[] = ['contests', 'entries', 'visits', 'purchases', 'points_ledger', 'bonus_completions', 'api_keys'];
+const TRACKED_TABLES: TableName[] = ['contests', 'entries', 'visits', 'purchases', 'points_ledger', 'bonus_completions', 'api_keys', 'hub_tokens'];
 
 export async function createTestApp(options: AppOptions & { engine?: Engine } = {}): Promise<TestApp> {
   const { engine = 'sqlite', ...appOptions } = options;

@@ -169,6 +169,12 @@ async function seed(app: App, store: Store, clock: { now: number }): Promise<Fix
     const [claimed] = await tx.webhooks.claimDue(Number.MAX_SAFE_INTEGER - 1, Number.MAX_SAFE_INTEGER, 1);
     await tx.webhooks.recordAttempt(claimed.deliveryId, { id: 'att_fixture', attemptedAt: 6_000, durationMs: 12, responseStatus: 503, error: null, nextAttemptAt: 9_000 }, 'pending');
   });
+  // A participant page link, an operator and an audit row.
+  await ok('GET', `/api/v1/entries/${jane.id}/hub-link`);
+  await store.transaction(async (tx) => {
+    await tx.operators.insert({ id: 'op_1', email: 'ops@example.com', passwordHash: 'scrypt$1$1$1$AA==$AA==', createdAt: clock.now });
+    await tx.operators.appendAudit({ operatorEmail: 'ops@example.com', action: 'POST /api/v1/entries/:entryId/points', contestId: 'contest_a', entryId: john.entryId, detail: null, createdAt: clock.now });
+  });
 
   // Confirmed, disqualified with a reason, erased.
   await ok('PUT', `/api/v1/entries/${jane.id}`, { emailConfirmed: true });

@@ -47,6 +47,11 @@ describe('recycled PostgreSQL test databases', () => {
       const [claimed] = await tx.webhooks.claimDue(Date.now(), Date.now() + 1000, 1);
       await tx.webhooks.recordAttempt(claimed.deliveryId, { id: 'att_1', attemptedAt: 0, durationMs: 1, responseStatus: 500, error: null, nextAttemptAt: null }, 'failed');
     });
+    expect((await call(t(), 'GET', `/api/v1/entries/${fx.janeId}/hub-link`, fx.privateKey)).status).toBe(200);
+    await t().store.transaction(async (tx) => {
+      await tx.operators.insert({ id: 'op_1', email: 'ops@example.com', passwordHash: 'x', createdAt: 0 });
+      await tx.operators.appendAudit({ operatorEmail: 'ops@example.com', action: 'test', contestId: null, entryId: null, detail: null, createdAt: 0 });
+    });
     for (const table of TABLES) expect(await t().store.tables.count(table), table).toBeGreaterThan(0);
   });
 

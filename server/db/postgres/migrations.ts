@@ -508,6 +508,175 @@ const fraudChecks = /* sql */ `
     EXECUTE FUNCTION entries_count_referrer();
 `;
 
+const pagesAndDailyCounters = /* sql */ `
+  CREATE TABLE contest_daily (
+    contest_id text COLLATE "C" NOT NULL,
+    day integer NOT NULL,
+    shard smallint NOT NULL,
+    visits bigint NOT NULL DEFAULT 0,
+    signups bigint NOT NULL DEFAULT 0,
+    referred_signups bigint NOT NULL DEFAULT 0,
+    purchases bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (contest_id, day, shard)
+  );
+  CREATE TABLE contest_daily_revenue (
+    contest_id text COLLATE "C" NOT NULL,
+    day integer NOT NULL,
+    currency text COLLATE "C" NOT NULL,
+    shard smallint NOT NULL,
+    amount_minor bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (contest_id, day, currency, shard)
+  );
+
+  INSERT INTO contest_daily (contest_id, day, shard, visits, signups, referred_signups, purchases)
+  SELECT contest_id, day, 0, sum(v), sum(s), sum(r), sum(p) FROM (
+    SELECT contest_id, (created_at / 86400000)::integer AS day, 1 AS v, 0 AS s, 0 AS r, 0 AS p FROM visits
+    UNION ALL SELECT contest_id, (created_at / 86400000)::integer, 0, 1, (referred_by IS NOT NULL)::integer, 0 FROM entries
+    UNION ALL SELECT contest_id, (created_at / 86400000)::integer, 0, 0, 0, 1 FROM purchases
+  ) rows GROUP BY contest_id, day;
+  INSERT INTO contest_daily_revenue (contest_id, day, currency, shard, amount_minor)
+  SELECT contest_id, (created_at / 86400000)::integer, currency, 0, sum(amount_minor) FROM purchases
+  GROUP BY 1, 2, 3;
+
+  CREATE FUNCTION add_to_contest_daily(
+    contest text, on_day integer, visits_n bigint, signups_n bigint, referred_n bigint, purchases_n bigint
+  ) RETURNS void LANGUAGE plpgsql AS $$ BEGIN
+    INSERT INTO contest_daily AS d (contest_id, day, shard, visits, signups, referred_signups, purchases)
+    VALUES (contest, on_day, pg_backend_pid() % ${STATS_SHARDS}, visits_n, signups_n, referred_n, purchases_n)
+    ON CONFLICT (contest_id, day, shard) DO UPDATE SET
+      visits = d.visits + EXCLUDED.visits,
+      signups = d.signups + EXCLUDED.signups,
+      referred_signups = d.referred_signups + EXCLUDED.referred_signups,
+      purchases = d.purchases + EXCLUDED.purchases;
+  END $$;
+
+  CREATE FUNCTION contest_daily_visits() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    PERFORM add_to_contest_daily(contest_id, (created_at / 86400000)::integer, count(*), 0, 0, 0)
+    FROM new_visits GROUP BY contest_id, (created_at / 86400000)::integer;
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER contest_daily_visits AFTER INSERT ON visits
+    REFERENCING NEW TABLE AS new_visits
+    FOR EACH STATEMENT EXECUTE FUNCTION contest_daily_visits();
+
+  CREATE FUNCTION contest_daily_entries() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    PERFORM add_to_contest_daily(contest_id, (created_at / 86400000)::integer, 0, count(*),
+      count(referred_by), 0)
+    FROM new_entries GROUP BY contest_id, (created_at / 86400000)::integer;
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER contest_daily_entries AFTER INSERT ON entries
+    REFERENCING NEW TABLE AS new_entries
+    FOR EACH STATEMENT EXECUTE FUNCTION contest_daily_entries();
+
+  CREATE FUNCTION contest_daily_purchases() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    PERFORM add_to_contest_daily(contest_id, (created_at / 86400000)::integer, 0, 0, 0, count(*))
+    FROM new_purchases GROUP BY contest_id, (created_at / 86400000)::integer;
+    INSERT INTO contest_daily_revenue AS r (contest_id, day, currency, shard, amount_minor)
+    SELECT contest_id, (created_at / 86400000)::integer, currency, pg_backend_pid() % ${STATS_SHARDS}, sum(amount_minor)
+    FROM new_purchases GROUP BY 1, 2, 3
+    ON CONFLICT (contest_id, day, currency, shard) DO UPDATE SET amount_minor = r.amount_minor + EXCLUDED.amount_minor;
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER contest_daily_purchases AFTER INSERT ON purchases
+    REFERENCING NEW TABLE AS new_purchases
+    FOR EACH STATEMENT EXECUTE FUNCTION contest_daily_purchases();
+
+  -- What a public key may see of entrants' contacts (see SQLite's migration 10).
+  ALTER TABLE contests ADD COLUMN public_key_contacts text COLLATE "C" NOT NULL DEFAULT 'masked'
+    CHECK (public_key_contacts IN ('masked', 'full'));
+
+  -- A participant's private page link: only the token's SHA-256 is kept.
+  CREATE TABLE hub_tokens (
+    token_hash text COLLATE "C" PRIMARY KEY,
+    entry_id text COLLATE "C" NOT NULL REFERENCES entries(id),
+    contest_id text COLLATE "C" NOT NULL,
+    created_at bigint NOT NULL,
+    revoked_at bigint
+  );
+  CREATE INDEX hub_tokens_entry ON hub_tokens (entry_id);
+
+  -- Dashboard operators, their sessions and the audit log (see SQLite's migration 10).
+  CREATE TABLE operators (
+    id text COLLATE "C" PRIMARY KEY,
+    email text COLLATE "C" NOT NULL UNIQUE,
+    password_hash text COLLATE "C" NOT NULL,
+    created_at bigint NOT NULL
+  );
+  CREATE TABLE operator_sessions (
+    token_hash text COLLATE "C" PRIMARY KEY,
+    operator_id text COLLATE "C" NOT NULL REFERENCES operators(id) ON DELETE CASCADE,
+    created_at bigint NOT NULL,
+    last_seen_at bigint NOT NULL
+  );
+  CREATE INDEX operator_sessions_operator ON operator_sessions (operator_id);
+  CREATE TABLE audit_log (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    operator_email text COLLATE "C" NOT NULL,
+    action text COLLATE "C" NOT NULL,
+    contest_id text COLLATE "C",
+    entry_id text COLLATE "C",
+    detail text COLLATE "C",
+    created_at bigint NOT NULL
+  );
+  CREATE INDEX audit_log_contest ON audit_log (contest_id, id) WHERE contest_id IS NOT NULL;
+  CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    RAISE EXCEPTION 'audit_log is append-only';
+  END $$;
+  CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+    FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+  CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+    FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+`;
+
+/** Version 9: the participant pages' contest settings (see SQLite's migration 11). */
+const contestPageSettings = `
+  ALTER TABLE contests ADD COLUMN referral_url text COLLATE "C";
+  ALTER TABLE contests ADD COLUMN public_pages integer NOT NULL DEFAULT 1 CHECK (public_pages IN (0, 1));
+  ALTER TABLE contests ADD COLUMN leaderboard_frame_ancestors text COLLATE "C" NOT NULL DEFAULT '';
+`;
+
+/**
+ * Version 10 (as SQLite's migration 12): the daily counters follow a referrer set after the
+ * insert (row triggers: transition tables cannot go with a column list) and a superseded
+ * purchase, which must count once; rows already superseded are taken off migration 8's counts.
+ */
+const dailyCountersFollowUpdates = /* sql */ `
+  CREATE FUNCTION contest_daily_referred() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    PERFORM add_to_contest_daily(NEW.contest_id, (NEW.created_at / 86400000)::integer, 0, 0, 1, 0);
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER contest_daily_referred AFTER UPDATE OF referred_by ON entries
+    FOR EACH ROW WHEN (OLD.referred_by IS NULL AND NEW.referred_by IS NOT NULL)
+    EXECUTE FUNCTION contest_daily_referred();
+
+  CREATE FUNCTION subtract_superseded_revenue(contest text, on_day integer, cur text, amount bigint)
+  RETURNS void LANGUAGE plpgsql AS $$ BEGIN
+    INSERT INTO contest_daily_revenue AS r (contest_id, day, currency, shard, amount_minor)
+    VALUES (contest, on_day, cur, pg_backend_pid() % ${STATS_SHARDS}, -amount)
+    ON CONFLICT (contest_id, day, currency, shard) DO UPDATE SET amount_minor = r.amount_minor + EXCLUDED.amount_minor;
+  END $$;
+  CREATE FUNCTION contest_daily_superseded() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    PERFORM add_to_contest_daily(OLD.contest_id, (OLD.created_at / 86400000)::integer, 0, 0, 0, -1);
+    PERFORM subtract_superseded_revenue(OLD.contest_id, (OLD.created_at / 86400000)::integer, OLD.currency, OLD.amount_minor);
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER contest_daily_superseded AFTER UPDATE OF status ON purchases
+    FOR EACH ROW WHEN (NEW.status = 'superseded' AND OLD.status <> 'superseded')
+    EXECUTE FUNCTION contest_daily_superseded();
+
+  SELECT add_to_contest_daily(contest_id, (created_at / 86400000)::integer, 0, 0, 0, -count(*))
+  FROM purchases WHERE status = 'superseded' GROUP BY contest_id, (created_at / 86400000)::integer;
+  SELECT subtract_superseded_revenue(contest_id, (created_at / 86400000)::integer, currency, sum(amount_minor)::bigint)
+  FROM purchases WHERE status = 'superseded' GROUP BY contest_id, (created_at / 86400000)::integer, currency;
+`;
+
 // Kept in version order (branches added theirs at the end; versions were reserved per change).
 export const migrations: Migration[] = ([
   { version: 1, name: 'tables and indexes (as SQLite after its migration 4)', sql: tables },
@@ -572,4 +741,7 @@ export const migrations: Migration[] = ([
       CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
     `,
   },
+  { version: 8, name: 'daily counters, public-key contact setting, hub tokens, operators, sessions, audit log', sql: pagesAndDailyCounters },
+  { version: 9, name: 'contest page settings: referral URL, public pages on/off, leaderboard frame ancestors', sql: contestPageSettings },
+  { version: 10, name: 'daily counters follow referrals set after the insert and superseded purchases', sql: dailyCountersFollowUpdates },
 ] satisfies Migration[]).sort((a, b) => a.version - b.version);

@@ -593,4 +593,148 @@ export const migrations: Migration[] = ([
       CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
     `,
   },
+  {
+    version: 10,
+    name: 'daily counters, public-key contact setting, hub tokens, operators, sessions, audit log',
+    // Daily counters kept by triggers, like contest_stats, so /analytics/daily reads one row per
+    // day (and currency) instead of scanning millions of visits. `day` is whole days since
+    // 1970-01-01 UTC. Rows already stored are counted once here.
+    sql: /* sql */ `
+      CREATE TABLE contest_daily (
+        contest_id TEXT NOT NULL,
+        day INTEGER NOT NULL,
+        visits INTEGER NOT NULL DEFAULT 0,
+        signups INTEGER NOT NULL DEFAULT 0,
+        referred_signups INTEGER NOT NULL DEFAULT 0,
+        purchases INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (contest_id, day)
+      ) STRICT, WITHOUT ROWID;
+      CREATE TABLE contest_daily_revenue (
+        contest_id TEXT NOT NULL,
+        day INTEGER NOT NULL,
+        currency TEXT NOT NULL,
+        amount_minor INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (contest_id, day, currency)
+      ) STRICT, WITHOUT ROWID;
+
+      INSERT INTO contest_daily (contest_id, day, visits, signups, referred_signups, purchases)
+      SELECT contest_id, day, sum(v), sum(s), sum(r), sum(p) FROM (
+        SELECT contest_id, created_at / 86400000 AS day, 1 AS v, 0 AS s, 0 AS r, 0 AS p FROM visits
+        UNION ALL SELECT contest_id, created_at / 86400000, 0, 1, referred_by IS NOT NULL, 0 FROM entries
+        UNION ALL SELECT contest_id, created_at / 86400000, 0, 0, 0, 1 FROM purchases
+      ) GROUP BY contest_id, day;
+      INSERT INTO contest_daily_revenue (contest_id, day, currency, amount_minor)
+      SELECT contest_id, created_at / 86400000, currency, sum(amount_minor) FROM purchases
+      GROUP BY contest_id, created_at / 86400000, currency;
+
+      CREATE TRIGGER contest_daily_visits AFTER INSERT ON visits BEGIN
+        INSERT INTO contest_daily (contest_id, day, visits) VALUES (NEW.contest_id, NEW.created_at / 86400000, 1)
+        ON CONFLICT (contest_id, day) DO UPDATE SET visits = visits + 1;
+      END;
+      CREATE TRIGGER contest_daily_entries AFTER INSERT ON entries BEGIN
+        INSERT INTO contest_daily (contest_id, day, signups, referred_signups)
+        VALUES (NEW.contest_id, NEW.created_at / 86400000, 1, NEW.referred_by IS NOT NULL)
+        ON CONFLICT (contest_id, day) DO UPDATE SET
+          signups = signups + 1, referred_signups = referred_signups + excluded.referred_signups;
+      END;
+      CREATE TRIGGER contest_daily_purchases AFTER INSERT ON purchases BEGIN
+        INSERT INTO contest_daily (contest_id, day, purchases) VALUES (NEW.contest_id, NEW.created_at / 86400000, 1)
+        ON CONFLICT (contest_id, day) DO UPDATE SET purchases = purchases + 1;
+        INSERT INTO contest_daily_revenue (contest_id, day, currency, amount_minor)
+        VALUES (NEW.contest_id, NEW.created_at / 86400000, NEW.currency, NEW.amount_minor)
+        ON CONFLICT (contest_id, day, currency) DO UPDATE SET amount_minor = amount_minor + excluded.amount_minor;
+      END;
+
+      -- What a public key may see of entrants' contacts: masked emails and no phones, unless the
+      -- operator restores the hosted service's behaviour ('full').
+      ALTER TABLE contests ADD COLUMN public_key_contacts TEXT NOT NULL DEFAULT 'masked'
+        CHECK (public_key_contacts IN ('masked', 'full'));
+
+      -- A participant's private page link (/c/:contestId/me/:token): only the token's SHA-256 is
+      -- kept; revoking sets revoked_at.
+      CREATE TABLE hub_tokens (
+        token_hash TEXT PRIMARY KEY,
+        entry_id TEXT NOT NULL REFERENCES entries(id),
+        contest_id TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+      ) STRICT;
+      CREATE INDEX hub_tokens_entry ON hub_tokens (entry_id);
+
+      -- Dashboard operators: scrypt password hashes; sessions by the SHA-256 of their cookie.
+      CREATE TABLE operators (
+        id TEXT PRIMARY KEY,
+        email TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE operator_sessions (
+        token_hash TEXT PRIMARY KEY,
+        operator_id TEXT NOT NULL REFERENCES operators(id) ON DELETE CASCADE,
+        created_at INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX operator_sessions_operator ON operator_sessions (operator_id);
+      -- Who did what, when: append-only; the operator's email is kept, so history outlives them.
+      CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        operator_email TEXT NOT NULL,
+        action TEXT NOT NULL,
+        contest_id TEXT,
+        entry_id TEXT,
+        detail TEXT,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX audit_log_contest ON audit_log (contest_id, id) WHERE contest_id IS NOT NULL;
+      CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN
+        SELECT RAISE(ABORT, 'audit_log is append-only');
+      END;
+      CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN
+        SELECT RAISE(ABORT, 'audit_log is append-only');
+      END;
+    `,
+  },
+  {
+    version: 11,
+    name: 'contest page settings: referral URL, public pages on/off, leaderboard frame ancestors',
+    sql: `
+      -- The marketing page carrying the script, where participants' links point (?ref=CODE);
+      -- NULL: links point at the contest's own page, /c/:contestId.
+      ALTER TABLE contests ADD COLUMN referral_url TEXT;
+      -- 0 turns /c/:contestId, its private pages and its leaderboard off (404).
+      ALTER TABLE contests ADD COLUMN public_pages INTEGER NOT NULL DEFAULT 1 CHECK (public_pages IN (0, 1));
+      -- Origins allowed to frame /c/:contestId/leaderboard, space-separated ('' = none).
+      ALTER TABLE contests ADD COLUMN leaderboard_frame_ancestors TEXT NOT NULL DEFAULT '';
+    `,
+  },
+  {
+    version: 12,
+    name: 'daily counters follow referrals set after the insert and superseded purchases',
+    // Migration 10's counters were written against a signup that inserted its entry with its
+    // referrer; since issues 17 and 18 the referrer is set by an UPDATE (after the fraud checks,
+    // or when a held referral is approved), and an authenticated purchase supersedes a
+    // browser-reported one with the same orderId, which must then count once. Purchases and
+    // revenue count purchases not superseded (revenue: amounts recorded, refunds not taken off).
+    sql: /* sql */ `
+      CREATE TRIGGER contest_daily_referred AFTER UPDATE OF referred_by ON entries
+      WHEN OLD.referred_by IS NULL AND NEW.referred_by IS NOT NULL BEGIN
+        UPDATE contest_daily SET referred_signups = referred_signups + 1
+        WHERE contest_id = NEW.contest_id AND day = NEW.created_at / 86400000;
+      END;
+      CREATE TRIGGER contest_daily_superseded AFTER UPDATE OF status ON purchases
+      WHEN NEW.status = 'superseded' AND OLD.status <> 'superseded' BEGIN
+        UPDATE contest_daily SET purchases = purchases - 1
+        WHERE contest_id = OLD.contest_id AND day = OLD.created_at / 86400000;
+        UPDATE contest_daily_revenue SET amount_minor = amount_minor - OLD.amount_minor
+        WHERE contest_id = OLD.contest_id AND day = OLD.created_at / 86400000 AND currency = OLD.currency;
+      END;
+      UPDATE contest_daily SET purchases = purchases - (SELECT count(*) FROM purchases p
+        WHERE p.contest_id = contest_daily.contest_id AND p.created_at / 86400000 = contest_daily.day
+          AND p.status = 'superseded');
+      UPDATE contest_daily_revenue SET amount_minor = amount_minor - (SELECT coalesce(sum(p.amount_minor), 0)
+        FROM purchases p WHERE p.contest_id = contest_daily_revenue.contest_id
+          AND p.created_at / 86400000 = contest_daily_revenue.day
+          AND p.currency = contest_daily_revenue.currency AND p.status = 'superseded');
+    `,
+  },
 ] satisfies Migration[]).sort((a, b) => a.version - b.version);

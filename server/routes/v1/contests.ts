@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { contestDetail, listContests } from '../../collector/contests.js';
 import { listEntries } from '../../collector/entries-admin.js';
 import { requireContest } from '../../collector/context.js';
-import { analytics, leaderboard } from '../../collector/reports.js';
+import { contactsFilter } from '../../collector/contacts.js';
+import { analytics, dailyAnalytics, leaderboard } from '../../collector/reports.js';
 import { badRequest, messages } from '../../domain/errors.js';
 import * as f from '../../http/fields.js';
 import { entryDetailView, entryView, leaderboardRowView } from '../../http/views.js';
@@ -87,9 +88,10 @@ export const contestRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => {
     const { page, limit, search } = request.query;
     const { rows, total } = await listEntries(collector, request.params.contestId, { page, limit, search });
+    const contacts = await contactsFilter(collector, request.params.contestId, request.apiKeyType!);
     return {
       success: true as const,
-      data: rows.map(entryView),
+      data: rows.map((entry) => contacts(entryView(entry))),
       pagination: { page, limit, total, totalPages: Math.ceil(total / limit) },
     };
   });
@@ -129,10 +131,12 @@ export const contestRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request, reply) => {
     const { contestId } = request.params;
     const { limit } = request.query;
-    const body = await leaderboardResponses.get(`${contestId}\0${limit}`, async () =>
+    const contacts = await contactsFilter(collector, contestId, request.apiKeyType!);
+    // Public and private readers may see different contacts: one cached answer per kind.
+    const body = await leaderboardResponses.get(`${contestId}\0${limit}\0${request.apiKeyType}`, async () =>
       JSON.stringify({
         success: true,
-        data: (await leaderboard(collector, contestId, limit)).map((e, i) => leaderboardRowView(e, i + 1)),
+        data: (await leaderboard(collector, contestId, limit)).map((e, i) => contacts(leaderboardRowView(e, i + 1))),
       }),
     );
     // A string payload is sent as is; the schema above still documents (and types) its shape.
@@ -148,6 +152,24 @@ export const contestRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: s.ok(s.analyticsSchema), ...s.errors },
     },
   }, async (request) => ({ success: true as const, data: await analytics(collector, request.params.contestId) }));
+
+  app.get('/contests/:contestId/analytics/daily', {
+    schema: {
+      tags: ['Analytics'],
+      summary: 'Visits, signups, referred signups, purchases and revenue per UTC day (refrocket extension)',
+      description:
+        'Every day from `from` to `to` (inclusive, at most 366 days) is in the answer, days without activity as zeros. ' +
+        'referredSignups is a subset of signups; visits count only arrivals through referral links, so referredSignups / visits ' +
+        'is the referral links\' conversion and signups / visits is not a ratio of like with like.',
+      security: s.security,
+      params,
+      querystring: s.dailyQuery,
+      response: { 200: s.ok(z.array(s.dailyPointSchema)), ...s.errors },
+    },
+  }, async (request) => ({
+    success: true as const,
+    data: await dailyAnalytics(collector, request.params.contestId, request.query),
+  }));
 
   app.post('/contests/:contestId/purchases', {
     config: { access: 'private' },

@@ -1,9 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { bonusActionsForEntry } from '../../collector/bonus-actions.js';
+import { contactsFilter } from '../../collector/contacts.js';
 import { requireEntry, requireEntryByEmail } from '../../collector/entries-admin.js';
+import { hubPath } from '../../collector/hub.js';
 import * as f from '../../http/fields.js';
 import { entryDetailView, toIso, toIsoOrNull } from '../../http/views.js';
+import type { ApiKeyType } from '../../store/types.js';
 import * as s from './schemas.js';
 
 const tags = ['Entries'];
@@ -14,7 +17,41 @@ export const entryRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get('/entries/:entryId', {
     schema: { tags, summary: 'Get an entry with its referral stats', security: s.security, params, response: { 200: s.ok(s.entryDetailSchema), ...s.errors } },
-  }, async (request) => ({ success: true as const, data: entryDetailView(await requireEntry(collector, request.params.entryId)) }));
+  }, async (request) => {
+    const entry = await requireEntry(collector, request.params.entryId);
+    const contacts = await contactsFilter(collector, entry.contestId, request.apiKeyType!);
+    return { success: true as const, data: contacts(entryDetailView(entry)) };
+  });
+
+  app.get('/entries/:entryId/hub-link', {
+    config: { access: 'private' },
+    schema: {
+      tags,
+      summary: "A link to the participant's private page, for a backend's own emails (refrocket extension)",
+      description: 'Each call makes a new unguessable token (only its hash is stored); DELETE revokes every link of the entry.',
+      security: s.security,
+      params,
+      response: { 200: s.ok(s.hubLinkSchema), ...s.errors },
+    },
+  }, async (request) => {
+    const { entryId, contestId, token } = await writes.run('createHubToken', { entryId: request.params.entryId });
+    const url = `${request.protocol}://${request.host}${hubPath(contestId, token)}`;
+    return { success: true as const, data: { entryId, contestId, url } };
+  });
+
+  app.delete('/entries/:entryId/hub-link', {
+    config: { access: 'private' },
+    schema: {
+      tags,
+      summary: "Revoke every link to the participant's private page (refrocket extension)",
+      security: s.security,
+      params,
+      response: { 200: s.ok(s.hubLinksRevokedSchema), ...s.errors },
+    },
+  }, async (request) => {
+    const revoked = await writes.run('revokeHubTokens', { entryId: request.params.entryId });
+    return { success: true as const, data: { entryId: request.params.entryId, revoked } };
+  });
 
   app.put('/entries/:entryId', {
     config: { access: 'private' },
@@ -86,13 +123,14 @@ export const entryRoutes: FastifyPluginAsyncZod = async (app) => {
     };
   });
 
-  async function bonusActionsView(entryId: string) {
+  async function bonusActionsView(entryId: string, reader: ApiKeyType) {
     const view = await bonusActionsForEntry(collector, entryId);
+    const contacts = await contactsFilter(collector, view.entry.contestId, reader);
     return {
       success: true as const,
       data: {
         entryId: view.entry.id,
-        email: view.entry.email,
+        email: contacts({ email: view.entry.email }).email,
         totalPoints: view.entry.points,
         bonusActionsCompleted: view.completedCount,
         bonusActionsTotal: view.totalCount,
@@ -120,7 +158,7 @@ export const entryRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   }, async (request) => {
     const entry = await requireEntryByEmail(collector, request.query.contestId, request.query.email);
-    return bonusActionsView(entry.id);
+    return bonusActionsView(entry.id, request.apiKeyType!);
   });
 
   app.get('/entries/:entryId/bonus-actions', {
@@ -131,7 +169,7 @@ export const entryRoutes: FastifyPluginAsyncZod = async (app) => {
       params,
       response: { 200: s.ok(s.entryBonusActionsSchema), ...s.errors },
     },
-  }, async (request) => bonusActionsView(request.params.entryId));
+  }, async (request) => bonusActionsView(request.params.entryId, request.apiKeyType!));
 
   app.post('/entries/:entryId/bonus-actions/:bonusActionId/complete', {
     schema: {

@@ -46,6 +46,16 @@ export const settingsSchema = z.object({
   recurringPurchases: z.boolean(),
   browserPurchases: z.enum(['record', 'ignore']),
   fraud: fraudSettingsSchema.optional().describe('Shown to private keys only'),
+  publicKeyContacts: z.enum(['masked', 'full']).describe(
+    "What public keys see of entrants (leaderboard, entries, bonus actions): 'masked' (default) shows emails as j•••@example.com and no phones; 'full' restores the hosted service's behaviour",
+  ),
+  referralUrl: z.string().nullable().describe(
+    "The marketing page that carries the script: participants' links are this URL with ?ref=CODE. null (default): the contest page, /c/:contestId",
+  ),
+  publicPages: z.boolean().describe('The participant pages /c/:contestId, /c/:contestId/me/:token and /c/:contestId/leaderboard (default true; false: 404)'),
+  leaderboardFrameAncestors: z.array(z.string()).describe(
+    'Origins allowed to show /c/:contestId/leaderboard in an <iframe> (CSP frame-ancestors), e.g. https://www.example.com or https://*.example.com; empty (default): none',
+  ),
 });
 
 export const bonusActionDefinitionSchema = z.object({
@@ -97,13 +107,48 @@ export const paginationSchema = z.object({
 });
 
 export const analyticsSchema = z.object({
-  totalEntries: z.number().int(),
-  confirmedEntries: z.number().int(),
-  disqualifiedEntries: z.number().int(),
-  totalViews: z.number().int(),
-  totalBonusCompletions: z.number().int(),
-  points: z.object({ total: z.number().int(), average: z.number(), highest: z.number().int() }),
+  totalEntries: z.number().int().describe('Every entry of the contest, however it joined (script, webhook, API, contest page), disqualified and erased ones included'),
+  confirmedEntries: z.number().int().describe('Entries whose email is confirmed: a subset of totalEntries'),
+  disqualifiedEntries: z.number().int().describe('Disqualified entries: a subset of totalEntries'),
+  totalViews: z.number().int().describe(
+    'Visits that arrived through a referral link (track-visit with a valid code) — not all page views. Entries come from everywhere, so totalEntries / totalViews is not a conversion rate; compare referred signups with visits (see /analytics/daily)',
+  ),
+  totalBonusCompletions: z.number().int().describe('Bonus actions completed, one per entry and action'),
+  points: z.object({
+    total: z.number().int().describe('Sum of every entry\'s points (= sum of the points ledger)'),
+    average: z.number().describe('total / totalEntries, one decimal; 0 without entries'),
+    highest: z.number().int().describe('The highest points of any entry'),
+  }),
 });
+
+export const dailyPointSchema = z.object({
+  date: z.string().describe('A UTC day, YYYY-MM-DD'),
+  visits: z.number().int().describe('Visits through a referral link that day (what totalViews counts)'),
+  signups: z.number().int().describe('Entries created that day, from every source (what totalEntries counts)'),
+  referredSignups: z.number().int().describe('Entries created that day with a referrer: a subset of signups'),
+  purchases: z.number().int().describe('Purchases recorded that day (each orderId once), from every source'),
+  revenue: z.record(z.string(), z.number().int()).describe('Purchase amounts that day in minor units, per currency code; {} without purchases'),
+});
+
+const ymd = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be a date as YYYY-MM-DD' })
+  .refine((value) => {
+    const ms = Date.parse(`${value}T00:00:00.000Z`);
+    return !Number.isNaN(ms) && new Date(ms).toISOString().startsWith(value);
+  }, { error: 'must be a real date' });
+
+export const dailyQuery = z.object({
+  from: ymd.optional().describe('First UTC day, YYYY-MM-DD (default: 29 days before to)'),
+  to: ymd.optional().describe('Last UTC day, YYYY-MM-DD, inclusive (default: today)'),
+});
+
+export const hubLinkSchema = z.object({
+  entryId: z.string(),
+  contestId: z.string(),
+  url: z.string().describe("The participant's private page; a new token on every call, shown only here"),
+});
+export const hubLinksRevokedSchema = z.object({ entryId: z.string(), revoked: z.number().int() });
 
 export const bonusActionStatusSchema = z.object({
   id: z.string(),
@@ -190,6 +235,21 @@ const settingsInput = z
     recurringPurchases: z.boolean().describe('Stripe subscription renewals credit the advocate again (default false)'),
     browserPurchases: z.enum(['record', 'ignore']).describe('ignore: refuse browser-reported purchases (track-purchase)'),
     fraud: fraudSettingsInput,
+    publicKeyContacts: z.enum(['masked', 'full']),
+    referralUrl: z
+      .string()
+      .trim()
+      .max(f.limits.url)
+      .url()
+      .regex(/^https?:\/\//i, { error: 'must be an http or https URL' })
+      .nullable(),
+    publicPages: z.boolean(),
+    // Each becomes a CSP source: an origin, nothing that could end or extend the directive.
+    leaderboardFrameAncestors: z
+      .array(z.string().trim().regex(/^https?:\/\/(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:\d{1,5})?$/i, {
+        error: 'must be origins such as https://www.example.com or https://*.example.com',
+      }))
+      .max(20),
   })
   .partial();
 

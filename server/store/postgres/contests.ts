@@ -1,5 +1,5 @@
 import type { ChangeCounter } from '../changes.js';
-import type { ContestsRepo, NewContest } from '../repositories.js';
+import type { ContestsRepo, DailyCounts, DailyRevenue, NewContest } from '../repositories.js';
 import type { Contest, ContestStats } from '../types.js';
 import type { ReadCaches } from './caches.js';
 import { one, type Queryable } from './queryable.js';
@@ -8,7 +8,8 @@ import { toContest, type ContestRow } from '../rows.js';
 const CONTEST_COLUMNS = `id, title, slug, description, status, mode, start_date, end_date,
   is_evergreen, advocate_points, friend_points, purchase_points_per_unit,
   require_email_confirmation, cookie_days, created_at, updated_at, stripe_webhook_secret,
-  recurring_purchases, browser_purchases, fraud_settings`;
+  recurring_purchases, browser_purchases, fraud_settings, public_key_contacts, referral_url,
+  public_pages, leaderboard_frame_ancestors`;
 
 /** $1 … $17, in the column order of INSERT and UPDATE below. */
 const contestValues = (c: Omit<Contest, 'createdAt' | 'stripeConnected'>) => [
@@ -31,15 +32,25 @@ const contestValues = (c: Omit<Contest, 'createdAt' | 'stripeConnected'>) => [
   c.settings.browserPurchases,
 ];
 
+/** The participant pages' settings, after public_key_contacts in INSERT and UPDATE below. */
+const pageSettingValues = (c: Pick<Contest, 'settings'>) => [
+  c.settings.referralUrl,
+  c.settings.publicPages ? 1 : 0,
+  c.settings.leaderboardFrameAncestors.join(' '),
+];
+
 const INSERT = `INSERT INTO contests (id, title, slug, description, status, mode, start_date,
     end_date, is_evergreen, advocate_points, friend_points, purchase_points_per_unit,
     require_email_confirmation, cookie_days, updated_at, recurring_purchases, browser_purchases,
-    webhook_secret_hash, created_at, fraud_settings)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`;
+    webhook_secret_hash, created_at, fraud_settings, public_key_contacts, referral_url, public_pages,
+    leaderboard_frame_ancestors)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
+    $21, $22, $23, $24)`;
 const UPDATE = `UPDATE contests SET title = $2, slug = $3, description = $4, status = $5, mode = $6,
     start_date = $7, end_date = $8, is_evergreen = $9, advocate_points = $10, friend_points = $11,
     purchase_points_per_unit = $12, require_email_confirmation = $13, cookie_days = $14,
-    updated_at = $15, recurring_purchases = $16, browser_purchases = $17, fraud_settings = $18
+    updated_at = $15, recurring_purchases = $16, browser_purchases = $17, fraud_settings = $18,
+    public_key_contacts = $19, referral_url = $20, public_pages = $21, leaderboard_frame_ancestors = $22
   WHERE id = $1`;
 // One statement for the analytics counters (the sum of the contest's counter rows; see the
 // migrations); max(points) is an index lookup on entries_ranking.
@@ -49,6 +60,13 @@ const STATS = `SELECT sum(entries_count) AS "entriesCount", sum(confirmed_count)
     coalesce((SELECT max(points) FROM entries WHERE contest_id = $1), 0) AS "highestPoints"
   FROM contest_stats WHERE contest_id = $1 HAVING count(*) > 0`;
 
+// The daily counters' rows of each day summed over their shards (see the migrations).
+const DAILY = `SELECT day, sum(visits) AS visits, sum(signups) AS signups,
+    sum(referred_signups) AS "referredSignups", sum(purchases) AS purchases
+  FROM contest_daily WHERE contest_id = $1 AND day BETWEEN $2 AND $3 GROUP BY day`;
+const DAILY_REVENUE = `SELECT day, currency, sum(amount_minor) AS "amountMinor"
+  FROM contest_daily_revenue WHERE contest_id = $1 AND day BETWEEN $2 AND $3 GROUP BY day, currency`;
+
 /**
  * Contests are read on every tracking request and change rarely: reads are remembered (shared
  * caches, see ReadCaches), dropped when changed through this store — after the write, so a read
@@ -56,15 +74,35 @@ const STATS = `SELECT sum(entries_count) AS "entriesCount", sum(confirmed_count)
  */
 export function createContestsRepo(q: Queryable, changes: ChangeCounter, caches: ReadCaches): ContestsRepo {
   return {
+    async daily(id: string, fromDay: number, toDay: number) {
+      const values = [id, fromDay, toDay];
+      const [days, revenue] = await Promise.all([
+        q.rows<DailyCounts>({ name: 'rr_contests_daily', text: DAILY, values }),
+        q.rows<DailyRevenue>({ name: 'rr_contests_daily_revenue', text: DAILY_REVENUE, values }),
+      ]);
+      return { days, revenue };
+    },
     async insert(contest: NewContest, now: number): Promise<Contest> {
-      const values = [...contestValues({ ...contest, updatedAt: now }), contest.webhookSecretHash, now, JSON.stringify(contest.settings.fraud)];
+      const values = [
+        ...contestValues({ ...contest, updatedAt: now }),
+        contest.webhookSecretHash,
+        now,
+        JSON.stringify(contest.settings.fraud),
+        contest.settings.publicKeyContacts,
+        ...pageSettingValues(contest),
+      ];
       await q.write({ name: 'rr_contests_insert', text: INSERT, values });
       caches.contests.delete(contest.id);
       return { ...contest, stripeConnected: false, createdAt: now, updatedAt: now };
     },
     async update(contest: Contest, now: number): Promise<Contest> {
       changes.bump();
-      const values = [...contestValues({ ...contest, updatedAt: now }), JSON.stringify(contest.settings.fraud)];
+      const values = [
+        ...contestValues({ ...contest, updatedAt: now }),
+        JSON.stringify(contest.settings.fraud),
+        contest.settings.publicKeyContacts,
+        ...pageSettingValues(contest),
+      ];
       await q.write({ name: 'rr_contests_update', text: UPDATE, values });
       caches.contests.delete(contest.id);
       return { ...contest, updatedAt: now };

@@ -81,6 +81,11 @@ export function createEntriesRepo(q: Queryable, changes: ChangeCounter, caches: 
       const text = 'UPDATE entries SET referred_by = $2 WHERE id = $1 AND referred_by IS NULL';
       await q.write({ name: 'rr_entries_set_referrer', text, values: [id, referredBy] });
     },
+    async requalify(id: string): Promise<void> {
+      changes.bump();
+      const text = 'UPDATE entries SET disqualified = 0, disqualified_reason = NULL WHERE id = $1';
+      await q.write({ name: 'rr_entries_requalify', text, values: [id] });
+    },
     async erase(id: string, now: number): Promise<void> {
       changes.bump();
       const text = `UPDATE entries SET email = NULL, email_normalized = NULL, name = NULL,
@@ -115,6 +120,17 @@ export function createEntriesRepo(q: Queryable, changes: ChangeCounter, caches: 
         values: [contestId, confirmedOnly ? 1 : 0, limit],
       });
       return rows.map(toEntry);
+    },
+    async rankOf(entry: Entry, confirmedOnly: boolean): Promise<number | undefined> {
+      if (entry.disqualified || (confirmedOnly && !entry.emailConfirmed)) return undefined;
+      const row = await one<{ ahead: string }>(q, {
+        name: 'rr_entries_rank_of',
+        text: `SELECT count(*) AS ahead FROM entries
+          WHERE contest_id = $1 AND disqualified = 0 AND email_confirmed >= $2
+            AND (points > $3 OR (points = $3 AND (created_at < $4 OR (created_at = $4 AND id < $5))))`,
+        values: [entry.contestId, confirmedOnly ? 1 : 0, entry.points, entry.createdAt, entry.id],
+      });
+      return Number(row!.ahead) + 1;
     },
   };
 }

@@ -13,6 +13,8 @@ import {
 } from '../repositories.js';
 import { createLocalWriter } from '../writer.js';
 import { createApiKeysRepo } from './api-keys.js';
+import { createHubTokensRepo } from './hub-tokens.js';
+import { createOperatorsRepo } from './operators.js';
 import { createBonusActionsRepo } from './bonus-actions.js';
 import { ReadCaches } from './caches.js';
 import { createContestsRepo } from './contests.js';
@@ -95,6 +97,8 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
     fraud: createFraudRepo(q),
     attributions: createAttributionsRepo(q),
     idempotency: createIdempotencyRepo(q),
+    hubTokens: createHubTokensRepo(q),
+    operators: createOperatorsRepo(q),
   });
 
   /**

@@ -9,6 +9,11 @@ export function createPurchasesRepo(q: Queryable): PurchasesRepo {
     return row && toPurchase(row);
   };
   return {
+    async listForContest(contestId: string, after: string, limit: number) {
+      const text = 'SELECT * FROM purchases WHERE contest_id = $1 AND id > $2 ORDER BY id LIMIT $3';
+      const rows = await q.rows<PurchaseRow & { email: string | null }>({ name: 'rr_purchases_page', text, values: [contestId, after, limit] });
+      return rows.map((row) => ({ ...toPurchase(row), email: row.email }));
+    },
     async insert(newPurchase: NewPurchase): Promise<Purchase> {
       const purchase = insertedPurchase(newPurchase);
       await q.write({

@@ -4,7 +4,7 @@ import { mapUnavailable, type TrackedClient } from './queryable.js';
 import { PRIMARY_KEYS } from '../rows.js';
 
 /** Tables whose id is an identity column: copied ids need OVERRIDING SYSTEM VALUE, then setval. */
-const IDENTITY_TABLES: TableName[] = ['points_ledger', 'visits'];
+const IDENTITY_TABLES: TableName[] = ['points_ledger', 'visits', 'audit_log'];
 
 /**
  * Whole-table statements (counts, the invariant check) over millions of rows outlast the pool's
@@ -137,5 +137,25 @@ export async function invariantViolations(pool: pg.Pool): Promise<string[]> {
       problems.push(`contest ${t.id}: entries_count ${t.entries_count}, rows ${t.entries_rows}`);
     }
   }
+  // The daily counters (summed over shards) against the rows they count, both ways.
+  const daily = await maintenanceQuery<{ side: string; contest_id: string; day: number }>(pool, `
+    WITH counted AS (SELECT contest_id, day, sum(visits) AS visits, sum(signups) AS signups,
+          sum(referred_signups) AS referred, sum(purchases) AS purchases
+        FROM contest_daily GROUP BY contest_id, day),
+      actual AS (SELECT contest_id, day, sum(v) AS visits, sum(s) AS signups, sum(r) AS referred,
+          sum(p) AS purchases FROM (
+          SELECT contest_id, (created_at / 86400000)::integer AS day, 1 AS v, 0 AS s, 0 AS r, 0 AS p FROM visits
+          UNION ALL SELECT contest_id, (created_at / 86400000)::integer, 0, 1, (referred_by IS NOT NULL)::integer, 0 FROM entries
+          UNION ALL SELECT contest_id, (created_at / 86400000)::integer, 0, 0, 0, 1 FROM purchases WHERE status <> 'superseded'
+        ) r GROUP BY contest_id, day),
+      revenue AS (SELECT contest_id, day, currency, sum(amount_minor) AS amount
+        FROM contest_daily_revenue GROUP BY 1, 2, 3),
+      actual_revenue AS (SELECT contest_id, (created_at / 86400000)::integer AS day, currency,
+          sum(amount_minor) AS amount FROM purchases WHERE status <> 'superseded' GROUP BY 1, 2, 3)
+    SELECT 'counters' AS side, contest_id, day FROM (SELECT * FROM counted EXCEPT SELECT * FROM actual) a
+    UNION ALL SELECT 'rows', contest_id, day FROM (SELECT * FROM actual EXCEPT SELECT * FROM counted) b
+    UNION ALL SELECT 'revenue counters', contest_id, day FROM (SELECT * FROM revenue EXCEPT SELECT * FROM actual_revenue) c
+    UNION ALL SELECT 'revenue rows', contest_id, day FROM (SELECT * FROM actual_revenue EXCEPT SELECT * FROM revenue) d`);
+  for (const d of daily) problems.push(`contest ${d.contest_id}: daily ${d.side} of day ${d.day} differ`);
   return problems;
 }

@@ -1,7 +1,7 @@
 import type { Db } from '../../db/sqlite/open-database.js';
 import type { ChangeCounter } from '../changes.js';
 import { ExpiringMap } from '../expiring-map.js';
-import { CROSS_PROCESS_STALENESS_MS, type ContestsRepo, type NewContest } from '../repositories.js';
+import { CROSS_PROCESS_STALENESS_MS, type ContestsRepo, type DailyCounts, type DailyRevenue, type NewContest } from '../repositories.js';
 import type { Contest, ContestStats } from '../types.js';
 import { toContest, type ContestRow } from '../rows.js';
 
@@ -26,6 +26,10 @@ const contestParams = (c: Omit<Contest, 'createdAt' | 'stripeConnected'>) => ({
   recurring_purchases: c.settings.recurringPurchases ? 1 : 0,
   browser_purchases: c.settings.browserPurchases,
   fraud_settings: JSON.stringify(c.settings.fraud),
+  public_key_contacts: c.settings.publicKeyContacts,
+  referral_url: c.settings.referralUrl,
+  public_pages: c.settings.publicPages ? 1 : 0,
+  leaderboard_frame_ancestors: c.settings.leaderboardFrameAncestors.join(' '),
   updated_at: c.updatedAt,
 });
 
@@ -44,18 +48,22 @@ export function createContestsRepo(
   const insert = db.prepare(`INSERT INTO contests (id, title, slug, description, status, mode,
       start_date, end_date, is_evergreen, advocate_points, friend_points, purchase_points_per_unit,
       require_email_confirmation, cookie_days, webhook_secret_hash, created_at, updated_at,
-      recurring_purchases, browser_purchases, fraud_settings)
+      recurring_purchases, browser_purchases, fraud_settings, public_key_contacts, referral_url,
+      public_pages, leaderboard_frame_ancestors)
     VALUES (@id, @title, @slug, @description, @status, @mode, @start_date, @end_date, @is_evergreen,
       @advocate_points, @friend_points, @purchase_points_per_unit, @require_email_confirmation,
       @cookie_days, @webhook_secret_hash, @created_at, @updated_at, @recurring_purchases,
-      @browser_purchases, @fraud_settings)`);
+      @browser_purchases, @fraud_settings, @public_key_contacts, @referral_url, @public_pages,
+      @leaderboard_frame_ancestors)`);
   const update = db.prepare(`UPDATE contests SET title = @title, slug = @slug,
       description = @description, status = @status, mode = @mode, start_date = @start_date,
       end_date = @end_date, is_evergreen = @is_evergreen, advocate_points = @advocate_points,
       friend_points = @friend_points, purchase_points_per_unit = @purchase_points_per_unit,
       require_email_confirmation = @require_email_confirmation, cookie_days = @cookie_days,
       updated_at = @updated_at, recurring_purchases = @recurring_purchases,
-      browser_purchases = @browser_purchases, fraud_settings = @fraud_settings
+      browser_purchases = @browser_purchases, fraud_settings = @fraud_settings,
+      public_key_contacts = @public_key_contacts, referral_url = @referral_url,
+      public_pages = @public_pages, leaderboard_frame_ancestors = @leaderboard_frame_ancestors
     WHERE id = @id`);
   const byId = db.prepare<[string], ContestRow>('SELECT * FROM contests WHERE id = ?');
   const bySlug = db.prepare<[string], ContestRow>('SELECT * FROM contests WHERE slug = ?');
@@ -80,7 +88,17 @@ export function createContestsRepo(
       coalesce((SELECT max(points) FROM entries WHERE contest_id = s.contest_id), 0) AS highestPoints
     FROM contest_stats s WHERE contest_id = ?`);
 
+  const dailyCounts = db.prepare<[string, number, number], DailyCounts>(`SELECT day, visits,
+      signups, referred_signups AS referredSignups, purchases
+    FROM contest_daily WHERE contest_id = ? AND day BETWEEN ? AND ?`);
+  const dailyRevenue = db.prepare<[string, number, number], DailyRevenue>(`SELECT day, currency,
+      amount_minor AS amountMinor
+    FROM contest_daily_revenue WHERE contest_id = ? AND day BETWEEN ? AND ?`);
+
   return {
+    async daily(id: string, fromDay: number, toDay: number) {
+      return { days: dailyCounts.all(id, fromDay, toDay), revenue: dailyRevenue.all(id, fromDay, toDay) };
+    },
     async insert(contest: NewContest, now: number): Promise<Contest> {
       cache.delete(contest.id);
       contestChanges.bump();

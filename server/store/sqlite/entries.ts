@@ -51,6 +51,7 @@ export function createEntriesRepo(db: Db, changes: ChangeCounter): EntriesRepo &
   const idByCodeCache = new ExpiringMap<string>(Number.POSITIVE_INFINITY, 10_000);
   const update = db.prepare(`UPDATE entries SET email = @email, email_normalized = @emailNormalized,
       name = @name, phone = @phone, email_confirmed = @emailConfirmed WHERE id = @id`);
+  const requalify = db.prepare('UPDATE entries SET disqualified = 0, disqualified_reason = NULL WHERE id = ?');
   const disqualify = db.prepare(
     'UPDATE entries SET disqualified = 1, disqualified_reason = ? WHERE id = ?',
   );
@@ -80,6 +81,10 @@ export function createEntriesRepo(db: Db, changes: ChangeCounter): EntriesRepo &
     FROM entries INDEXED BY entries_ranking
     WHERE contest_id = ? AND disqualified = 0 AND email_confirmed >= ?
     ORDER BY points DESC, created_at, id LIMIT ?`);
+  const aheadOf = db.prepare<[string, number, number, number, number, number, string], number>(`SELECT count(*)
+    FROM entries INDEXED BY entries_ranking
+    WHERE contest_id = ? AND disqualified = 0 AND email_confirmed >= ?
+      AND (points > ? OR (points = ? AND (created_at < ? OR (created_at = ? AND id < ?))))`).pluck();
 
   return {
     async insert(entry: NewEntry): Promise<Entry | undefined> {
@@ -141,6 +146,10 @@ export function createEntriesRepo(db: Db, changes: ChangeCounter): EntriesRepo &
       changes.bump();
       setReferrer.run(referredBy, id);
     },
+    async requalify(id: string): Promise<void> {
+      changes.bump();
+      requalify.run(id);
+    },
     async erase(id: string, now: number): Promise<void> {
       changes.bump();
       erase.run(now, id);
@@ -163,6 +172,11 @@ export function createEntriesRepo(db: Db, changes: ChangeCounter): EntriesRepo &
     /** Points desc, then earlier joinedAt, then id: ranks 1..n follow this order exactly. */
     async leaderboard(contestId: string, limit: number, confirmedOnly: boolean): Promise<Entry[]> {
       return ranking.all(contestId, confirmedOnly ? 1 : 0, limit).map(toEntry);
+    },
+    async rankOf(entry: Entry, confirmedOnly: boolean): Promise<number | undefined> {
+      if (entry.disqualified || (confirmedOnly && !entry.emailConfirmed)) return undefined;
+      const { contestId, points, createdAt, id } = entry;
+      return aheadOf.get(contestId, confirmedOnly ? 1 : 0, points, points, createdAt, createdAt, id)! + 1;
     },
   };
 }

@@ -37,7 +37,14 @@ export function createPurchasesRepo(db: Db): PurchasesRepo {
     WHERE purchaser_entry_id = @entryId OR (contest_id = @contestId AND email_normalized = @emailNormalized)`);
   const found = (row: PurchaseRow | undefined) => row && toPurchase(row);
 
+  const page = db.prepare<[string, string, number], PurchaseRow & { email: string | null }>(
+    'SELECT * FROM purchases WHERE contest_id = ? AND id > ? ORDER BY id LIMIT ?',
+  );
+
   return {
+    async listForContest(contestId: string, after: string, limit: number) {
+      return page.all(contestId, after, limit).map((row) => ({ ...toPurchase(row), email: row.email }));
+    },
     async insert(purchase: NewPurchase): Promise<Purchase> {
       const inserted = insertedPurchase(purchase);
       insert.run(inserted);

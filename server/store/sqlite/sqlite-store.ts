@@ -14,6 +14,8 @@ import {
 } from '../repositories.js';
 import { createLocalWriter, type WriteOpRunner } from '../writer.js';
 import { createApiKeysRepo } from './api-keys.js';
+import { createHubTokensRepo } from './hub-tokens.js';
+import { createOperatorsRepo } from './operators.js';
 import { createBonusActionsRepo } from './bonus-actions.js';
 import { createContestsRepo } from './contests.js';
 import { createEntriesRepo } from './entries.js';
@@ -74,6 +76,8 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
     fraud: createFraudRepo(db),
     attributions: createAttributionsRepo(db),
     idempotency: createIdempotencyRepo(db),
+    hubTokens: createHubTokensRepo(db),
+    operators: createOperatorsRepo(db),
   };
   // With a write thread (serve, on a file), entry lists and searches get a thread of their own too.
   const readThread = options.writeThread && path !== ':memory:' ? createReadThread(path) : undefined;
@@ -252,6 +256,23 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
         if (t.pointsTotal !== t.entriesSum) problems.push(`contest ${t.id}: points_total ${t.pointsTotal}, entries sum ${t.entriesSum}`);
         if (t.entriesCount !== t.entriesRows) problems.push(`contest ${t.id}: entries_count ${t.entriesCount}, rows ${t.entriesRows}`);
       }
+      // The daily counters against the rows they count (both ways, so a missing day shows too).
+      const daily = db.prepare(`WITH counted AS (SELECT contest_id, day, visits, signups,
+            referred_signups AS referred, purchases FROM contest_daily),
+          actual AS (SELECT contest_id, day, sum(v) AS visits, sum(s) AS signups, sum(r) AS referred, sum(p) AS purchases FROM (
+          SELECT contest_id, created_at / 86400000 AS day, 1 AS v, 0 AS s, 0 AS r, 0 AS p FROM visits
+          UNION ALL SELECT contest_id, created_at / 86400000, 0, 1, referred_by IS NOT NULL, 0 FROM entries
+          UNION ALL SELECT contest_id, created_at / 86400000, 0, 0, 0, 1 FROM purchases WHERE status <> 'superseded'
+        ) GROUP BY contest_id, day),
+          revenue AS (SELECT contest_id, day, currency, amount_minor FROM contest_daily_revenue),
+          actual_revenue AS (SELECT contest_id, created_at / 86400000 AS day, currency, sum(amount_minor)
+            FROM purchases WHERE status <> 'superseded' GROUP BY 1, 2, 3)
+        SELECT 'counters' AS side, contest_id, day FROM (SELECT * FROM counted EXCEPT SELECT * FROM actual)
+        UNION ALL SELECT 'rows', contest_id, day FROM (SELECT * FROM actual EXCEPT SELECT * FROM counted)
+        UNION ALL SELECT 'revenue counters', contest_id, day FROM (SELECT * FROM revenue EXCEPT SELECT * FROM actual_revenue)
+        UNION ALL SELECT 'revenue rows', contest_id, day FROM (SELECT * FROM actual_revenue EXCEPT SELECT * FROM revenue)`)
+        .all() as Array<{ side: string; contest_id: string; day: number }>;
+      for (const d of daily) problems.push(`contest ${d.contest_id}: daily ${d.side} of day ${d.day} differ`);
       return problems;
     },
     async backup(destination) {

@@ -1,0 +1,36 @@
+import uPlot from 'uplot';
+
+export interface DailyPoint {
+  date: string;
+  visits: number;
+  signups: number;
+  referredSignups: number;
+  purchases: number;
+}
+
+const SERIES: Array<[keyof DailyPoint, string, string]> = [
+  ['visits', 'Visits (referral links)', '#1f6feb'],
+  ['signups', 'Signups', '#2da44e'],
+  ['referredSignups', 'Referred signups', '#8250df'],
+  ['purchases', 'Purchases', '#bf3989'],
+];
+
+/** Draws the daily series with uPlot into `target` (replacing what was there). */
+export function drawDailyChart(target: HTMLElement, points: DailyPoint[]): uPlot {
+  target.replaceChildren();
+  const xs = points.map((p) => Date.parse(`${p.date}T00:00:00Z`) / 1000);
+  const data: uPlot.AlignedData = [xs, ...SERIES.map(([key]) => points.map((p) => p[key] as number))];
+  const width = Math.max(280, Math.min(target.clientWidth || 900, 1100));
+  return new uPlot(
+    {
+      width,
+      height: 260,
+      tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
+      scales: { x: { time: true } },
+      series: [{ label: 'Day (UTC)' }, ...SERIES.map(([, label, stroke]) => ({ label, stroke, width: 2 }))],
+      axes: [{}, { label: 'per day' }],
+    },
+    data,
+    target,
+  );
+}
