@@ -25,12 +25,11 @@ export function hostIn(hostname: string, hosts: string[]): boolean {
 }
 
 /**
- * The code to store after a click on `incoming`: last click wins (a new click replaces the stored
- * code and restarts its lifetime); first click keeps a stored code until it expires.
- * Returns null when nothing should be written.
+ * Whether a click's code replaces the stored one: last click (default) always does (restarting its
+ * lifetime); first click only when nothing is stored.
  */
-export function codeToStore(stored: string | null, incoming: string, first: boolean): string | null {
-  return first && stored ? null : incoming;
+export function replacesStored(stored: string | null, first: boolean): boolean {
+  return !(first && stored);
 }
 
 /**

@@ -6,9 +6,9 @@
 type TrackSignup = (email: string, name?: string) => unknown;
 type TrackPurchase = (orderId: string, amount?: string, currency?: string, email?: string) => unknown;
 
-function field(form: Element, selector: string): string {
-  const input = form.querySelector(selector) as HTMLInputElement | null;
-  return input && input.value ? input.value.trim() : '';
+/** The trimmed value of the first `selector` field inside `root`, else ''. */
+export function field(root: ParentNode, selector: string): string {
+  return (((root.querySelector(selector) || {}) as HTMLInputElement).value || '').trim();
 }
 
 /**

@@ -39,7 +39,7 @@ export function readConfig(script: HTMLScriptElement | null, base: string): Conf
     days: +get('cookieDays') || 0,
     domain: get('cookieDomain'),
     first: get('attribution') == 'first',
-    params: get('param') ? [get('param')] : ['ref', 'via', 'referral'],
+    params: (get('param') || 'ref,via,referral').split(','),
     cross: get('crossDomain').split(','),
     stripe: /stripe/i.test(get('autoInject')),
     consent: get('consent') == 'required',

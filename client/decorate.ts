@@ -14,18 +14,17 @@
  */
 import { hostIn } from './attribution.js';
 
-const ours = new WeakSet<Element>();
-
 export function decorate(root: ParentNode, code: string, hosts: string[], param: string, embeds = ''): void {
   const attribute = param.replace(/_/g, '-');
   root.querySelectorAll('a[href],form' + embeds).forEach((element) => {
+    // `rocketRef`: the code this script last wrote into the element.
     const target = element as unknown as Record<string, string> & HTMLFormElement;
     const key = target.action ? 'action' : target.href ? 'href' : '';
     const url = key && new URL(target[key]);
     if (url && !hostIn(url.hostname, hosts)) return;
     const current = url ? url.searchParams.get(param) : element.getAttribute(attribute);
-    if (current == code || (current && !ours.has(element))) return;
-    ours.add(element);
+    if (current == code || (current && current != target.rocketRef)) return;
+    target.rocketRef = code;
     if (!url) return element.setAttribute(attribute, code);
     url.searchParams.set(param, code);
     target[key] = url.href;

@@ -1,5 +1,5 @@
-import { cleanCode, codeInUrl, codeToStore } from './attribution.js';
-import { capturePurchases, signupFormListener } from './auto-capture.js';
+import { cleanCode, codeInUrl, replacesStored } from './attribution.js';
+import { capturePurchases, field, signupFormListener } from './auto-capture.js';
 import { COOKIE_DAYS_HEADER } from '../server/wire.js';
 import type { Config } from './config.js';
 import { decorate } from './decorate.js';
@@ -62,36 +62,29 @@ export function createTracker(config: Config): RocketTracker {
   };
 
   /**
-   * The documented fallback chain: the explicit argument → the landing URL → (server cookie) →
-   * script cookie → localStorage → a code typed into `[data-rocket-code]`, which the collector's
-   * validate-code must accept first. Resolves `[code, codeSource]` (`[]`: none); never rejects.
-   */
-  const codeFor = async (explicit?: string): Promise<Array<string | undefined>> => {
-    const given = cleanCode(explicit);
-    if (given) return [given];
-    const known = current();
-    if (known) return [known, 'script'];
-    const typed = cleanCode((document.querySelector('[data-rocket-code]') as HTMLInputElement | null || { value: '' }).value);
-    try {
-      // Contest ids are [A-Za-z0-9_-] (the collector refuses others): nothing to encode.
-      if (typed && (await (await fetch(base + 'validate-code?code=' + typed + '&contestId=' + config.campaignId)).json()).valid) {
-        return [typed, 'typed'];
-      }
-    } catch {}
-    return [];
-  };
-
-  /**
-   * A track call: with consent, finds the code (codeFor) and POSTs `body` with it; without a code
-   * only when `always`. Resolves `{success: false, error}` instead of throwing or rejecting.
+   * A track call: with consent, finds the code by the documented fallback chain — the explicit
+   * argument → the landing URL → (server cookie) → script cookie → localStorage → a code typed into
+   * `[data-rocket-code]`, which the collector's validate-code must accept first — and POSTs `body`
+   * with it (and where it came from, `codeSource`); without a code only when `always`. Resolves
+   * `{success: false, error}` instead of throwing or rejecting.
    */
   const track = async (path: string, body: Record<string, unknown>, explicit: string | undefined, always: unknown): Promise<Result> => {
     try {
       if (!granted) return failure('no consent');
-      const [referralCode, codeSource] = await codeFor(explicit);
-      body.referralCode = referralCode;
-      body.codeSource = codeSource;
-      return referralCode || always ? await post(path, body) : failure('no referral code');
+      let code = cleanCode(explicit);
+      if (!code && (code = current())) body.codeSource = 'script';
+      if (!code) {
+        const typed = cleanCode(field(document, '[data-rocket-code]'));
+        try {
+          // Contest ids are [A-Za-z0-9_-] (the collector refuses others): nothing to encode.
+          if (typed && (await (await fetch(base + 'validate-code?code=' + typed + '&contestId=' + config.campaignId)).json()).valid) {
+            code = typed;
+            body.codeSource = 'typed';
+          }
+        } catch {}
+      }
+      body.referralCode = code || undefined;
+      return code || always ? await post(path, body) : failure('no referral code');
     } catch (error) {
       return failure(error);
     }
@@ -111,8 +104,7 @@ export function createTracker(config: Config): RocketTracker {
         landed = code;
         const fresh = once('v:' + code);
         const stored = readCode();
-        const keep = codeToStore(stored, code, config.first);
-        if (keep && (fresh || keep != stored)) store(keep);
+        if (replacesStored(stored, config.first) && (fresh || code != stored)) store(code);
         if (fresh) {
           post('track-visit', { referralCode: code, url: clip(href), referrer: clip(document.referrer) }, (response) =>
             response.headers.get(COOKIE_DAYS_HEADER),
@@ -124,10 +116,14 @@ export function createTracker(config: Config): RocketTracker {
       }
       capturePurchases(document, api.trackPurchase, once);
       const now = current();
-      if (now && config.stripe) decorate(document, now, ['buy.stripe.com'], 'client_reference_id', ',stripe-buy-button,stripe-pricing-table');
-      if (now && config.cross[0]) decorate(document, now, config.cross, config.params[0]);
+      if (now) {
+        if (config.stripe) decorate(document, now, ['buy.stripe.com'], 'client_reference_id', ',stripe-buy-button,stripe-pricing-table');
+        if (config.cross[0]) decorate(document, now, config.cross, config.params[0]);
+      }
     } catch {}
   };
+
+  const onUrl = () => refresh(location.href);
 
   const api: RocketTracker = {
     trackSignup: (email, name, code) => track('track-signup', { email, name }, code, firstParty),
@@ -138,7 +134,7 @@ export function createTracker(config: Config): RocketTracker {
       granted = value !== false;
       if (granted) {
         refresh(landing);
-        refresh(location.href);
+        onUrl();
       } else {
         landed = null;
         try {
@@ -153,11 +149,11 @@ export function createTracker(config: Config): RocketTracker {
     history[method] = function (this: History) {
       // eslint-disable-next-line prefer-rest-params
       const result = original.apply(this, arguments as never);
-      refresh(location.href);
+      onUrl();
       return result;
     };
   });
-  addEventListener('popstate', () => refresh(location.href));
+  addEventListener('popstate', onUrl);
   document.addEventListener('submit', signupFormListener(api.trackSignup));
   // Busy pages mutate the DOM constantly: look for new purchase elements and Stripe embeds at
   // most every 250 ms, not on every mutation.

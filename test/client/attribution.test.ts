@@ -1,17 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { cleanCode, codeToStore, cookieDomains } from '../../client/attribution.js';
+import { cleanCode, cookieDomains, replacesStored } from '../../client/attribution.js';
 
 describe('attribution rules', () => {
-  it('last click (default): a new code replaces the stored one', () => {
-    expect(codeToStore(null, 'REF-B', false)).toBe('REF-B');
-    expect(codeToStore('REF-A', 'REF-B', false)).toBe('REF-B');
-    // The same code again is rewritten too, which restarts its lifetime.
-    expect(codeToStore('REF-A', 'REF-A', false)).toBe('REF-A');
+  it('last click (default): a new code replaces the stored one (the same code too: its lifetime restarts)', () => {
+    expect(replacesStored(null, false)).toBe(true);
+    expect(replacesStored('REF-A', false)).toBe(true);
   });
 
   it('first click: a stored code is kept; nothing stored → the new one', () => {
-    expect(codeToStore('REF-A', 'REF-B', true)).toBeNull();
-    expect(codeToStore(null, 'REF-B', true)).toBe('REF-B');
+    expect(replacesStored('REF-A', true)).toBe(false);
+    expect(replacesStored(null, true)).toBe(true);
   });
 
   it('accepts only plausible codes from the URL', () => {
