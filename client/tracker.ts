@@ -1,4 +1,4 @@
-import { cleanCode, codeInUrl, replacesStored } from './attribution.js';
+import { cleanCode, codeInUrl, cookieDomains, replacesStored } from './attribution.js';
 import { capturePurchases, field, signupFormListener } from './auto-capture.js';
 import { COOKIE_DAYS_HEADER } from '../server/wire.js';
 import type { Config } from './config.js';
@@ -36,6 +36,7 @@ export function createTracker(config: Config): RocketTracker {
   const landing = navigation ? navigation.name : location.href;
   const base = config.api + '/api/referral/';
   const firstParty = new URL(base, landing).origin == location.origin;
+  const domains = cookieDomains(location.hostname, config.domain);
   let granted = !config.consent;
   /** The code of the latest landing on this page (the loaded URL, or a later SPA URL with a code). */
   let landed: string | null | undefined;
@@ -48,7 +49,7 @@ export function createTracker(config: Config): RocketTracker {
   };
 
   /** Stores `code` for `data-cookie-days`, else the contest's lifetime, else 30 days. */
-  const store = (code: string) => writeCode(code, { days: config.days || contestDays || 30, domain: config.domain }, location);
+  const store = (code: string) => writeCode(code, config.days || contestDays || 30, domains);
 
   /**
    * The code without asking anyone: the landing URL's parameter and the stored code (cookie, then
@@ -138,7 +139,7 @@ export function createTracker(config: Config): RocketTracker {
       } else {
         landed = null;
         try {
-          clearCode(config, location);
+          clearCode(domains);
         } catch {}
       }
     },
