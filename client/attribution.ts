@@ -25,14 +25,6 @@ export function hostIn(hostname: string, hosts: string[]): boolean {
 }
 
 /**
- * Whether a click's code replaces the stored one: last click (default) always does (restarting its
- * lifetime); first click only when nothing is stored.
- */
-export function replacesStored(stored: string | null, first: boolean): boolean {
-  return !(first && stored);
-}
-
-/**
  * Cookie domains to try, in order: the explicit one, else every parent domain from the highest
  * down — `www.shop.example.co.uk` → `co.uk`, `example.co.uk`, `shop.example.co.uk`,
  * `www.shop.example.co.uk`. The browser refuses public suffixes (`co.uk`, `test`, `github.io`), so
@@ -41,9 +33,6 @@ export function replacesStored(stored: string | null, first: boolean): boolean {
  * end up with (a browser refuses `0.1` for `127.0.0.1`).
  */
 export function cookieDomains(hostname: string, explicit: string): string[] {
-  if (explicit) return [explicit, ''];
   const labels = hostname.split('.');
-  const out = [];
-  for (let i = labels.length - 2; i >= 0; i--) out.push(labels.slice(i).join('.'));
-  return out.concat('');
+  return (explicit ? [explicit] : labels.map((_, i) => labels.slice(i).join('.')).reverse().slice(1)).concat('');
 }

@@ -24,10 +24,13 @@ export function readCode(): string | null {
   return null;
 }
 
-/** Deletes every copy: host-only and parent-domain cookies, and the localStorage fallback. */
+/**
+ * Deletes every copy: host-only and parent-domain cookies, and the localStorage fallback. Never
+ * throws (where `document.cookie` throws, a sandboxed iframe, localStorage does too).
+ */
 export function clearCode(domains: string[]): void {
-  domains.forEach((domain) => Cookies.remove(REFERRAL_COOKIE, { domain }));
   try {
+    domains.forEach((domain) => Cookies.remove(REFERRAL_COOKIE, { domain }));
     localStorage.removeItem(REFERRAL_COOKIE);
   } catch {}
 }

@@ -1,4 +1,4 @@
-import { cleanCode, codeInUrl, cookieDomains, replacesStored } from './attribution.js';
+import { cleanCode, codeInUrl, cookieDomains } from './attribution.js';
 import { capturePurchases, field, signupFormListener } from './auto-capture.js';
 import { COOKIE_DAYS_HEADER } from '../server/wire.js';
 import type { Config } from './config.js';
@@ -105,7 +105,9 @@ export function createTracker(config: Config): RocketTracker {
         landed = code;
         const fresh = once('v:' + code);
         const stored = readCode();
-        if (replacesStored(stored, config.first) && (fresh || code != stored)) store(code);
+        // Last click (default) replaces the stored code, and a new click restarts its lifetime;
+        // first click keeps a stored code until it expires.
+        if (!(config.first && stored) && (fresh || code != stored)) store(code);
         if (fresh) {
           post('track-visit', { referralCode: code, url: clip(href), referrer: clip(document.referrer) }, (response) =>
             response.headers.get(COOKIE_DAYS_HEADER),
@@ -138,9 +140,7 @@ export function createTracker(config: Config): RocketTracker {
         onUrl();
       } else {
         landed = null;
-        try {
-          clearCode(domains);
-        } catch {}
+        clearCode(domains);
       }
     },
   };

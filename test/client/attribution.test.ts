@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { cleanCode, cookieDomains, replacesStored } from '../../client/attribution.js';
+import { cleanCode, cookieDomains } from '../../client/attribution.js';
 
 describe('attribution rules', () => {
-  it('last click (default): a new code replaces the stored one (the same code too: its lifetime restarts)', () => {
-    expect(replacesStored(null, false)).toBe(true);
-    expect(replacesStored('REF-A', false)).toBe(true);
-  });
-
-  it('first click: a stored code is kept; nothing stored → the new one', () => {
-    expect(replacesStored('REF-A', true)).toBe(false);
-    expect(replacesStored(null, true)).toBe(true);
-  });
-
   it('accepts only plausible codes from the URL', () => {
     expect(cleanCode(' REF-XYZ789 ')).toBe('REF-XYZ789');
     expect(cleanCode('jane.doe_2')).toBe('jane.doe_2');
