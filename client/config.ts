@@ -25,8 +25,8 @@ export interface Config {
 }
 
 /** The running script's tag: `currentScript` (async, defer, plain, tag managers), else a search. */
-export function findScript(doc: Document): HTMLScriptElement | null {
-  return (doc.currentScript as HTMLScriptElement | null) || doc.querySelector('script[src*="referral-tracker.js"]');
+export function findScript(): HTMLScriptElement | null {
+  return (document.currentScript as HTMLScriptElement | null) || document.querySelector('script[src*="referral-tracker.js"]');
 }
 
 /** Reads the configuration of `script`; `base` (the page URL) resolves a relative or missing src. */

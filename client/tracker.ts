@@ -1,5 +1,5 @@
 import { cleanCode, codeInUrl, cookieDomains } from './attribution.js';
-import { capturePurchases, field, signupFormListener } from './auto-capture.js';
+import { capturePurchases, captureSignup, field } from './auto-capture.js';
 import { COOKIE_DAYS_HEADER } from '../server/wire.js';
 import type { Config } from './config.js';
 import { decorate } from './decorate.js';
@@ -117,7 +117,7 @@ export function createTracker(config: Config): RocketTracker {
           });
         }
       }
-      capturePurchases(document, api.trackPurchase, once);
+      capturePurchases(api.trackPurchase);
       const now = current();
       if (now) {
         if (config.stripe) decorate(document, now, ['buy.stripe.com'], 'client_reference_id', ',stripe-buy-button,stripe-pricing-table');
@@ -155,7 +155,11 @@ export function createTracker(config: Config): RocketTracker {
     };
   });
   addEventListener('popstate', onUrl);
-  document.addEventListener('submit', signupFormListener(api.trackSignup));
+  document.addEventListener('submit', (event) => {
+    try {
+      captureSignup(event.target as Element, api.trackSignup);
+    } catch {}
+  });
   // Busy pages mutate the DOM constantly: look for new purchase elements and Stripe embeds at
   // most every 250 ms, not on every mutation.
   let pending: unknown;

@@ -73,6 +73,6 @@ describe('readConfig', () => {
 describe('findScript', () => {
   it('finds the tag by its src when currentScript is not set (e.g. called later)', () => {
     document.body.innerHTML = '<script type="text/x-inert" data-campaign-id="c1" src="https://c.example/referral-tracker.js?x=1"></script>';
-    expect(findScript(document)?.dataset.campaignId).toBe('c1');
+    expect(findScript()?.dataset.campaignId).toBe('c1');
   });
 });
