@@ -19,11 +19,6 @@ export function codeInUrl(href: string, params: string[]): string | null | undef
   return params.map((param) => cleanCode(query.get(param))).find((code) => code);
 }
 
-/** True when `hostname` is one of `hosts` or a subdomain of one. */
-export function hostIn(hostname: string, hosts: string[]): boolean {
-  return hosts.some((host) => hostname == host || hostname.endsWith('.' + host));
-}
-
 /**
  * Cookie domains to try, in order: the explicit one, else every parent domain from the highest
  * down — `www.shop.example.co.uk` → `co.uk`, `example.co.uk`, `shop.example.co.uk`,

@@ -12,16 +12,15 @@
  *
  * A value the site set itself is left alone; values this script set follow the code when it changes.
  */
-import { hostIn } from './attribution.js';
-
-export function decorate(root: ParentNode, code: string, hosts: string[], param: string, embeds = ''): void {
+export function decorate(code: string, hosts: string[], param: string, embeds = ''): void {
   const attribute = param.replace(/_/g, '-');
-  root.querySelectorAll('a[href],form' + embeds).forEach((element) => {
+  document.querySelectorAll('a[href],form' + embeds).forEach((element) => {
     // `rocketRef`: the code this script last wrote into the element.
     const target = element as unknown as Record<string, string> & HTMLFormElement;
     const key = target.action ? 'action' : target.href ? 'href' : '';
     const url = key && new URL(target[key]);
-    if (url && !hostIn(url.hostname, hosts)) return;
+    // One of `hosts` or a subdomain of one.
+    if (url && !hosts.some((host) => ('.' + url.hostname).endsWith('.' + host))) return;
     const current = url ? url.searchParams.get(param) : element.getAttribute(attribute);
     if (current == code || (current && current != target.rocketRef)) return;
     target.rocketRef = code;

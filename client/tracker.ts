@@ -120,8 +120,8 @@ export function createTracker(config: Config): RocketTracker {
       capturePurchases(api.trackPurchase);
       const now = current();
       if (now) {
-        if (config.stripe) decorate(document, now, ['buy.stripe.com'], 'client_reference_id', ',stripe-buy-button,stripe-pricing-table');
-        if (config.cross[0]) decorate(document, now, config.cross, config.params[0]);
+        if (config.stripe) decorate(now, ['buy.stripe.com'], 'client_reference_id', ',stripe-buy-button,stripe-pricing-table');
+        if (config.cross[0]) decorate(now, config.cross, config.params[0]);
       }
     } catch {}
   };
