@@ -30,7 +30,7 @@ export function readCode(): string | null {
  */
 export function clearCode(domains: string[]): void {
   try {
-    domains.forEach((domain) => Cookies.remove(REFERRAL_COOKIE, { domain }));
+    domains.forEach((domain) => Cookies.set(REFERRAL_COOKIE, '', { domain, expires: -1 }));
     localStorage.removeItem(REFERRAL_COOKIE);
   } catch {}
 }
