@@ -15,15 +15,15 @@
 export function decorate(code: string, hosts: string[], param: string, embeds = ''): void {
   const attribute = param.replace(/_/g, '-');
   document.querySelectorAll('a[href],form' + embeds).forEach((element) => {
-    // `rocketRef`: the code this script last wrote into the element.
+    // `rocket_ref`: the code this script last wrote into the element.
     const target = element as unknown as Record<string, string> & HTMLFormElement;
     const key = target.action ? 'action' : target.href ? 'href' : '';
     const url = key && new URL(target[key]);
     // One of `hosts` or a subdomain of one.
     if (url && !hosts.some((host) => ('.' + url.hostname).endsWith('.' + host))) return;
     const current = url ? url.searchParams.get(param) : element.getAttribute(attribute);
-    if (current == code || (current && current != target.rocketRef)) return;
-    target.rocketRef = code;
+    if (current == code || (current && current != target.rocket_ref)) return;
+    target.rocket_ref = code;
     if (!url) return element.setAttribute(attribute, code);
     url.searchParams.set(param, code);
     target[key] = url.href;

@@ -50,7 +50,7 @@ export const trimJsCookie = {
  * Bundles client/referral-tracker.ts into one minified IIFE (ES2017, no globals but RocketTracker):
  * esbuild bundles and minifies, then terser compresses once more. Terser inlines single-use
  * functions and reuses names across scopes, ~50 gzip bytes esbuild leaves behind. Only its safe
- * transforms are on, plus the two `unsafe*` ones explained below; `pure_getters` stays off: the
+ * transforms are on, plus `unsafe_arrows` (explained below); `pure_getters` stays off: the
  * script reads properties that can throw (`document.cookie`, `localStorage` in a sandboxed iframe) and must behave exactly as its
  * source reads. ES2017 rather than ES2019 (`catch {}`): the two measured within 2 gzip bytes, and
  * ES2017 also parses in browsers that have fetch but not `catch {}` (legacy Edge, Safari 10.1–11,
@@ -74,10 +74,9 @@ export async function buildClient({ write = true } = {}) {
   });
   const { code } = await minify(result.outputFiles[0].text, {
     ecma: 2017,
-    // unsafe_arrows / unsafe_methods: function expressions that use neither `this` nor `arguments`
-    // become arrows, and object members methods. Unsafe only for a function called with `new`; none
-    // in the script (or in js-cookie) is. ~10 gzip bytes.
-    compress: { ecma: 2017, passes: 2, pure_getters: false, unsafe_arrows: true, unsafe_methods: true },
+    // unsafe_arrows: function expressions that use neither `this` nor `arguments` become arrows.
+    // Unsafe only for a function called with `new`; none in the script (or in js-cookie) is.
+    compress: { ecma: 2017, passes: 2, pure_getters: false, unsafe_arrows: true },
     mangle: true,
     format: { ecma: 2017 },
   });
