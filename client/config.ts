@@ -29,9 +29,9 @@ export function findScript(): HTMLScriptElement | null {
   return (document.currentScript as HTMLScriptElement | null) || document.querySelector('script[src*="referral-tracker.js"]');
 }
 
-/** Reads the configuration of `script`; `base` (the page URL) resolves a relative or missing src. */
-export function readConfig(script: HTMLScriptElement | null, base: string): Config {
-  const src = new URL((script && script.src) || base, base);
+/** Reads the configuration of `script` (whose `src` property is absolute; none: the page's URL). */
+export function readConfig(script: HTMLScriptElement | null): Config {
+  const src = new URL((script && script.src) || location.href);
   const get = (name: string) => (script && script.dataset[name]) || src.searchParams.get(name) || '';
   return {
     campaignId: get('campaignId'),

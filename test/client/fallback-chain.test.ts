@@ -38,7 +38,7 @@ function trackerAt(path: string, data: Record<string, string> = {}) {
   const script = document.createElement('script');
   script.src = 'https://collector.example/referral-tracker.js?campaignId=c1';
   Object.assign(script.dataset, data);
-  return createTracker(readConfig(script, location.href));
+  return createTracker(readConfig(script));
 }
 
 const posted = (endpoint: string) => sent.filter((s) => s.url.endsWith('/api/referral/' + endpoint)).map((s) => s.body);
