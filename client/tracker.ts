@@ -109,11 +109,9 @@ export function createTracker(config: Config): RocketTracker {
         // first click keeps a stored code until it expires.
         if (!(config.first && stored) && (fresh || code != stored)) store(code);
         if (fresh) {
-          post('track-visit', { referralCode: code, url: clip(href), referrer: clip(document.referrer) }, (response) =>
-            response.headers.get(COOKIE_DAYS_HEADER),
-          ).then((days) => {
+          post('track-visit', { referralCode: code, url: clip(href), referrer: clip(document.referrer) }, (response) => {
             // The contest's lifetime, unless the page set one: the code just stored keeps it.
-            if ((contestDays = +days) && !config.days && readCode() == code) store(code);
+            if ((contestDays = +response.headers.get(COOKIE_DAYS_HEADER)!) && !config.days && readCode() == code) store(code);
           });
         }
       }
