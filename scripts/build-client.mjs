@@ -76,7 +76,9 @@ export async function buildClient({ write = true } = {}) {
     ecma: 2017,
     // unsafe_arrows: function expressions that use neither `this` nor `arguments` become arrows.
     // Unsafe only for a function called with `new`; none in the script (or in js-cookie) is.
-    compress: { ecma: 2017, passes: 2, pure_getters: false, unsafe_arrows: true },
+    // hoist_vars (a safe transform, off by default because it often grows code): js-cookie's `var`s
+    // become one declaration per function; 16 gzip bytes here.
+    compress: { ecma: 2017, passes: 2, pure_getters: false, unsafe_arrows: true, hoist_vars: true },
     mangle: true,
     format: { ecma: 2017 },
   });
