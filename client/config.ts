@@ -26,7 +26,7 @@ export interface Config {
 
 /** The running script's tag: `currentScript` (async, defer, plain, tag managers), else a search. */
 export function findScript(): HTMLScriptElement | null {
-  return (document.currentScript as HTMLScriptElement | null) || document.querySelector('script[src*="referral-tracker.js"]');
+  return (document.currentScript as HTMLScriptElement | null) || document.querySelector('script[src*=referral-tracker]');
 }
 
 /** Reads the configuration of `script` (whose `src` property is absolute; none: the page's URL). */
