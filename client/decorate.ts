@@ -14,22 +14,21 @@
  */
 export function decorate(code: string, hosts: string[], param: string, embeds = ''): void {
   const attribute = param.replace(/_/g, '-');
-  document.querySelectorAll('a[href],form' + embeds).forEach((element) => {
-    // `rocket_ref`: the code this script last wrote into the element.
-    const target = element as unknown as Record<string, string> & HTMLFormElement;
-    const key = target.action ? 'action' : target.href ? 'href' : '';
-    const url = key && new URL(target[key]);
+  // `rocket_ref`: the code this script last wrote into the element.
+  (document.querySelectorAll('a[href],form' + embeds) as unknown as NodeListOf<Record<string, string> & HTMLFormElement>).forEach((element) => {
+    const key = element.action ? 'action' : element.href ? 'href' : '';
+    const url = key && new URL(element[key]);
     // One of `hosts` or a subdomain of one.
     if (url && !hosts.some((host) => ('.' + url.hostname).endsWith('.' + host))) return;
     const current = url ? url.searchParams.get(param) : element.getAttribute(attribute);
-    if (current == code || (current && current != target.rocket_ref)) return;
-    target.rocket_ref = code;
+    if (current == code || (current && current != element.rocket_ref)) return;
+    element.rocket_ref = code;
     if (!url) return element.setAttribute(attribute, code);
     url.searchParams.set(param, code);
-    target[key] = url.href;
-    if (target.method == 'get') {
-      ((target[param] as unknown as HTMLInputElement) ||
-        target.appendChild(Object.assign(document.createElement('input'), { type: 'hidden', name: param }))).value = code;
+    element[key] = url.href;
+    if (element.method == 'get') {
+      ((element[param] as unknown as HTMLInputElement) ||
+        element.appendChild(Object.assign(document.createElement('input'), { type: 'hidden', name: param }))).value = code;
     }
   });
 }
