@@ -15,8 +15,7 @@ export function cleanCode(raw: string | null | undefined): string | null {
 
 /** The first valid code among the URL's parameters `params` (e.g. `ref`, `via`, `referral`), else undefined. */
 export function codeInUrl(href: string, params: string[]): string | null | undefined {
-  const query = new URL(href).searchParams;
-  return params.map((param) => cleanCode(query.get(param))).find((code) => code);
+  return params.map((param) => cleanCode(new URL(href).searchParams.get(param))).find((code) => code);
 }
 
 /**

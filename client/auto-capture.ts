@@ -30,9 +30,7 @@ export function captureSignup(form: Element, trackSignup: TrackSignup): void {
  */
 export function capturePurchases(trackPurchase: TrackPurchase) {
   document.querySelectorAll<HTMLElement>('[data-rocket-purchase]').forEach((element) => {
-    const data = element.dataset;
-    if (data.orderId && once('p:' + data.orderId)) {
-      trackPurchase(data.orderId, data.amount, data.currency, data.email);
-    }
+    const { orderId, amount, currency, email } = element.dataset;
+    if (orderId && once('p:' + orderId)) trackPurchase(orderId, amount, currency, email);
   });
 }

@@ -16,12 +16,13 @@ export function decorate(code: string, hosts: string[], param: string, embeds = 
   const attribute = param.replace(/_/g, '-');
   // `rocket_ref`: the code this script last wrote into the element.
   (document.querySelectorAll('a[href],form' + embeds) as unknown as NodeListOf<Record<string, string> & HTMLFormElement>).forEach((element) => {
-    const key = element.action ? 'action' : element.href ? 'href' : '';
-    const url = key && new URL(element[key]);
+    // A form's `action` is never empty (the page's URL when unset); embeds have neither property.
+    const key = element.action ? 'action' : 'href';
+    const url = element[key] && new URL(element[key]);
     // One of `hosts` or a subdomain of one.
     if (url && !hosts.some((host) => ('.' + url.hostname).endsWith('.' + host))) return;
     const current = url ? url.searchParams.get(param) : element.getAttribute(attribute);
-    if (current == code || (current && current != element.rocket_ref)) return;
+    if (current && (current == code || current != element.rocket_ref)) return;
     element.rocket_ref = code;
     if (!url) return element.setAttribute(attribute, code);
     url.searchParams.set(param, code);

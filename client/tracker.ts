@@ -124,7 +124,8 @@ export function createTracker(config: Config): RocketTracker {
     } catch {}
   };
 
-  const onUrl = () => refresh(location.href);
+  /** Looks at the current URL; hands `result` back (the history wrappers return the original's). */
+  const onUrl = <T>(result?: T) => (refresh(location.href), result);
 
   const api: RocketTracker = {
     trackSignup: (email, name, code) => track('track-signup', { email, name }, code, firstParty),
@@ -147,9 +148,7 @@ export function createTracker(config: Config): RocketTracker {
     const original = history[method];
     history[method] = function (this: History) {
       // eslint-disable-next-line prefer-rest-params
-      const result = original.apply(this, arguments as never);
-      onUrl();
-      return result;
+      return onUrl(original.apply(this, arguments as never));
     };
   });
   addEventListener('popstate', onUrl);
