@@ -15,8 +15,6 @@ export interface RocketTracker {
   consent(granted: boolean): void;
 }
 
-/** The collector refuses longer URLs. */
-const clip = (url: string) => url.slice(0, 2048) || undefined;
 
 /**
  * Wires one configured tracker into the page (history hooks, form listener, DOM observer),
@@ -109,7 +107,8 @@ export function createTracker(config: Config): RocketTracker {
         // first click keeps a stored code until it expires.
         if (!(config.first && stored) && (fresh || code != stored)) store(code);
         if (fresh) {
-          post('track-visit', { referralCode: code, url: clip(href), referrer: clip(document.referrer) }, (response) => {
+          // The collector refuses URLs over 2,048 characters; an empty referrer is left out.
+          post('track-visit', { referralCode: code, url: href.slice(0, 2048), referrer: document.referrer.slice(0, 2048) || undefined }, (response) => {
             // The contest's lifetime, unless the page set one: the code just stored keeps it.
             if ((contestDays = +response.headers.get(COOKIE_DAYS_HEADER)!) && !config.days && readCode() == code) store(code);
           });
