@@ -34,8 +34,8 @@ export function createTracker(config: Config): RocketTracker {
   const landing = navigation ? navigation.name : location.href;
   const base = config.api + '/api/referral/';
   const firstParty = new URL(base, landing).origin == location.origin;
-  const domains = cookieDomains(location.hostname, config.domain);
-  let granted = !config.consent;
+  const domains = cookieDomains(location.hostname, config.cookieDomain);
+  let granted = !config.consentRequired;
   /** The code of the latest landing on this page (the loaded URL, or a later SPA URL with a code). */
   let landed: string | null | undefined;
   /** The contest's cookie lifetime, once a visit answer on this page said it. */
@@ -47,7 +47,7 @@ export function createTracker(config: Config): RocketTracker {
   };
 
   /** Stores `code` for `data-cookie-days`, else the contest's lifetime, else 30 days. */
-  const store = (code: string) => writeCode(code, config.days || contestDays || 30, domains);
+  const store = (code: string) => writeCode(code, config.lifetime || contestDays || 30, domains);
 
   /**
    * The code without asking anyone: the landing URL's parameter and the stored code (cookie, then
@@ -57,7 +57,7 @@ export function createTracker(config: Config): RocketTracker {
    */
   const current = () => {
     const stored = readCode();
-    return (config.first ? stored || landed : landed || stored) || null;
+    return (config.firstClick ? stored || landed : landed || stored) || null;
   };
 
   /**
@@ -105,12 +105,12 @@ export function createTracker(config: Config): RocketTracker {
         const stored = readCode();
         // Last click (default) replaces the stored code, and a new click restarts its lifetime;
         // first click keeps a stored code until it expires.
-        if (!(config.first && stored) && (fresh || code != stored)) store(code);
+        if (!(config.firstClick && stored) && (fresh || code != stored)) store(code);
         if (fresh) {
           // The collector refuses URLs over 2,048 characters; an empty referrer is left out.
           post('track-visit', { referralCode: code, url: href.slice(0, 2048), referrer: document.referrer.slice(0, 2048) || undefined }, (response) => {
             // The contest's lifetime, unless the page set one: the code just stored keeps it.
-            if ((contestDays = +response.headers.get(COOKIE_DAYS_HEADER)!) && !config.days && readCode() == code) store(code);
+            if ((contestDays = +response.headers.get(COOKIE_DAYS_HEADER)!) && !config.lifetime && readCode() == code) store(code);
           });
         }
       }

@@ -18,13 +18,13 @@ describe('readConfig', () => {
     expect(config).toEqual({
       campaignId: 'clx123',
       api: 'https://collector.example',
-      days: 0,
-      domain: '',
-      first: false,
+      lifetime: 0,
+      cookieDomain: '',
+      firstClick: false,
       params: ['ref', 'via', 'referral'],
       cross: [''],
       stripe: true,
-      consent: false,
+      consentRequired: false,
     });
   });
 
@@ -45,13 +45,13 @@ describe('readConfig', () => {
     expect(config).toEqual({
       campaignId: 'fromData',
       api: 'https://refs.shop.example/proxy',
-      days: 90,
-      domain: 'shop.example',
-      first: true,
+      lifetime: 90,
+      cookieDomain: 'shop.example',
+      firstClick: true,
       params: ['via'],
       cross: ['app.other.example', 'checkout.example.net'],
       stripe: true,
-      consent: true,
+      consentRequired: true,
     });
   });
 
@@ -59,8 +59,8 @@ describe('readConfig', () => {
     const config = readConfig(tag('/referral-tracker.js', { cookieDays: 'soon', attribution: 'middle' }));
     expect(config.api).toBe('https://www.shop.example'); // a relative src resolves against the page
     // 0: no lifetime on the page, so the contest's (from track-visit's answer), else 30 days.
-    expect(config.days).toBe(0);
-    expect(config.first).toBe(false);
+    expect(config.lifetime).toBe(0);
+    expect(config.firstClick).toBe(false);
     expect(config.stripe).toBe(false);
     expect(config.campaignId).toBe('');
   });
