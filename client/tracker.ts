@@ -132,8 +132,7 @@ export function createTracker(config: Config): RocketTracker {
       track('track-purchase', { email, orderId, amount: +(amount as number), currency: currency || undefined }, code, 1),
     getReferralCode: current,
     consent: (value) => {
-      granted = value !== false;
-      if (granted) {
+      if ((granted = value !== false)) {
         refresh(landing);
         onUrl();
       } else {
@@ -166,7 +165,7 @@ export function createTracker(config: Config): RocketTracker {
         pending = 0;
         refresh();
       }, 250);
-  }).observe(document.documentElement, { childList: true, subtree: true });
+  }).observe(document, { childList: true, subtree: true });
   refresh(landing);
   return api;
 }
