@@ -117,6 +117,16 @@ describe('fallback chain', () => {
     expect(posted('track-visit').map((b) => b!.referralCode)).toEqual(['REF-LATER']);
   });
 
+  it('a landing stores its code: last click replaces the stored one, first click keeps it', () => {
+    const cookie = () => /rocket_ref=([^;]*)/.exec(document.cookie)?.[1];
+    setCookie('REF-OLD');
+    trackerAt('/?ref=REF-NEW');
+    expect(cookie()).toBe('REF-NEW');
+    setCookie('REF-OLD');
+    trackerAt('/?ref=REF-NEWER', { attribution: 'first' });
+    expect(cookie()).toBe('REF-OLD');
+  });
+
   it('first-party mode (collector on this origin) sends a signup without a code, for the server cookie to supply', async () => {
     const tracker = trackerAt('/', { api: '/_rr' });
     await tracker.trackSignup('j@example.com');
