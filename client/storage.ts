@@ -46,7 +46,7 @@ export function writeCode(code: string, days: number, domains: string[]): void {
   if (
     !domains.some(
       (domain) => (
-        Cookies.set(REFERRAL_COOKIE, code, { expires: days, domain, sameSite: 'Lax', secure: location.protocol == 'https:' }),
+        Cookies.set(REFERRAL_COOKIE, code, { domain, expires: days, sameSite: 'Lax', secure: location.protocol == 'https:' }),
         Cookies.get(REFERRAL_COOKIE) == code
       ),
     )
