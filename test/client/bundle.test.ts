@@ -25,6 +25,8 @@ describe('bundle', () => {
     expect(code).not.toMatch(/\?\.|\?\?|\bimport\(|\bclass\b/);
     // js-cookie is inside: its converter's escape table, verbatim.
     expect(code).toContain('/%(2[346BF]|3[AC-F]|40|5[BDE]|60|7[BCD])/g');
+    // …trimmed to what the script calls (scripts/build-client.mjs trimJsCookie).
+    expect(code).not.toMatch(/withAttributes|withConverter|typeof document/);
   });
 });
 
