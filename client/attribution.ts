@@ -1,5 +1,6 @@
 /**
- * Pure attribution rules: which code to keep, which cookie domain to try. No DOM access here.
+ * Pure attribution rules: which values are codes, where a URL carries one, which cookie domains
+ * to try. No DOM access here.
  */
 
 /**

@@ -7,7 +7,7 @@ import { clearCode, once, readCode, writeCode } from './storage.js';
 import { failure, send, type Result } from './transport.js';
 
 export interface RocketTracker {
-  /** `code` (optional) wins over every stored code; see `codeFor`. */
+  /** `code` (optional) wins over every stored code; see `track`. */
   trackSignup(email: string, name?: string, code?: string): Promise<Result>;
   trackPurchase(orderId: string, amount: number | string | undefined, currency: string | undefined, email: string | undefined, code?: string): Promise<Result>;
   getReferralCode(): string | null;
