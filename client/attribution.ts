@@ -1,5 +1,6 @@
 /**
- * Pure attribution rules: which code to keep, which cookie domain to try. No DOM access here.
+ * Pure attribution rules: which values are codes, where a URL carries one, which cookie domains
+ * to try. No DOM access here.
  */
 
 /**
@@ -15,22 +16,7 @@ export function cleanCode(raw: string | null | undefined): string | null {
 
 /** The first valid code among the URL's parameters `params` (e.g. `ref`, `via`, `referral`), else undefined. */
 export function codeInUrl(href: string, params: string[]): string | null | undefined {
-  const query = new URL(href).searchParams;
-  return params.map((param) => cleanCode(query.get(param))).find((code) => code);
-}
-
-/** True when `hostname` is one of `hosts` or a subdomain of one. */
-export function hostIn(hostname: string, hosts: string[]): boolean {
-  return hosts.some((host) => hostname == host || hostname.endsWith('.' + host));
-}
-
-/**
- * The code to store after a click on `incoming`: last click wins (a new click replaces the stored
- * code and restarts its lifetime); first click keeps a stored code until it expires.
- * Returns null when nothing should be written.
- */
-export function codeToStore(stored: string | null, incoming: string, first: boolean): string | null {
-  return first && stored ? null : incoming;
+  return params.map((param) => cleanCode(new URL(href).searchParams.get(param))).find((code) => code);
 }
 
 /**
@@ -42,9 +28,6 @@ export function codeToStore(stored: string | null, incoming: string, first: bool
  * end up with (a browser refuses `0.1` for `127.0.0.1`).
  */
 export function cookieDomains(hostname: string, explicit: string): string[] {
-  if (explicit) return [explicit, ''];
   const labels = hostname.split('.');
-  const out = [];
-  for (let i = labels.length - 2; i >= 0; i--) out.push(labels.slice(i).join('.'));
-  return out.concat('');
+  return (explicit ? [explicit] : labels.map((_, i) => labels.slice(i).join('.')).reverse().slice(1)).concat('');
 }

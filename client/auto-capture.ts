@@ -3,39 +3,34 @@
  * elements (typically on a thank-you page).
  */
 
+import { once } from './storage.js';
+
 type TrackSignup = (email: string, name?: string) => unknown;
 type TrackPurchase = (orderId: string, amount?: string, currency?: string, email?: string) => unknown;
 
-function field(form: Element, selector: string): string {
-  const input = form.querySelector(selector) as HTMLInputElement | null;
-  return input && input.value ? input.value.trim() : '';
+/** The trimmed value of the first `selector` field inside `root`, else ''. */
+export function field(root: ParentNode, selector: string): string {
+  return (((root.querySelector(selector) || {}) as HTMLInputElement).value || '').trim();
 }
 
 /**
- * A document `submit` listener: for a `form[data-rocket-signup]`, tracks a signup with the value of
- * its first `[type=email]` or `[name=email]` field and, when present, its `[name=name]` field. Runs in the bubbling phase, after the site's own
- * handlers; it never cancels the submission.
+ * For a `form[data-rocket-signup]` being submitted, tracks a signup with the value of its first
+ * `[type=email]` or `[name=email]` field and, when present, its `[name=name]` field. Called from a
+ * document `submit` listener, in the bubbling phase, after the site's own handlers; it never cancels
+ * the submission. Throws on a target that is not an element; the caller guards.
  */
-export function signupFormListener(trackSignup: TrackSignup) {
-  return (event: Event) => {
-    try {
-      const form = event.target as Element;
-      if (!form.matches('form[data-rocket-signup]')) return;
-      const email = field(form, '[type=email],[name=email]');
-      if (email) trackSignup(email, field(form, '[name=name]') || undefined);
-    } catch {}
-  };
+export function captureSignup(form: Element, trackSignup: TrackSignup): void {
+  const email = form.matches('form[data-rocket-signup]') && field(form, '[type=email],[name=email]');
+  if (email) trackSignup(email, field(form, '[name=name]') || undefined);
 }
 
 /**
  * Tracks each `[data-rocket-purchase]` element's order (`data-order-id`, `data-amount`,
- * `data-currency`, `data-email`) once: `isNew(key)` dedupes per tab session.
+ * `data-currency`, `data-email`) once per tab session.
  */
-export function capturePurchases(root: ParentNode, trackPurchase: TrackPurchase, isNew: (key: string) => boolean) {
-  root.querySelectorAll<HTMLElement>('[data-rocket-purchase]').forEach((element) => {
-    const data = element.dataset;
-    if (data.orderId && isNew('p:' + data.orderId)) {
-      trackPurchase(data.orderId, data.amount, data.currency, data.email);
-    }
+export function capturePurchases(trackPurchase: TrackPurchase) {
+  document.querySelectorAll<HTMLElement>('[data-rocket-purchase]').forEach((element) => {
+    const { orderId, amount, currency, email } = element.dataset;
+    if (orderId && once('p:' + orderId)) trackPurchase(orderId, amount, currency, email);
   });
 }

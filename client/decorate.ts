@@ -12,26 +12,24 @@
  *
  * A value the site set itself is left alone; values this script set follow the code when it changes.
  */
-import { hostIn } from './attribution.js';
-
-const ours = new WeakSet<Element>();
-
-export function decorate(root: ParentNode, code: string, hosts: string[], param: string, embeds = ''): void {
+export function decorate(code: string, hosts: string[], param: string, embeds = ''): void {
   const attribute = param.replace(/_/g, '-');
-  root.querySelectorAll('a[href],form' + embeds).forEach((element) => {
-    const target = element as unknown as Record<string, string> & HTMLFormElement;
-    const key = target.action ? 'action' : target.href ? 'href' : '';
-    const url = key && new URL(target[key]);
-    if (url && !hostIn(url.hostname, hosts)) return;
+  // `rocket_ref`: the code this script last wrote into the element.
+  (document.querySelectorAll('a[href],form' + embeds) as unknown as NodeListOf<Record<string, string> & HTMLFormElement>).forEach((element) => {
+    // A form's `action` is never empty (the page's URL when unset); embeds have neither property.
+    const key = element.action ? 'action' : 'href';
+    const url = element[key] && new URL(element[key]);
+    // One of `hosts` or a subdomain of one.
+    if (url && !hosts.some((host) => ('.' + url.hostname).endsWith('.' + host))) return;
     const current = url ? url.searchParams.get(param) : element.getAttribute(attribute);
-    if (current == code || (current && !ours.has(element))) return;
-    ours.add(element);
+    if (current && (current == code || current != element.rocket_ref)) return;
+    element.rocket_ref = code;
     if (!url) return element.setAttribute(attribute, code);
     url.searchParams.set(param, code);
-    target[key] = url.href;
-    if (target.method == 'get') {
-      ((target[param] as unknown as HTMLInputElement) ||
-        target.appendChild(Object.assign(document.createElement('input'), { type: 'hidden', name: param }))).value = code;
+    element[key] = url.href;
+    if (element.method == 'get') {
+      ((element[param] as unknown as HTMLInputElement) ||
+        element.appendChild(Object.assign(document.createElement('input'), { type: 'hidden', name: param }))).value = code;
     }
   });
 }

@@ -12,7 +12,7 @@ try {
   const existing = host.RocketTracker;
   // Loaded twice: the first copy stays in charge.
   if (!(existing && existing.getReferralCode)) {
-    const tracker = createTracker(readConfig(findScript(document), location.href));
+    const tracker = createTracker(readConfig(findScript()));
     const global = (host.RocketTracker = Object.assign(existing || {}, tracker));
     const queue = global.q;
     delete global.q;

@@ -1,18 +1,13 @@
 import Cookies from 'js-cookie';
 import { REFERRAL_COOKIE } from '../server/wire.js';
-import { cleanCode, cookieDomains } from './attribution.js';
+import { cleanCode } from './attribution.js';
 
 /**
  * Where the referral code lives: the first-party cookie `rocket_ref` (value = the code, e.g.
  * `REF-XYZ789`), read and written with js-cookie, or, only when the browser refuses that cookie,
- * localStorage `rocket_ref` = `{"code":"REF-XYZ789","expires":<ms since epoch>}`.
+ * localStorage `rocket_ref` = `{"code":"REF-XYZ789","expires":<ms since epoch>}`. `domains` is the
+ * page's `cookieDomains` list: every domain a copy may have been written on, in the order to try.
  */
-export interface CookieOptions {
-  /** Lifetime in days. */
-  days: number;
-  /** Explicit cookie domain; '' = the highest domain the browser accepts. */
-  domain: string;
-}
 
 /**
  * The stored code: the cookie, else an unexpired localStorage copy, else null; each checked again
@@ -29,31 +24,34 @@ export function readCode(): string | null {
   return null;
 }
 
-/** Deletes every copy: host-only and parent-domain cookies, and the localStorage fallback. */
-export function clearCode(options: CookieOptions, loc: Location): void {
-  cookieDomains(loc.hostname, options.domain).forEach((domain) => Cookies.remove(REFERRAL_COOKIE, { domain }));
+/**
+ * Deletes every copy: host-only and parent-domain cookies, and the localStorage fallback. Never
+ * throws (where `document.cookie` throws, a sandboxed iframe, localStorage does too).
+ */
+export function clearCode(domains: string[]): void {
   try {
+    domains.forEach((domain) => Cookies.set(REFERRAL_COOKIE, '', { domain, expires: -1 }));
     localStorage.removeItem(REFERRAL_COOKIE);
   } catch {}
 }
 
 /**
- * Stores `code` in a cookie (`SameSite=Lax`, `Secure` on https, path `/`, expiring `days` from now
- * by the page's clock) on the first domain of `cookieDomains` the browser accepts (written, then
- * read back); when none is accepted, in localStorage with the same lifetime. Throws when storage
- * itself throws; callers guard.
+ * Stores `code` for `days` in a cookie (`SameSite=Lax`, `Secure` on https, path `/`, expiring by
+ * the page's clock) on the first of `domains` the browser accepts (written, then read back); when
+ * none is accepted, in localStorage with the same lifetime. Throws when storage itself throws;
+ * callers guard.
  */
-export function writeCode(code: string, options: CookieOptions, loc: Location): void {
-  clearCode(options, loc);
+export function writeCode(code: string, days: number, domains: string[]): void {
+  clearCode(domains);
   if (
-    !cookieDomains(loc.hostname, options.domain).some(
+    !domains.some(
       (domain) => (
-        Cookies.set(REFERRAL_COOKIE, code, { expires: options.days, domain, sameSite: 'Lax', secure: loc.protocol == 'https:' }),
+        Cookies.set(REFERRAL_COOKIE, code, { domain, expires: days, sameSite: 'Lax', secure: location.protocol == 'https:' }),
         Cookies.get(REFERRAL_COOKIE) == code
       ),
     )
   ) {
-    localStorage[REFERRAL_COOKIE] = JSON.stringify({ code, expires: Date.now() + options.days * 864e5 });
+    localStorage[REFERRAL_COOKIE] = JSON.stringify({ code, expires: Date.now() + days * 864e5 });
   }
 }
 

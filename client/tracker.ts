@@ -1,5 +1,5 @@
-import { cleanCode, codeInUrl, codeToStore } from './attribution.js';
-import { capturePurchases, signupFormListener } from './auto-capture.js';
+import { cleanCode, codeInUrl, cookieDomains } from './attribution.js';
+import { capturePurchases, captureSignup, field } from './auto-capture.js';
 import { COOKIE_DAYS_HEADER } from '../server/wire.js';
 import type { Config } from './config.js';
 import { decorate } from './decorate.js';
@@ -7,7 +7,7 @@ import { clearCode, once, readCode, writeCode } from './storage.js';
 import { failure, send, type Result } from './transport.js';
 
 export interface RocketTracker {
-  /** `code` (optional) wins over every stored code; see `codeFor`. */
+  /** `code` (optional) wins over every stored code; see `track`. */
   trackSignup(email: string, name?: string, code?: string): Promise<Result>;
   trackPurchase(orderId: string, amount: number | string | undefined, currency: string | undefined, email: string | undefined, code?: string): Promise<Result>;
   getReferralCode(): string | null;
@@ -15,8 +15,6 @@ export interface RocketTracker {
   consent(granted: boolean): void;
 }
 
-/** The collector refuses longer URLs. */
-const clip = (url: string) => url.slice(0, 2048) || undefined;
 
 /**
  * Wires one configured tracker into the page (history hooks, form listener, DOM observer),
@@ -36,7 +34,8 @@ export function createTracker(config: Config): RocketTracker {
   const landing = navigation ? navigation.name : location.href;
   const base = config.api + '/api/referral/';
   const firstParty = new URL(base, landing).origin == location.origin;
-  let granted = !config.consent;
+  const domains = cookieDomains(location.hostname, config.cookieDomain);
+  let granted = !config.consentRequired;
   /** The code of the latest landing on this page (the loaded URL, or a later SPA URL with a code). */
   let landed: string | null | undefined;
   /** The contest's cookie lifetime, once a visit answer on this page said it. */
@@ -48,7 +47,7 @@ export function createTracker(config: Config): RocketTracker {
   };
 
   /** Stores `code` for `data-cookie-days`, else the contest's lifetime, else 30 days. */
-  const store = (code: string) => writeCode(code, { days: config.days || contestDays || 30, domain: config.domain }, location);
+  const store = (code: string) => writeCode(code, config.lifetime || contestDays || 30, domains);
 
   /**
    * The code without asking anyone: the landing URL's parameter and the stored code (cookie, then
@@ -58,40 +57,33 @@ export function createTracker(config: Config): RocketTracker {
    */
   const current = () => {
     const stored = readCode();
-    return (config.first ? stored || landed : landed || stored) || null;
+    return (config.firstClick ? stored || landed : landed || stored) || null;
   };
 
   /**
-   * The documented fallback chain: the explicit argument → the landing URL → (server cookie) →
-   * script cookie → localStorage → a code typed into `[data-rocket-code]`, which the collector's
-   * validate-code must accept first. Resolves `[code, codeSource]` (`[]`: none); never rejects.
-   */
-  const codeFor = async (explicit?: string): Promise<Array<string | undefined>> => {
-    const given = cleanCode(explicit);
-    if (given) return [given];
-    const known = current();
-    if (known) return [known, 'script'];
-    const typed = cleanCode((document.querySelector('[data-rocket-code]') as HTMLInputElement | null || { value: '' }).value);
-    try {
-      // Contest ids are [A-Za-z0-9_-] (the collector refuses others): nothing to encode.
-      if (typed && (await (await fetch(base + 'validate-code?code=' + typed + '&contestId=' + config.campaignId)).json()).valid) {
-        return [typed, 'typed'];
-      }
-    } catch {}
-    return [];
-  };
-
-  /**
-   * A track call: with consent, finds the code (codeFor) and POSTs `body` with it; without a code
-   * only when `always`. Resolves `{success: false, error}` instead of throwing or rejecting.
+   * A track call: with consent, finds the code by the documented fallback chain — the explicit
+   * argument → the landing URL → (server cookie) → script cookie → localStorage → a code typed into
+   * `[data-rocket-code]`, which the collector's validate-code must accept first — and POSTs `body`
+   * with it (and where it came from, `codeSource`); without a code only when `always`. Resolves
+   * `{success: false, error}` instead of throwing or rejecting.
    */
   const track = async (path: string, body: Record<string, unknown>, explicit: string | undefined, always: unknown): Promise<Result> => {
     try {
       if (!granted) return failure('no consent');
-      const [referralCode, codeSource] = await codeFor(explicit);
-      body.referralCode = referralCode;
-      body.codeSource = codeSource;
-      return referralCode || always ? await post(path, body) : failure('no referral code');
+      let code = cleanCode(explicit);
+      if (!code && (code = current())) body.codeSource = 'script';
+      if (!code) {
+        const typed = cleanCode(field(document, '[data-rocket-code]'));
+        try {
+          // Contest ids are [A-Za-z0-9_-] (the collector refuses others): nothing to encode.
+          if (typed && (await (await fetch(base + 'validate-code?code=' + typed + '&contestId=' + config.campaignId)).json()).valid) {
+            code = typed;
+            body.codeSource = 'typed';
+          }
+        } catch {}
+      }
+      body.referralCode = code || undefined;
+      return code || always ? await post(path, body) : failure('no referral code');
     } catch (error) {
       return failure(error);
     }
@@ -111,23 +103,28 @@ export function createTracker(config: Config): RocketTracker {
         landed = code;
         const fresh = once('v:' + code);
         const stored = readCode();
-        const keep = codeToStore(stored, code, config.first);
-        if (keep && (fresh || keep != stored)) store(keep);
+        // Last click (default) replaces the stored code, and a new click restarts its lifetime;
+        // first click keeps a stored code until it expires.
+        if (!(config.firstClick && stored) && (fresh || code != stored)) store(code);
         if (fresh) {
-          post('track-visit', { referralCode: code, url: clip(href), referrer: clip(document.referrer) }, (response) =>
-            response.headers.get(COOKIE_DAYS_HEADER),
-          ).then((days) => {
+          // The collector refuses URLs over 2,048 characters; an empty referrer is left out.
+          post('track-visit', { referralCode: code, url: href.slice(0, 2048), referrer: document.referrer.slice(0, 2048) || undefined }, (response) => {
             // The contest's lifetime, unless the page set one: the code just stored keeps it.
-            if ((contestDays = +days) && !config.days && readCode() == code) store(code);
+            if ((contestDays = +response.headers.get(COOKIE_DAYS_HEADER)!) && !config.lifetime && readCode() == code) store(code);
           });
         }
       }
-      capturePurchases(document, api.trackPurchase, once);
+      capturePurchases(api.trackPurchase);
       const now = current();
-      if (now && config.stripe) decorate(document, now, ['buy.stripe.com'], 'client_reference_id', ',stripe-buy-button,stripe-pricing-table');
-      if (now && config.cross[0]) decorate(document, now, config.cross, config.params[0]);
+      if (now) {
+        if (config.stripe) decorate(now, ['buy.stripe.com'], 'client_reference_id', ',stripe-buy-button,stripe-pricing-table');
+        if (config.cross[0]) decorate(now, config.cross, config.params[0]);
+      }
     } catch {}
   };
+
+  /** Looks at the current URL; hands `result` back (the history wrappers return the original's). */
+  const onUrl = <T>(result?: T) => (refresh(location.href), result);
 
   const api: RocketTracker = {
     trackSignup: (email, name, code) => track('track-signup', { email, name }, code, firstParty),
@@ -135,15 +132,12 @@ export function createTracker(config: Config): RocketTracker {
       track('track-purchase', { email, orderId, amount: +(amount as number), currency: currency || undefined }, code, 1),
     getReferralCode: current,
     consent: (value) => {
-      granted = value !== false;
-      if (granted) {
+      if ((granted = value !== false)) {
         refresh(landing);
-        refresh(location.href);
+        onUrl();
       } else {
         landed = null;
-        try {
-          clearCode(config, location);
-        } catch {}
+        clearCode(domains);
       }
     },
   };
@@ -152,13 +146,15 @@ export function createTracker(config: Config): RocketTracker {
     const original = history[method];
     history[method] = function (this: History) {
       // eslint-disable-next-line prefer-rest-params
-      const result = original.apply(this, arguments as never);
-      refresh(location.href);
-      return result;
+      return onUrl(original.apply(this, arguments as never));
     };
   });
-  addEventListener('popstate', () => refresh(location.href));
-  document.addEventListener('submit', signupFormListener(api.trackSignup));
+  addEventListener('popstate', onUrl);
+  document.addEventListener('submit', (event) => {
+    try {
+      captureSignup(event.target as Element, api.trackSignup);
+    } catch {}
+  });
   // Busy pages mutate the DOM constantly: look for new purchase elements and Stripe embeds at
   // most every 250 ms, not on every mutation.
   let pending: unknown;
@@ -169,7 +165,7 @@ export function createTracker(config: Config): RocketTracker {
         pending = 0;
         refresh();
       }, 250);
-  }).observe(document.documentElement, { childList: true, subtree: true });
+  }).observe(document, { childList: true, subtree: true });
   refresh(landing);
   return api;
 }

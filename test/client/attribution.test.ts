@@ -1,19 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { cleanCode, codeToStore, cookieDomains } from '../../client/attribution.js';
+import { cleanCode, cookieDomains } from '../../client/attribution.js';
 
 describe('attribution rules', () => {
-  it('last click (default): a new code replaces the stored one', () => {
-    expect(codeToStore(null, 'REF-B', false)).toBe('REF-B');
-    expect(codeToStore('REF-A', 'REF-B', false)).toBe('REF-B');
-    // The same code again is rewritten too, which restarts its lifetime.
-    expect(codeToStore('REF-A', 'REF-A', false)).toBe('REF-A');
-  });
-
-  it('first click: a stored code is kept; nothing stored → the new one', () => {
-    expect(codeToStore('REF-A', 'REF-B', true)).toBeNull();
-    expect(codeToStore(null, 'REF-B', true)).toBe('REF-B');
-  });
-
   it('accepts only plausible codes from the URL', () => {
     expect(cleanCode(' REF-XYZ789 ')).toBe('REF-XYZ789');
     expect(cleanCode('jane.doe_2')).toBe('jane.doe_2');

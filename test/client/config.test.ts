@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { findScript, readConfig } from '../../client/config.js';
 
 function tag(src: string, data: Record<string, string> = {}): HTMLScriptElement {
@@ -10,20 +10,21 @@ function tag(src: string, data: Record<string, string> = {}): HTMLScriptElement 
 }
 
 const page = 'https://www.shop.example/landing?ref=REF-AAAAAA';
+beforeEach(() => (window as unknown as { happyDOM: { setURL(url: string): void } }).happyDOM.setURL(page));
 
 describe('readConfig', () => {
   it('reads the hosted tag: campaignId and autoInject from the src query, API = the script origin', () => {
-    const config = readConfig(tag('https://collector.example/referral-tracker.js?campaignId=clx123&autoInject=stripe'), page);
+    const config = readConfig(tag('https://collector.example/referral-tracker.js?campaignId=clx123&autoInject=stripe'));
     expect(config).toEqual({
       campaignId: 'clx123',
       api: 'https://collector.example',
-      days: 0,
-      domain: '',
-      first: false,
+      lifetime: 0,
+      cookieDomain: '',
+      firstClick: false,
       params: ['ref', 'via', 'referral'],
       cross: [''],
       stripe: true,
-      consent: false,
+      consentRequired: false,
     });
   });
 
@@ -40,39 +41,38 @@ describe('readConfig', () => {
         autoInject: 'stripe',
         consent: 'required',
       }),
-      page,
     );
     expect(config).toEqual({
       campaignId: 'fromData',
       api: 'https://refs.shop.example/proxy',
-      days: 90,
-      domain: 'shop.example',
-      first: true,
+      lifetime: 90,
+      cookieDomain: 'shop.example',
+      firstClick: true,
       params: ['via'],
       cross: ['app.other.example', 'checkout.example.net'],
       stripe: true,
-      consent: true,
+      consentRequired: true,
     });
   });
 
   it('falls back to defaults for missing or unusable values', () => {
-    const config = readConfig(tag('/referral-tracker.js', { cookieDays: 'soon', attribution: 'middle' }), page);
-    expect(config.api).toBe(location.origin); // a relative src resolves against the page
+    const config = readConfig(tag('/referral-tracker.js', { cookieDays: 'soon', attribution: 'middle' }));
+    expect(config.api).toBe('https://www.shop.example'); // a relative src resolves against the page
     // 0: no lifetime on the page, so the contest's (from track-visit's answer), else 30 days.
-    expect(config.days).toBe(0);
-    expect(config.first).toBe(false);
+    expect(config.lifetime).toBe(0);
+    expect(config.firstClick).toBe(false);
     expect(config.stripe).toBe(false);
     expect(config.campaignId).toBe('');
   });
 
   it('works without a script element (config from the page URL origin)', () => {
-    expect(readConfig(null, page).api).toBe('https://www.shop.example');
+    expect(readConfig(null).api).toBe('https://www.shop.example');
   });
 });
 
 describe('findScript', () => {
   it('finds the tag by its src when currentScript is not set (e.g. called later)', () => {
     document.body.innerHTML = '<script type="text/x-inert" data-campaign-id="c1" src="https://c.example/referral-tracker.js?x=1"></script>';
-    expect(findScript(document)?.dataset.campaignId).toBe('c1');
+    expect(findScript()?.dataset.campaignId).toBe('c1');
   });
 });

@@ -38,7 +38,7 @@ function trackerAt(path: string, data: Record<string, string> = {}) {
   const script = document.createElement('script');
   script.src = 'https://collector.example/referral-tracker.js?campaignId=c1';
   Object.assign(script.dataset, data);
-  return createTracker(readConfig(script, location.href));
+  return createTracker(readConfig(script));
 }
 
 const posted = (endpoint: string) => sent.filter((s) => s.url.endsWith('/api/referral/' + endpoint)).map((s) => s.body);
@@ -117,6 +117,16 @@ describe('fallback chain', () => {
     expect(posted('track-visit').map((b) => b!.referralCode)).toEqual(['REF-LATER']);
   });
 
+  it('a landing stores its code: last click replaces the stored one, first click keeps it', () => {
+    const cookie = () => /rocket_ref=([^;]*)/.exec(document.cookie)?.[1];
+    setCookie('REF-OLD');
+    trackerAt('/?ref=REF-NEW');
+    expect(cookie()).toBe('REF-NEW');
+    setCookie('REF-OLD');
+    trackerAt('/?ref=REF-NEWER', { attribution: 'first' });
+    expect(cookie()).toBe('REF-OLD');
+  });
+
   it('first-party mode (collector on this origin) sends a signup without a code, for the server cookie to supply', async () => {
     const tracker = trackerAt('/', { api: '/_rr' });
     await tracker.trackSignup('j@example.com');
@@ -141,7 +151,7 @@ describe('decorate: cross-domain links and forms, Stripe', () => {
       <a id="lookalike" href="https://notapp.other.example.evil/">lookalike</a>
       <form id="get" action="https://app.other.example/join"><input name="email"></form>
       <form id="post" method="post" action="https://checkout.example.net/pay"></form>`;
-    decorate(document, 'REF-XYZ789', hosts, 'ref');
+    decorate('REF-XYZ789', hosts, 'ref');
     const href = (id: string) => (document.getElementById(id) as HTMLAnchorElement).href;
     expect(href('app')).toBe('https://app.other.example/signup?plan=pro&ref=REF-XYZ789#top');
     expect(href('sub')).toBe('https://eu.checkout.example.net/?ref=REF-XYZ789');
@@ -159,8 +169,8 @@ describe('decorate: cross-domain links and forms, Stripe', () => {
 
   it("follows the code when it changes, but leaves a value the site set itself", () => {
     document.body.innerHTML = `<a id="ours" href="https://app.other.example/">x</a><a id="site" href="https://app.other.example/?ref=SITE-OWN">y</a>`;
-    decorate(document, 'REF-A', hosts, 'ref');
-    decorate(document, 'REF-B', hosts, 'ref');
+    decorate('REF-A', hosts, 'ref');
+    decorate('REF-B', hosts, 'ref');
     expect((document.getElementById('ours') as HTMLAnchorElement).href).toBe('https://app.other.example/?ref=REF-B');
     expect((document.getElementById('site') as HTMLAnchorElement).href).toBe('https://app.other.example/?ref=SITE-OWN');
   });
@@ -168,7 +178,7 @@ describe('decorate: cross-domain links and forms, Stripe', () => {
   it('Stripe: Payment Links get client_reference_id, embeds the client-reference-id attribute', () => {
     document.body.innerHTML = `<a id="pl" href="https://buy.stripe.com/test_123">buy</a><stripe-buy-button id="bb"></stripe-buy-button>
       <stripe-pricing-table id="own" client-reference-id="user-42"></stripe-pricing-table>`;
-    decorate(document, 'REF-XYZ789', ['buy.stripe.com'], 'client_reference_id', ',stripe-buy-button,stripe-pricing-table');
+    decorate('REF-XYZ789', ['buy.stripe.com'], 'client_reference_id', ',stripe-buy-button,stripe-pricing-table');
     expect((document.getElementById('pl') as HTMLAnchorElement).href).toBe('https://buy.stripe.com/test_123?client_reference_id=REF-XYZ789');
     expect(document.getElementById('bb')!.getAttribute('client-reference-id')).toBe('REF-XYZ789');
     expect(document.getElementById('own')!.getAttribute('client-reference-id')).toBe('user-42');

@@ -1,5 +1,6 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { cookieDomains } from '../../client/attribution.js';
 import { clearCode, once, readCode, writeCode } from '../../client/storage.js';
 
 /**
@@ -35,8 +36,14 @@ function fakeJar(hostname: string, publicSuffixes = ['test', 'co.uk']) {
   return { jar, writes, state };
 }
 
-const options = { days: 30, domain: '' };
-const at = (href: string) => new URL(href) as unknown as Location;
+/** The page's cookie domains, as the tracker computes them. */
+const domainsOf = (href: string, explicit = '') => cookieDomains(new URL(href).hostname, explicit);
+
+/** writeCode as the tracker calls it on a page at `href` (whose protocol decides `Secure`). */
+function write(code: string, href: string, days = 30, explicit = '') {
+  (window as unknown as { happyDOM: { setURL(url: string): void } }).happyDOM.setURL(href);
+  writeCode(code, days, domainsOf(href, explicit));
+}
 
 beforeEach(() => {
   localStorage.clear();
@@ -49,7 +56,7 @@ afterEach(() => {
 describe('cookie domain choice', () => {
   it('stores the code on the highest domain the browser accepts, so subdomains share it', () => {
     const { jar } = fakeJar('www.shop.test');
-    writeCode('REF-XYZ789', options, at('http://www.shop.test/landing'));
+    write('REF-XYZ789', 'http://www.shop.test/landing');
     expect([...jar.keys()]).toEqual(['rocket_ref|shop.test']);
     const { attributes } = jar.get('rocket_ref|shop.test')!;
     expect(attributes).toMatchObject({ path: '/', samesite: 'Lax' });
@@ -62,7 +69,7 @@ describe('cookie domain choice', () => {
 
   it('skips public suffixes (co.uk) and marks the cookie Secure on https', () => {
     const { jar } = fakeJar('www.shop.co.uk');
-    writeCode('REF-XYZ789', { days: 7, domain: '' }, at('https://www.shop.co.uk/'));
+    write('REF-XYZ789', 'https://www.shop.co.uk/', 7);
     expect([...jar.keys()]).toEqual(['rocket_ref|shop.co.uk']);
     const { attributes } = jar.get('rocket_ref|shop.co.uk')!;
     expect(attributes.secure).toBe('');
@@ -71,20 +78,20 @@ describe('cookie domain choice', () => {
 
   it('uses data-cookie-domain when given', () => {
     const { jar } = fakeJar('www.shop.test');
-    writeCode('REF-XYZ789', { days: 30, domain: 'www.shop.test' }, at('http://www.shop.test/'));
+    write('REF-XYZ789', 'http://www.shop.test/', 30, 'www.shop.test');
     expect([...jar.keys()]).toEqual(['rocket_ref|www.shop.test']);
   });
 
   it('gives localhost a host-only cookie', () => {
     const { jar } = fakeJar('localhost');
-    writeCode('REF-XYZ789', options, at('http://localhost:3000/'));
+    write('REF-XYZ789', 'http://localhost:3000/');
     expect([...jar.keys()]).toEqual(['rocket_ref|']);
   });
 
   it('last click replaces the stored cookie instead of adding a second one', () => {
     const { jar } = fakeJar('www.shop.test');
-    writeCode('REF-AAAAAA', options, at('http://www.shop.test/'));
-    writeCode('REF-BBBBBB', options, at('http://www.shop.test/'));
+    write('REF-AAAAAA', 'http://www.shop.test/');
+    write('REF-BBBBBB', 'http://www.shop.test/');
     expect(jar.size).toBe(1);
     expect(readCode()).toBe('REF-BBBBBB');
   });
@@ -95,7 +102,7 @@ describe('localStorage fallback', () => {
     const { state } = fakeJar('www.shop.test');
     state.blocked = true;
     const before = Date.now();
-    writeCode('REF-XYZ789', options, at('http://www.shop.test/'));
+    write('REF-XYZ789', 'http://www.shop.test/');
     const saved = JSON.parse(localStorage.getItem('rocket_ref')!);
     expect(saved.code).toBe('REF-XYZ789');
     expect(saved.expires).toBeGreaterThanOrEqual(before + 30 * 864e5);
@@ -110,9 +117,9 @@ describe('localStorage fallback', () => {
 
   it('clearCode removes the cookie and the fallback', () => {
     const { jar } = fakeJar('www.shop.test');
-    writeCode('REF-XYZ789', options, at('http://www.shop.test/'));
+    write('REF-XYZ789', 'http://www.shop.test/');
     localStorage.setItem('rocket_ref', JSON.stringify({ code: 'REF-X', expires: Date.now() + 1e6 }));
-    clearCode(options, at('http://www.shop.test/'));
+    clearCode(domainsOf('http://www.shop.test/'));
     expect(jar.size).toBe(0);
     expect(readCode()).toBeNull();
   });
