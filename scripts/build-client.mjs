@@ -39,7 +39,7 @@ export const trimJsCookie = {
       let contents = readFileSync(path, 'utf8');
       for (const [pattern, replacement] of JS_COOKIE_TRIMS) {
         const matches = contents.match(new RegExp(pattern.source, 'g'));
-        if (!matches || matches.length != 1) throw new Error(`js-cookie trim ${pattern} matched ${matches ? matches.length : 0} times, expected once`);
+        if (!matches || matches.length !== 1) throw new Error(`js-cookie trim ${pattern} matched ${matches ? matches.length : 0} times, expected once`);
         contents = contents.replace(pattern, replacement);
       }
       return { contents, loader: 'js' };
