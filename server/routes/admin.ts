@@ -140,12 +140,16 @@ export const adminApiRoutes: FastifyPluginAsyncZod = async (app) => {
   }
 
   async function* purchasesCsv(contestId: string) {
-    yield csvRow(['id', 'order_id', 'email', 'amount', 'currency', 'points_awarded', 'purchaser_entry_id', 'credited_entry_id', 'created_at']);
+    // advocate_points / purchaser_points: what each side was awarded (refunds reverse them with
+    // new ledger rows; refunded_amount and status say how much of the purchase was refunded).
+    yield csvRow(['id', 'order_id', 'email', 'amount', 'currency', 'status', 'refunded_amount', 'advocate_points',
+      'purchaser_points', 'purchaser_entry_id', 'credited_entry_id', 'created_at']);
     for (let after = ''; ;) {
       const rows = await collector.store.purchases.listForContest(contestId, after, EXPORT_PAGE);
+      const major = (minor: number, currency: string) => (minor / 10 ** currencyExponent(currency)).toFixed(currencyExponent(currency));
       yield rows.map((p) => csvRow([
-        p.id, p.orderId, p.email, (p.amountMinor / 10 ** currencyExponent(p.currency)).toFixed(currencyExponent(p.currency)), p.currency, p.pointsAwarded,
-        p.purchaserEntryId, p.creditedEntryId, toIso(p.createdAt),
+        p.id, p.orderId, p.email, major(p.amountMinor, p.currency), p.currency, p.status, major(p.refundedMinor, p.currency),
+        p.pointsAwarded, p.purchaserPoints, p.purchaserEntryId, p.creditedEntryId, toIso(p.createdAt),
       ])).join('');
       if (rows.length < EXPORT_PAGE) return;
       after = rows[rows.length - 1].id;

@@ -223,9 +223,10 @@ forEachEngine((engine) => describe('dashboard operators: sign-in, sessions, CSRF
 
     const purchases = await send(t(), `/admin/api/contests/${fx.contestId}/export/purchases.csv`, { cookie });
     const rows = String(purchases.body).trimEnd().split('\r\n');
-    expect(rows[0]).toBe('id,order_id,email,amount,currency,points_awarded,purchaser_entry_id,credited_entry_id,created_at');
+    expect(rows[0]).toBe('id,order_id,email,amount,currency,status,refunded_amount,advocate_points,purchaser_points,purchaser_entry_id,credited_entry_id,created_at');
     expect(rows).toHaveLength(2);
-    expect(rows[1]).toMatch(new RegExp(`^purchase_\\w+,o-1,john@example.com,12.50,EUR,13,${fx.johnId},${fx.johnId},`));
+    // John has no referrer: no advocate is credited, and he earns his own 13 points.
+    expect(rows[1]).toMatch(new RegExp(`^purchase_\\w+,o-1,john@example.com,12.50,EUR,paid,0.00,0,13,${fx.johnId},,`));
   });
 
   it("an entry's full ledger: every change with its reason", async () => {

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { addOperator, newOperator } from '../../server/collector/operators.js';
-import { createTestApp, type TestApp } from '../helpers/test-app.js';
+import { BROWSER_UA, createTestApp, type TestApp } from '../helpers/test-app.js';
 import { CHROMIUM, describeBrowser } from './harness.js';
 
 /**
@@ -45,7 +45,8 @@ describeBrowser('operator dashboard (/admin) in Chromium', () => {
   });
 
   async function newContext(): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    // A desktop browser's user agent: isbot counts HeadlessChrome as a bot, whose visits are not stored.
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, userAgent: BROWSER_UA });
     const page = await context.newPage();
     page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
     page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
@@ -192,7 +193,11 @@ describeBrowser('operator dashboard (/admin) in Chromium', () => {
     // A participant, in a context of their own, opens Jane's link (the contest page, as the
     // contest has no referralUrl) and joins with the form; their private page opens.
     const jane = await api('POST', `/api/v1/contests/${contest.id}/entries`, { email: 'jane@example.com', name: 'Jane Doe' });
-    await api('PUT', `/api/v1/contests/${contest.id}`, { bonusActions: [{ action: 'follow_x', description: 'Follow us on X', points: 3 }] });
+    // too_fast off, as in the other browser tests: a scripted participant joins seconds after landing.
+    await api('PUT', `/api/v1/contests/${contest.id}`, {
+      bonusActions: [{ action: 'follow_x', description: 'Follow us on X', points: 3 }],
+      settings: { fraud: { checks: { tooFast: { enabled: false } } } },
+    });
     await joinAsParticipant(contest.id, jane.data.referralCode);
 
     // The operator sees the referral on the leaderboard and in the chart.
