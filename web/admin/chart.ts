@@ -15,16 +15,24 @@ const SERIES: Array<[keyof DailyPoint, string, string]> = [
   ['purchases', 'Purchases', '#bf3989'],
 ];
 
+export const CHART_HEIGHT = 260;
+
+/**
+ * The chart's width for its box: the box's own, or before the box is laid out (it reads 0) the
+ * viewport's less the page margins, so a phone does not get a 900 px chart to scroll sideways.
+ */
+export const chartWidth = (target: HTMLElement) =>
+  Math.max(280, Math.min(target.clientWidth || document.documentElement.clientWidth - 40, 1100));
+
 /** Draws the daily series with uPlot into `target` (replacing what was there). */
 export function drawDailyChart(target: HTMLElement, points: DailyPoint[]): uPlot {
   target.replaceChildren();
   const xs = points.map((p) => Date.parse(`${p.date}T00:00:00Z`) / 1000);
   const data: uPlot.AlignedData = [xs, ...SERIES.map(([key]) => points.map((p) => p[key] as number))];
-  const width = Math.max(280, Math.min(target.clientWidth || 900, 1100));
   return new uPlot(
     {
-      width,
-      height: 260,
+      width: chartWidth(target),
+      height: CHART_HEIGHT,
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
       scales: { x: { time: true } },
       series: [{ label: 'Day (UTC)' }, ...SERIES.map(([, label, stroke]) => ({ label, stroke, width: 2 }))],

@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import 'uplot/dist/uPlot.min.css';
 import './admin.css';
 import { api, ApiFailure, shareOf } from './api.js';
-import { drawDailyChart, type DailyPoint } from './chart.js';
+import { CHART_HEIGHT, chartWidth, drawDailyChart, type DailyPoint } from './chart.js';
 
 /*
  * The operators' dashboard: a thin client over /api/v1 and /admin/api, routed by the URL hash
@@ -155,8 +155,16 @@ function Overview(props: { contestId: string }) {
   }, [props.contestId, from, to]);
   useEffect(() => {
     if (!chart.current || points.length === 0) return;
-    const plot = drawDailyChart(chart.current, points);
-    return () => plot.destroy();
+    const box = chart.current;
+    const plot = drawDailyChart(box, points);
+    // Follows the box when the window is resized or a phone turns (the box's width comes from
+    // the page, never from the chart inside it, which scrolls).
+    const resize = new ResizeObserver(() => plot.setSize({ width: chartWidth(box), height: CHART_HEIGHT }));
+    resize.observe(box);
+    return () => {
+      resize.disconnect();
+      plot.destroy();
+    };
   }, [points]);
   const sum = (key: keyof DailyPoint) => points.reduce((n, p) => n + (p[key] as number), 0);
   const t = totals?.data;
