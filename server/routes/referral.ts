@@ -12,8 +12,6 @@ import * as p from './public-schemas.js';
 
 const tags = ['Referral tracking'];
 
-export { signupPointsSchema } from './public-schemas.js';
-
 /**
  * The four public referral endpoints (no API key, CORS): what the browser script and backends
  * call. Shapes follow the hosted service's docs field for field.

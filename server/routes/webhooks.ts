@@ -128,8 +128,6 @@ export function logSupersede(request: FastifyRequest, result: PurchaseResult) {
   }
 }
 
-export { purchaseResponseSchema, purchaseStatusEnum, refundBody, refundResponseSchema, supersededSchema } from './public-schemas.js';
-
 export function refundResponse(result: RefundResult) {
   const { purchase, refund } = result;
   return {

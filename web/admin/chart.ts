@@ -1,12 +1,8 @@
 import uPlot from 'uplot';
+import type { DailyAnalytics } from '../../sdk/index.js';
 
-export interface DailyPoint {
-  date: string;
-  visits: number;
-  signups: number;
-  referredSignups: number;
-  purchases: number;
-}
+/** A day of GET /api/v1/contests/:id/analytics/daily: the SDK's type, derived from the route's schema. */
+export type DailyPoint = DailyAnalytics;
 
 const SERIES: Array<[keyof DailyPoint, string, string]> = [
   ['visits', 'Visits (referral links)', '#1f6feb'],

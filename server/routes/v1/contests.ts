@@ -10,7 +10,8 @@ import * as f from '../../http/fields.js';
 import { entryDetailView, entryView, leaderboardRowView } from '../../http/views.js';
 import { VersionedCache } from '../../store/changes.js';
 import { CROSS_PROCESS_STALENESS_MS } from '../../store/repositories.js';
-import { logSupersede, purchaseResponse, purchaseResponseSchema } from '../webhooks.js';
+import { purchaseResponseSchema } from '../public-schemas.js';
+import { logSupersede, purchaseResponse } from '../webhooks.js';
 import * as s from './schemas.js';
 
 const tags = ['Contests'];

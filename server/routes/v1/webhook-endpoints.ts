@@ -6,7 +6,8 @@ import { toMajorUnits } from '../../domain/money.js';
 import { toIso, toIsoOrNull } from '../../http/views.js';
 import { checkWebhookUrl, ForbiddenUrlError } from '../../outbound/ssrf.js';
 import type { WebhookDelivery, WebhookEndpoint } from '../../store/repositories.js';
-import { refundResponse, refundResponseSchema } from '../webhooks.js';
+import { refundResponseSchema } from '../public-schemas.js';
+import { refundResponse } from '../webhooks.js';
 import * as s from './schemas.js';
 
 const endpointParams = z.object({ endpointId: z.string().min(1).max(64) });
